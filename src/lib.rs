@@ -1,0 +1,8 @@
+//! eligibility-gateway: a self-hostable, Change Healthcare-compatible real-time eligibility API.
+//!
+//! Data flows one way: [`http`] receives a raw X12 270, [`eligibility`] reads and checks it,
+//! [`limit`] takes a per-account slot, [`payer`] sends it to a connector, and [`eligibility`] maps
+//! the 271 into the anchors' JSON. [`x12`] is the parser underneath, with no HTTP in it.
+
+pub mod eligibility;
+pub mod x12;

@@ -1,0 +1,96 @@
+//! Calendar checks for X12 dates and times, and today's date for the documents we write.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// True for a `CCYYMMDD` date that exists (leap years included).
+pub fn is_ccyymmdd(s: &str) -> bool {
+    s.len() == 8 && s.bytes().all(|b| b.is_ascii_digit()) && {
+        let (y, m, d) = (num(s, 0, 4), num(s, 4, 6), num(s, 6, 8));
+        y >= 1800 && exists(y, m, d)
+    }
+}
+
+/// True for a `YYMMDD` date that exists (ISA09); the century is taken as 20.
+pub fn is_yymmdd(s: &str) -> bool {
+    s.len() == 6 && s.bytes().all(|b| b.is_ascii_digit()) && exists(2000 + num(s, 0, 2), num(s, 2, 4), num(s, 4, 6))
+}
+
+/// True for a time `HHMM`, `HHMMSS` or `HHMMSSD..` (TM 4/8).
+pub fn is_time(s: &str) -> bool {
+    matches!(s.len(), 4 | 6 | 7 | 8)
+        && s.bytes().all(|b| b.is_ascii_digit())
+        && num(s, 0, 2) < 24
+        && num(s, 2, 4) < 60
+        && (s.len() < 6 || num(s, 4, 6) < 60)
+}
+
+fn num(s: &str, from: usize, to: usize) -> u32 {
+    s.get(from..to).and_then(|p| p.parse().ok()).unwrap_or(u32::MAX)
+}
+
+fn exists(y: u32, m: u32, d: u32) -> bool {
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    (1..=days).contains(&d)
+}
+
+/// A UTC date and time, for envelope fields.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stamp {
+    /// Year, e.g. 2026.
+    pub year: i64,
+    /// Month 1–12.
+    pub month: u32,
+    /// Day 1–31.
+    pub day: u32,
+    /// Hour 0–23.
+    pub hour: u32,
+    /// Minute 0–59.
+    pub minute: u32,
+}
+
+impl Stamp {
+    /// Now, in UTC.
+    pub fn now() -> Self {
+        let secs = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        Self::from_unix(i64::try_from(secs).unwrap_or(0))
+    }
+
+    /// The UTC civil time of a Unix timestamp (days-from-civil inverse, after Howard Hinnant).
+    pub fn from_unix(secs: i64) -> Self {
+        let days = secs.div_euclid(86_400);
+        let rem = secs.rem_euclid(86_400);
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z.rem_euclid(146_097);
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = doy - (153 * mp + 2) / 5 + 1;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 };
+        let year = yoe + era * 400 + i64::from(month <= 2);
+        let small = |v: i64| u32::try_from(v).unwrap_or(0);
+        Self { year, month: small(month), day: small(day), hour: small(rem / 3600), minute: small(rem % 3600 / 60) }
+    }
+
+    /// `CCYYMMDD`.
+    pub fn ccyymmdd(&self) -> String {
+        format!("{:04}{:02}{:02}", self.year, self.month, self.day)
+    }
+
+    /// `YYMMDD` (ISA09).
+    pub fn yymmdd(&self) -> String {
+        format!("{:02}{:02}{:02}", self.year.rem_euclid(100), self.month, self.day)
+    }
+
+    /// `HHMM`.
+    pub fn hhmm(&self) -> String {
+        format!("{:02}{:02}", self.hour, self.minute)
+    }
+}

@@ -1,0 +1,19 @@
+//! X12 interchanges: delimiters read from the `ISA`, segments borrowed from the input with their
+//! positions, and a writer for the documents we produce. Knows nothing of HTTP, JSON or 270/271 rules.
+
+pub mod charset;
+pub mod date;
+mod delimiters;
+mod error;
+mod reader;
+mod segment;
+mod writer;
+
+pub use delimiters::Delimiters;
+pub use error::{ParseError, Position};
+pub use reader::{Reader, strip_leading};
+pub use segment::Segment;
+pub use writer::{Writer, pad_right};
+
+#[cfg(test)]
+mod tests;
