@@ -4,5 +4,22 @@
 //! [`limit`] takes a per-account slot, [`payer`] sends it to a connector, and [`eligibility`] maps
 //! the 271 into the anchors' JSON. [`x12`] is the parser underneath, with no HTTP in it.
 
+#![cfg_attr(
+    test,
+    allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic
+    )
+)]
+
+pub mod app;
+pub mod cli;
+pub mod config;
 pub mod eligibility;
+pub mod http;
+pub mod limit;
+pub mod payer;
+pub mod telemetry;
 pub mod x12;

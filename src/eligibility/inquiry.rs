@@ -131,7 +131,10 @@ enum Level {
 /// subscriber or dependent is rejected, as is a request without payer ID or subscriber.
 pub fn read(text: &str) -> Result<Inquiry<'_>, Rejected> {
     let reader = Reader::new(text).map_err(|e| Issue::from_parse(&e))?;
-    let mut q = Inquiry { delimiters: Some(reader.delimiters()), ..Inquiry::default() };
+    let mut q = Inquiry {
+        delimiters: Some(reader.delimiters()),
+        ..Inquiry::default()
+    };
     let mut issues = Vec::new();
     let mut level = Level::None;
     let mut st_index = 0u32;
@@ -150,8 +153,14 @@ pub fn read(text: &str) -> Result<Inquiry<'_>, Rejected> {
         let pos = seg.index.saturating_sub(st_index) + 1;
         match seg.tag {
             "ISA" => {
-                q.envelope.sender = (seg.element(5).unwrap_or(""), seg.element(6).unwrap_or("").trim_end());
-                q.envelope.receiver = (seg.element(7).unwrap_or(""), seg.element(8).unwrap_or("").trim_end());
+                q.envelope.sender = (
+                    seg.element(5).unwrap_or(""),
+                    seg.element(6).unwrap_or("").trim_end(),
+                );
+                q.envelope.receiver = (
+                    seg.element(7).unwrap_or(""),
+                    seg.element(8).unwrap_or("").trim_end(),
+                );
                 q.envelope.control_number = seg.element(13).unwrap_or("");
                 q.envelope.usage = seg.element(15).unwrap_or("");
             }
@@ -169,44 +178,28 @@ pub fn read(text: &str) -> Result<Inquiry<'_>, Rejected> {
                 q.envelope.transaction_control_number = seg.element(2).unwrap_or("");
                 if seg.element(1) != Some("270") {
                     issues.push(
-                        Issue::new("not_a_270", "Transaction set header", "ST01 must be `270`: this is not an eligibility inquiry.")
-                            .at_segment("ST", 1, seg.offset)
-                            .at_element(1, seg.element_offset(1))
-                            .resolution("Send a 005010X279A1 270 eligibility inquiry.")
-                            .x12_code("7"),
+                        Issue::new(
+                            "not_a_270",
+                            "Transaction set header",
+                            "ST01 must be `270`: this is not an eligibility inquiry.",
+                        )
+                        .at_segment("ST", 1, seg.offset)
+                        .at_element(1, seg.element_offset(1))
+                        .resolution("Send a 005010X279A1 270 eligibility inquiry.")
+                        .x12_code("7"),
                     );
                 }
             }
             "BHT" => q.envelope.reference = seg.element(3),
             "HL" => {
-                level = match seg.element(3) {
-                    Some("20") => Level::Source,
-                    Some("21") => Level::Receiver,
-                    Some("22") => {
-                        subscribers += 1;
-                        q.subscriber.hl_id = seg.element(1).unwrap_or("");
-                        Level::Subscriber
-                    }
-                    Some("23") => {
-                        dependents += 1;
-                        q.dependent = Some(Member { hl_id: seg.element(1).unwrap_or(""), ..Member::default() });
-                        Level::Dependent
-                    }
-                    _ => {
-                        issues.push(
-                            Issue::new("hl_level_code", "Loop 2000", "HL03 must be 20, 21, 22 or 23.")
-                                .at_segment("HL", pos, seg.offset)
-                                .at_element(3, seg.element_offset(3))
-                                .resolution("Use HL03 20 (payer), 21 (provider), 22 (subscriber) or 23 (dependent).")
-                                .x12_code("7"),
-                        );
-                        Level::None
-                    }
-                };
-                if let Some(i) = level_index(level) {
-                    if let Some(s) = seen.get_mut(i) {
-                        *s = true;
-                    }
+                level = hl_level(&mut q, &mut issues, &seg, pos);
+                match level {
+                    Level::Subscriber => subscribers += 1,
+                    Level::Dependent => dependents += 1,
+                    _ => {}
+                }
+                if let Some(s) = level_index(level).and_then(|i| seen.get_mut(i)) {
+                    *s = true;
                 }
             }
             "SE" | "GE" | "IEA" => {}
@@ -220,17 +213,53 @@ pub fn read(text: &str) -> Result<Inquiry<'_>, Rejected> {
             }
         }
     }
+    check_shape(&mut issues, &q, transactions, seen, subscribers, dependents);
+    if issues.is_empty() {
+        Ok(q)
+    } else {
+        Err(Rejected { issues })
+    }
+}
+
+/// Whole-request checks once every segment was read.
+fn check_shape(
+    issues: &mut Vec<Issue>,
+    q: &Inquiry<'_>,
+    transactions: u32,
+    seen: [bool; 5],
+    subscribers: u32,
+    dependents: u32,
+) {
     if transactions == 0 {
         issues.push(
-            Issue::new("transaction_missing", "Transaction set header", "The interchange has no ST transaction set.")
-                .resolution("Wrap the 270 in ST/SE inside a GS/GE functional group.")
-                .x12_code("6"),
+            Issue::new(
+                "transaction_missing",
+                "Transaction set header",
+                "The interchange has no ST transaction set.",
+            )
+            .resolution("Wrap the 270 in ST/SE inside a GS/GE functional group.")
+            .x12_code("6"),
         );
     } else {
-        require(&mut issues, seen[0], "Loop 2000A", "information source level (HL03 = 20)");
-        require(&mut issues, seen[1], "Loop 2000B", "information receiver level (HL03 = 21)");
-        require(&mut issues, seen[2], "Loop 2000C", "subscriber level (HL03 = 22)");
-        if seen[4] && q.payer.id.is_none() {
+        require(
+            issues,
+            seen.first() == Some(&true),
+            "Loop 2000A",
+            "information source level (HL03 = 20)",
+        );
+        require(
+            issues,
+            seen.get(1) == Some(&true),
+            "Loop 2000B",
+            "information receiver level (HL03 = 21)",
+        );
+        require(
+            issues,
+            seen.get(2) == Some(&true),
+            "Loop 2000C",
+            "subscriber level (HL03 = 22)",
+        );
+        if seen.get(4) == Some(&true) && q.payer.id.is_none() {
             issues.push(
                 Issue::new("payer_id_missing", "Loop 2100A", "NM109 in loop 2100A (the payer ID) is missing.")
                     .resolution("Put the payer ID in 2100A NM109 with NM108 = PI (or the qualifier your payer uses).")
@@ -251,12 +280,55 @@ pub fn read(text: &str) -> Result<Inquiry<'_>, Rejected> {
     }
     if transactions > 1 {
         issues.push(
-            Issue::new("one_transaction_per_request", "Transaction set header", "A real-time request carries one ST/SE transaction set.")
-                .resolution("Send one request per transaction set.")
-                .x12_code("4"),
+            Issue::new(
+                "one_transaction_per_request",
+                "Transaction set header",
+                "A real-time request carries one ST/SE transaction set.",
+            )
+            .resolution("Send one request per transaction set.")
+            .x12_code("4"),
         );
     }
-    if issues.is_empty() { Ok(q) } else { Err(Rejected { issues }) }
+}
+
+/// The level an HL opens (and the member it starts).
+fn hl_level<'a>(
+    q: &mut Inquiry<'a>,
+    issues: &mut Vec<Issue>,
+    seg: &Segment<'a>,
+    pos: u32,
+) -> Level {
+    match seg.element(3) {
+        Some("20") => Level::Source,
+        Some("21") => Level::Receiver,
+        Some("22") => {
+            q.subscriber.hl_id = seg.element(1).unwrap_or("");
+            Level::Subscriber
+        }
+        Some("23") => {
+            q.dependent = Some(Member {
+                hl_id: seg.element(1).unwrap_or(""),
+                ..Member::default()
+            });
+            Level::Dependent
+        }
+        _ => {
+            issues.push(
+                Issue::new(
+                    "hl_level_code",
+                    "Loop 2000",
+                    "HL03 must be 20, 21, 22 or 23.",
+                )
+                .at_segment("HL", pos, seg.offset)
+                .at_element(3, seg.element_offset(3))
+                .resolution(
+                    "Use HL03 20 (payer), 21 (provider), 22 (subscriber) or 23 (dependent).",
+                )
+                .x12_code("7"),
+            );
+            Level::None
+        }
+    }
 }
 
 fn level_index(level: Level) -> Option<usize> {
@@ -272,9 +344,13 @@ fn level_index(level: Level) -> Option<usize> {
 fn require(issues: &mut Vec<Issue>, present: bool, location: &str, what: &str) {
     if !present {
         issues.push(
-            Issue::new("loop_missing", location, format!("The 270 has no {what}; {location} is required."))
-                .resolution(format!("Add {location} with its HL and NM1 segments."))
-                .x12_code("I7"),
+            Issue::new(
+                "loop_missing",
+                location,
+                format!("The 270 has no {what}; {location} is required."),
+            )
+            .resolution(format!("Add {location} with its HL and NM1 segments."))
+            .x12_code("I7"),
         );
     }
 }
@@ -351,10 +427,18 @@ fn member_segment<'a>(m: &mut Member<'a>, seg: &Segment<'a>) {
 mod tests {
     use super::*;
 
-    const SUBSCRIBER: &str = include_str!("../../tests/fixtures/x12/irobayna-stupidedi/270-X279A1-request-subscriber.edi");
-    const DEPENDENT: &str = include_str!("../../tests/fixtures/x12/LinuxForHealth-x12/dependent-health-benefit-check.270");
-    const BATCH: &str = include_str!("../../tests/fixtures/x12/Kartik-Hirijaganer-X12-Parser-Encoder/270_batch_multi.x12");
-    const CUSTOM: &str = include_str!("../../tests/fixtures/x12/Kartik-Hirijaganer-X12-Parser-Encoder/270_custom_delimiters.x12");
+    const SUBSCRIBER: &str = include_str!(
+        "../../tests/fixtures/x12/irobayna-stupidedi/270-X279A1-request-subscriber.edi"
+    );
+    const DEPENDENT: &str = include_str!(
+        "../../tests/fixtures/x12/LinuxForHealth-x12/dependent-health-benefit-check.270"
+    );
+    const BATCH: &str = include_str!(
+        "../../tests/fixtures/x12/Kartik-Hirijaganer-X12-Parser-Encoder/270_batch_multi.x12"
+    );
+    const CUSTOM: &str = include_str!(
+        "../../tests/fixtures/x12/Kartik-Hirijaganer-X12-Parser-Encoder/270_custom_delimiters.x12"
+    );
 
     #[test]
     fn reads_a_subscriber_inquiry() {
@@ -364,7 +448,10 @@ mod tests {
         assert_eq!(q.envelope.reference, Some("10001234"));
         assert_eq!(q.payer_id(), Some("842610001"));
         assert_eq!(q.payer.name, Some("ABC COMPANY"));
-        assert_eq!((q.provider.id_qualifier, q.provider.id), (Some("SV"), Some("2000035")));
+        assert_eq!(
+            (q.provider.id_qualifier, q.provider.id),
+            (Some("SV"), Some("2000035"))
+        );
         assert_eq!(q.subscriber.party.name, Some("SMITH"));
         assert_eq!(q.subscriber.party.first_name, Some("ROBERT"));
         assert_eq!(q.subscriber.party.id, Some("11122333301"));
@@ -403,7 +490,10 @@ mod tests {
     #[test]
     fn missing_levels_are_all_reported() {
         let text = SUBSCRIBER.replace("HL*3*2*22*0~TRN*1*93175-012547*9877281234~NM1*IL*1*SMITH*ROBERT****MI*11122333301~DMG*D8*19430519~DTP*291*D8*20060501~EQ*30~", "");
-        let text = text.replace("NM1*PR*2*ABC COMPANY*****PI*842610001", "NM1*PR*2*ABC COMPANY");
+        let text = text.replace(
+            "NM1*PR*2*ABC COMPANY*****PI*842610001",
+            "NM1*PR*2*ABC COMPANY",
+        );
         let e = read(&text).unwrap_err();
         let rules: Vec<_> = e.issues.iter().map(|i| i.rule).collect();
         assert_eq!(rules, ["loop_missing", "payer_id_missing"]);

@@ -56,7 +56,11 @@ pub struct Issue {
 
 impl Issue {
     /// A new issue at `location`, to be narrowed with the builder methods.
-    pub fn new(rule: &'static str, location: impl Into<String>, description: impl Into<String>) -> Self {
+    pub fn new(
+        rule: &'static str,
+        location: impl Into<String>,
+        description: impl Into<String>,
+    ) -> Self {
         Self {
             code: PARSE_ERROR_CODE,
             description: description.into(),
@@ -128,7 +132,9 @@ impl Issue {
             ParseError::Empty => ("empty_input", "023"),
             ParseError::NoIsa { .. } => ("isa_missing", "022"),
             ParseError::ShortIsa => ("isa_malformed", "022"),
-            ParseError::BadDelimiter { .. } | ParseError::DelimiterClash { .. } => ("bad_delimiter", "026"),
+            ParseError::BadDelimiter { .. } | ParseError::DelimiterClash { .. } => {
+                ("bad_delimiter", "026")
+            }
             ParseError::BadTag { .. } => ("bad_segment_id", "1"),
             ParseError::Unterminated { .. } => ("segment_unterminated", "023"),
         };
@@ -163,6 +169,8 @@ pub struct Rejected {
 
 impl From<Issue> for Rejected {
     fn from(issue: Issue) -> Self {
-        Self { issues: vec![issue] }
+        Self {
+            issues: vec![issue],
+        }
     }
 }

@@ -739,7 +739,10 @@ impl<'a> Fields<'a> {
 
     /// The value of `key`.
     pub fn get(&self, key: &str) -> Option<&Text<'a>> {
-        self.entries.iter().find(|(_, k, _)| *k == key).map(|(_, _, v)| v)
+        self.entries
+            .iter()
+            .find(|(_, k, _)| *k == key)
+            .map(|(_, _, v)| v)
     }
 }
 

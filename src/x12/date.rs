@@ -12,7 +12,9 @@ pub fn is_ccyymmdd(s: &str) -> bool {
 
 /// True for a `YYMMDD` date that exists (ISA09); the century is taken as 20.
 pub fn is_yymmdd(s: &str) -> bool {
-    s.len() == 6 && s.bytes().all(|b| b.is_ascii_digit()) && exists(2000 + num(s, 0, 2), num(s, 2, 4), num(s, 4, 6))
+    s.len() == 6
+        && s.bytes().all(|b| b.is_ascii_digit())
+        && exists(2000 + num(s, 0, 2), num(s, 2, 4), num(s, 4, 6))
 }
 
 /// True for a time `HHMM`, `HHMMSS` or `HHMMSSD..` (TM 4/8).
@@ -25,7 +27,9 @@ pub fn is_time(s: &str) -> bool {
 }
 
 fn num(s: &str, from: usize, to: usize) -> u32 {
-    s.get(from..to).and_then(|p| p.parse().ok()).unwrap_or(u32::MAX)
+    s.get(from..to)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(u32::MAX)
 }
 
 fn exists(y: u32, m: u32, d: u32) -> bool {
@@ -58,7 +62,9 @@ pub struct Stamp {
 impl Stamp {
     /// Now, in UTC.
     pub fn now() -> Self {
-        let secs = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        let secs = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
         Self::from_unix(i64::try_from(secs).unwrap_or(0))
     }
 
@@ -76,7 +82,13 @@ impl Stamp {
         let month = if mp < 10 { mp + 3 } else { mp - 9 };
         let year = yoe + era * 400 + i64::from(month <= 2);
         let small = |v: i64| u32::try_from(v).unwrap_or(0);
-        Self { year, month: small(month), day: small(day), hour: small(rem / 3600), minute: small(rem % 3600 / 60) }
+        Self {
+            year,
+            month: small(month),
+            day: small(day),
+            hour: small(rem / 3600),
+            minute: small(rem % 3600 / 60),
+        }
     }
 
     /// `CCYYMMDD`.
@@ -86,7 +98,12 @@ impl Stamp {
 
     /// `YYMMDD` (ISA09).
     pub fn yymmdd(&self) -> String {
-        format!("{:02}{:02}{:02}", self.year.rem_euclid(100), self.month, self.day)
+        format!(
+            "{:02}{:02}{:02}",
+            self.year.rem_euclid(100),
+            self.month,
+            self.day
+        )
     }
 
     /// `HHMM`.

@@ -18,7 +18,12 @@ pub struct Delimiters {
 impl Default for Delimiters {
     /// The delimiters we write: `*`, `^`, `:`, `~` (Change requires `:` as ISA16).
     fn default() -> Self {
-        Self { element: b'*', repetition: Some(b'^'), component: b':', segment: b'~' }
+        Self {
+            element: b'*',
+            repetition: Some(b'^'),
+            component: b':',
+            segment: b'~',
+        }
     }
 }
 
@@ -52,7 +57,10 @@ impl Delimiters {
         let segment = *bytes.get(at + 2).ok_or(ParseError::ShortIsa)?;
         check_usable("component", component, at + 1)?;
         if segment.is_ascii_alphanumeric() || segment == b' ' || !segment.is_ascii() {
-            return Err(ParseError::BadDelimiter { which: "segment", offset: at + 2 });
+            return Err(ParseError::BadDelimiter {
+                which: "segment",
+                offset: at + 2,
+            });
         }
         // ISA11 and ISA12 decide whether ISA11 is a repetition separator (00501) or not (00401).
         let mut fields = isa.get(4..at).unwrap_or("").split(element as char);
@@ -65,13 +73,22 @@ impl Delimiters {
             }
             _ => None,
         };
-        let d = Self { element, repetition, component, segment };
+        let d = Self {
+            element,
+            repetition,
+            component,
+            segment,
+        };
         d.check_distinct()?;
         Ok((d, at + 3))
     }
 
-    fn check_distinct(&self) -> Result<(), ParseError> {
-        let mut roles = vec![("element", self.element), ("component", self.component), ("segment", self.segment)];
+    fn check_distinct(self) -> Result<(), ParseError> {
+        let mut roles = vec![
+            ("element", self.element),
+            ("component", self.component),
+            ("segment", self.segment),
+        ];
         if let Some(r) = self.repetition {
             roles.push(("repetition", r));
         }

@@ -17,7 +17,11 @@ pub struct Position {
 impl Position {
     /// A whole-segment position.
     pub fn segment(segment: u32, offset: usize) -> Self {
-        Self { segment, element: 0, offset }
+        Self {
+            segment,
+            element: 0,
+            offset,
+        }
     }
 }
 
@@ -26,7 +30,11 @@ impl fmt::Display for Position {
         if self.element == 0 {
             write!(f, "segment {}, byte {}", self.segment, self.offset)
         } else {
-            write!(f, "segment {}, element {:02}, byte {}", self.segment, self.element, self.offset)
+            write!(
+                f,
+                "segment {}, element {:02}, byte {}",
+                self.segment, self.element, self.offset
+            )
         }
     }
 }

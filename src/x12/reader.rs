@@ -37,7 +37,12 @@ impl<'a> Reader<'a> {
             return Err(ParseError::NoIsa { offset: start });
         }
         let (delims, _) = Delimiters::from_isa(rest).map_err(|e| shift(e, start))?;
-        Ok(Self { input, pos: start, index: 0, delims })
+        Ok(Self {
+            input,
+            pos: start,
+            index: 0,
+            delims,
+        })
     }
 
     /// The interchange's delimiters.
@@ -59,7 +64,11 @@ impl<'a> Reader<'a> {
                 break;
             }
         }
-        if self.input.get(self.pos..).is_some_and(|r| r.starts_with(BOM)) {
+        if self
+            .input
+            .get(self.pos..)
+            .is_some_and(|r| r.starts_with(BOM))
+        {
             self.pos += BOM.len();
             self.skip_gap();
         }
@@ -68,8 +77,13 @@ impl<'a> Reader<'a> {
 
 fn shift(e: ParseError, by: usize) -> ParseError {
     match e {
-        ParseError::NoIsa { offset } => ParseError::NoIsa { offset: offset + by },
-        ParseError::BadDelimiter { which, offset } => ParseError::BadDelimiter { which, offset: offset + by },
+        ParseError::NoIsa { offset } => ParseError::NoIsa {
+            offset: offset + by,
+        },
+        ParseError::BadDelimiter { which, offset } => ParseError::BadDelimiter {
+            which,
+            offset: offset + by,
+        },
         other => other,
     }
 }
@@ -84,23 +98,27 @@ impl<'a> Iterator for Reader<'a> {
             return None;
         }
         let start = self.pos;
-        let (text, terminated) = match rest.find(self.delims.segment as char) {
-            Some(end) => {
-                self.pos += end + 1;
-                (rest.get(..end).unwrap_or(""), true)
-            }
-            None => {
-                self.pos = self.input.len();
-                (rest, false)
-            }
+        let (text, terminated) = if let Some(end) = rest.find(self.delims.segment as char) {
+            self.pos += end + 1;
+            (rest.get(..end).unwrap_or(""), true)
+        } else {
+            self.pos = self.input.len();
+            (rest, false)
         };
         self.index = self.index.saturating_add(1);
         let seg = Segment::new(text, self.index, start, terminated, self.delims);
         let tag_ok = (2..=3).contains(&seg.tag.len())
-            && seg.tag.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
+            && seg
+                .tag
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
         if !tag_ok {
             let at = Position::segment(self.index, start);
-            return Some(Err(if terminated { ParseError::BadTag { at } } else { ParseError::Unterminated { at } }));
+            return Some(Err(if terminated {
+                ParseError::BadTag { at }
+            } else {
+                ParseError::Unterminated { at }
+            }));
         }
         Some(Ok(seg))
     }

@@ -22,10 +22,24 @@ pub struct Segment<'a> {
 
 impl<'a> Segment<'a> {
     /// Builds a segment from its text (terminator excluded). The tag ends at the first element separator.
-    pub fn new(text: &'a str, index: u32, offset: usize, terminated: bool, delims: Delimiters) -> Self {
+    pub fn new(
+        text: &'a str,
+        index: u32,
+        offset: usize,
+        terminated: bool,
+        delims: Delimiters,
+    ) -> Self {
         let cut = text.find(delims.element as char).unwrap_or(text.len());
         let (tag, rest) = text.split_at(cut);
-        Self { tag, rest, text, index, offset, terminated, delims }
+        Self {
+            tag,
+            rest,
+            text,
+            index,
+            offset,
+            terminated,
+            delims,
+        }
     }
 
     /// The delimiters of the interchange this segment came from.
@@ -58,12 +72,17 @@ impl<'a> Segment<'a> {
 
     /// How many elements the segment has, counting empty ones before the last separator.
     pub fn element_count(&self) -> usize {
-        self.rest.bytes().filter(|&b| b == self.delims.element).count()
+        self.rest
+            .bytes()
+            .filter(|&b| b == self.delims.element)
+            .count()
     }
 
     /// Components of element `n` split on the component separator (one item when not composite).
     pub fn components(&self, n: usize) -> impl Iterator<Item = &'a str> + use<'a> {
-        self.raw_element(n).unwrap_or("").split(self.delims.component as char)
+        self.raw_element(n)
+            .unwrap_or("")
+            .split(self.delims.component as char)
     }
 
     /// Component `k` (1-based) of element `n`; `None` when absent or empty.
@@ -85,15 +104,12 @@ impl<'a> Segment<'a> {
                 rest = None;
                 return None;
             }
-            match sep.and_then(|s| v.find(s as char)) {
-                Some(i) => {
-                    rest = v.get(i + 1..);
-                    v.get(..i)
-                }
-                None => {
-                    rest = None;
-                    Some(v)
-                }
+            if let Some(i) = sep.and_then(|s| v.find(s as char)) {
+                rest = v.get(i + 1..);
+                v.get(..i)
+            } else {
+                rest = None;
+                Some(v)
             }
         })
         .filter(|r| !r.is_empty())
@@ -116,7 +132,11 @@ impl<'a> Segment<'a> {
         Position {
             segment: self.index,
             element: u8::try_from(element).unwrap_or(u8::MAX),
-            offset: if element == 0 { self.offset } else { self.element_offset(element) },
+            offset: if element == 0 {
+                self.offset
+            } else {
+                self.element_offset(element)
+            },
         }
     }
 

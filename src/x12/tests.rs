@@ -1,21 +1,46 @@
 use super::*;
 
-const SUBSCRIBER_270: &str = include_str!("../../tests/fixtures/x12/irobayna-stupidedi/270-X279A1-request-subscriber.edi");
-const CUSTOM_270: &str = include_str!("../../tests/fixtures/x12/Kartik-Hirijaganer-X12-Parser-Encoder/270_custom_delimiters.x12");
-const LFH_271: &str = include_str!("../../tests/fixtures/x12/LinuxForHealth-x12/subscriber-health-benefit-check.271");
-const PYX12_4010: &str = include_str!("../../tests/fixtures/x12/azoner-pyx12/repeat_init_seg.270.txt");
-const STUPIDEDI_271: &str = include_str!("../../tests/fixtures/x12/irobayna-stupidedi/271-X279-response-subscriber.edi");
+const SUBSCRIBER_270: &str =
+    include_str!("../../tests/fixtures/x12/irobayna-stupidedi/270-X279A1-request-subscriber.edi");
+const CUSTOM_270: &str = include_str!(
+    "../../tests/fixtures/x12/Kartik-Hirijaganer-X12-Parser-Encoder/270_custom_delimiters.x12"
+);
+const LFH_271: &str =
+    include_str!("../../tests/fixtures/x12/LinuxForHealth-x12/subscriber-health-benefit-check.271");
+const PYX12_4010: &str =
+    include_str!("../../tests/fixtures/x12/azoner-pyx12/repeat_init_seg.270.txt");
+const STUPIDEDI_271: &str =
+    include_str!("../../tests/fixtures/x12/irobayna-stupidedi/271-X279-response-subscriber.edi");
 
 fn segments(input: &str) -> Vec<Segment<'_>> {
-    Reader::new(input).unwrap().collect::<Result<Vec<_>, _>>().unwrap()
+    Reader::new(input)
+        .unwrap()
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap()
 }
 
 #[test]
 fn delimiters_come_from_the_isa() {
     let r = Reader::new(SUBSCRIBER_270).unwrap();
-    assert_eq!(r.delimiters(), Delimiters { element: b'*', repetition: Some(b'>'), component: b':', segment: b'~' });
+    assert_eq!(
+        r.delimiters(),
+        Delimiters {
+            element: b'*',
+            repetition: Some(b'>'),
+            component: b':',
+            segment: b'~'
+        }
+    );
     let r = Reader::new(CUSTOM_270).unwrap();
-    assert_eq!(r.delimiters(), Delimiters { element: b'|', repetition: Some(b'~'), component: b':', segment: b'!' });
+    assert_eq!(
+        r.delimiters(),
+        Delimiters {
+            element: b'|',
+            repetition: Some(b'~'),
+            component: b':',
+            segment: b'!'
+        }
+    );
 }
 
 #[test]
@@ -28,9 +53,18 @@ fn isa11_is_no_repetition_separator_in_4010() {
 fn one_line_270_reads_into_17_segments_with_positions() {
     let segs = segments(SUBSCRIBER_270);
     let tags: Vec<_> = segs.iter().map(|s| s.tag).collect();
-    assert_eq!(tags, ["ISA", "GS", "ST", "BHT", "HL", "NM1", "HL", "NM1", "HL", "TRN", "NM1", "DMG", "DTP", "EQ", "SE", "GE", "IEA"]);
+    assert_eq!(
+        tags,
+        [
+            "ISA", "GS", "ST", "BHT", "HL", "NM1", "HL", "NM1", "HL", "TRN", "NM1", "DMG", "DTP",
+            "EQ", "SE", "GE", "IEA"
+        ]
+    );
     assert_eq!(segs[0].offset, 0);
-    assert_eq!(segs[1].offset, 106, "the ISA is 106 bytes with its terminator");
+    assert_eq!(
+        segs[1].offset, 106,
+        "the ISA is 106 bytes with its terminator"
+    );
     assert_eq!(segs[10].index, 11);
     assert_eq!(segs[10].element(3), Some("SMITH"));
     assert_eq!(segs[10].element(6), None, "empty element");
@@ -54,9 +88,15 @@ fn crlf_between_segments_is_skipped_and_visible_as_a_gap() {
 #[test]
 fn repetitions_and_components_split() {
     let segs = segments(STUPIDEDI_271);
-    let eb = segs.iter().find(|s| s.tag == "EB" && s.element(3).is_some_and(|e| e.contains('>'))).unwrap();
+    let eb = segs
+        .iter()
+        .find(|s| s.tag == "EB" && s.element(3).is_some_and(|e| e.contains('>')))
+        .unwrap();
     let reps: Vec<_> = eb.repeats(3).collect();
-    assert_eq!(reps, ["1", "33", "35", "47", "86", "88", "98", "AL", "MH", "UC"]);
+    assert_eq!(
+        reps,
+        ["1", "33", "35", "47", "86", "88", "98", "AL", "MH", "UC"]
+    );
     let isa = segs[0];
     assert_eq!(isa.element(16), Some(":"));
     let seg = Segment::new("EQ**HC:99213:25", 1, 0, true, Delimiters::default());
@@ -80,15 +120,30 @@ fn reader_errors_have_positions() {
         ("empty", "  \n", ParseError::Empty),
         ("not ISA", "GS*HS~", ParseError::NoIsa { offset: 0 }),
         ("short ISA", "ISA*00*~GS*HS~", ParseError::ShortIsa),
-        ("letter as separator", "ISAX00X", ParseError::BadDelimiter { which: "element", offset: 3 }),
+        (
+            "letter as separator",
+            "ISAX00X",
+            ParseError::BadDelimiter {
+                which: "element",
+                offset: 3,
+            },
+        ),
     ];
     for (why, input, want) in table {
         assert_eq!(Reader::new(input).err().as_ref(), Some(want), "{why}");
     }
     let bad_tag = SUBSCRIBER_270.replace("~DMG*", "~dmg*");
-    let errs: Vec<_> = Reader::new(&bad_tag).unwrap().filter_map(Result::err).collect();
+    let errs: Vec<_> = Reader::new(&bad_tag)
+        .unwrap()
+        .filter_map(Result::err)
+        .collect();
     let at = SUBSCRIBER_270.find("DMG*").unwrap();
-    assert_eq!(errs, [ParseError::BadTag { at: Position::segment(12, at) }]);
+    assert_eq!(
+        errs,
+        [ParseError::BadTag {
+            at: Position::segment(12, at)
+        }]
+    );
     let unterminated = SUBSCRIBER_270.trim_end().trim_end_matches('~');
     let last = Reader::new(unterminated).unwrap().last().unwrap().unwrap();
     assert_eq!(last.tag, "IEA");
@@ -98,7 +153,13 @@ fn reader_errors_have_positions() {
 #[test]
 fn clashing_delimiters_are_rejected() {
     let clash = SUBSCRIBER_270.replacen("*>*00501", "*:*00501", 1);
-    assert_eq!(Reader::new(&clash).err(), Some(ParseError::DelimiterClash { first: "component", second: "repetition" }));
+    assert_eq!(
+        Reader::new(&clash).err(),
+        Some(ParseError::DelimiterClash {
+            first: "component",
+            second: "repetition"
+        })
+    );
 }
 
 #[test]
@@ -121,7 +182,10 @@ fn dates_that_exist() {
     assert!(date::is_time("1705"));
     assert!(!date::is_time("2460"));
     let s = date::Stamp::from_unix(1_709_164_800); // 2024-02-29T00:00:00Z
-    assert_eq!((s.ccyymmdd(), s.yymmdd(), s.hhmm()), ("20240229".into(), "240229".into(), "0000".into()));
+    assert_eq!(
+        (s.ccyymmdd(), s.yymmdd(), s.hhmm()),
+        ("20240229".into(), "240229".into(), "0000".into())
+    );
     assert_eq!(date::Stamp::from_unix(0).ccyymmdd(), "19700101");
 }
 
@@ -129,5 +193,7 @@ fn dates_that_exist() {
 fn character_sets() {
     assert!(charset::is_basic(b'A') && !charset::is_basic(b'a'));
     assert!(charset::is_allowed(b'a') && charset::is_allowed(b'@') && charset::is_allowed(b'`'));
-    assert!(!charset::is_allowed(0x07) && !charset::is_allowed(b'\t') && !charset::is_allowed(0xC3));
+    assert!(
+        !charset::is_allowed(0x07) && !charset::is_allowed(b'\t') && !charset::is_allowed(0xC3)
+    );
 }

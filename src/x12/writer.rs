@@ -14,7 +14,11 @@ pub struct Writer {
 impl Writer {
     /// A writer with room for `capacity` bytes.
     pub fn with_capacity(delims: Delimiters, capacity: usize) -> Self {
-        Self { out: String::with_capacity(capacity), delims, count: 0 }
+        Self {
+            out: String::with_capacity(capacity),
+            delims,
+            count: 0,
+        }
     }
 
     /// The delimiters in use.
@@ -24,7 +28,10 @@ impl Writer {
 
     /// Writes `tag` and its elements; trailing empty elements are dropped, as the standard wants.
     pub fn segment<S: AsRef<str>>(&mut self, tag: &str, elements: &[S]) {
-        let used = elements.iter().rposition(|e| !e.as_ref().is_empty()).map_or(0, |i| i + 1);
+        let used = elements
+            .iter()
+            .rposition(|e| !e.as_ref().is_empty())
+            .map_or(0, |i| i + 1);
         self.out.push_str(tag);
         for e in elements.iter().take(used) {
             self.out.push(self.delims.element as char);

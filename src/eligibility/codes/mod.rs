@@ -8,7 +8,11 @@ pub use x12::*;
 
 /// The name of `code` in a table sorted by code.
 pub fn name(table: &'static [(&'static str, &'static str)], code: &str) -> Option<&'static str> {
-    table.binary_search_by(|(c, _)| (*c).cmp(code)).ok().and_then(|i| table.get(i)).map(|(_, n)| *n)
+    table
+        .binary_search_by(|(c, _)| (*c).cmp(code))
+        .ok()
+        .and_then(|i| table.get(i))
+        .map(|(_, n)| *n)
 }
 
 /// True when `code` is in `list` (sorted).

@@ -1,5 +1,5 @@
 //! Code lists of the 5010 271 with the names the anchors print. Generated once from the Stedi
-//! OpenAPI enums (`Stedi/openApi` `healthcare.json`, commit 36b97f15, 2026-08-20) and sorted by
+//! `OpenAPI` enums (`Stedi/openApi` `healthcare.json`, commit 36b97f15, 2026-08-20) and sorted by
 //! code for binary search; edit by hand from here on, keeping each table sorted (a test checks).
 
 /// EB03/EQ01 service type codes (X12 1365): 243 codes.
@@ -103,7 +103,10 @@ pub static SERVICE_TYPES: &[(&str, &str)] = &[
     ("99", "Professional (Physician) Visit - Inpatient"),
     ("A0", "Professional (Physician) Visit - Outpatient"),
     ("A1", "Professional (Physician) Visit - Nursing Home"),
-    ("A2", "Professional (Physician) Visit - Skilled Nursing Facility"),
+    (
+        "A2",
+        "Professional (Physician) Visit - Skilled Nursing Facility",
+    ),
     ("A3", "Professional (Physician) Visit - Home"),
     ("A4", "Psychiatric"),
     ("A5", "Psychiatric - Room and Board"),
@@ -281,7 +284,10 @@ pub static ELIGIBILITY_CODES: &[(&str, &str)] = &[
     ("R", "Other or Additional Payor"),
     ("S", "Prior Year(s) History"),
     ("T", "Card(s) Reported Lost/Stolen"),
-    ("U", "Contact Following Entity for Eligibility or Benefit Information"),
+    (
+        "U",
+        "Contact Following Entity for Eligibility or Benefit Information",
+    ),
     ("V", "Cannot Process"),
     ("W", "Other Source of Data"),
     ("X", "Health Care Facility"),
@@ -303,18 +309,39 @@ pub static COVERAGE_LEVELS: &[(&str, &str)] = &[
 
 /// EB04 insurance type codes (X12 1336): 45 codes.
 pub static INSURANCE_TYPES: &[(&str, &str)] = &[
-    ("12", "Medicare Secondary Working Aged Beneficiary or Spouse with Employer Group Health Plan"),
-    ("13", "Medicare Secondary End-Stage Renal Disease Beneficiary in the Mandated Coordination Period with an Employer's Group Health Plan"),
-    ("14", "Medicare Secondary, No-fault Insurance including Auto is Primary"),
+    (
+        "12",
+        "Medicare Secondary Working Aged Beneficiary or Spouse with Employer Group Health Plan",
+    ),
+    (
+        "13",
+        "Medicare Secondary End-Stage Renal Disease Beneficiary in the Mandated Coordination Period with an Employer's Group Health Plan",
+    ),
+    (
+        "14",
+        "Medicare Secondary, No-fault Insurance including Auto is Primary",
+    ),
     ("15", "Medicare Secondary Worker's Compensation"),
-    ("16", "Medicare Secondary Public Health Service (PHS)or Other Federal Agency"),
+    (
+        "16",
+        "Medicare Secondary Public Health Service (PHS)or Other Federal Agency",
+    ),
     ("41", "Medicare Secondary Black Lung"),
     ("42", "Medicare Secondary Veteran's Administration"),
-    ("43", "Medicare Secondary Disabled Beneficiary Under Age 65 with Large Group Health Plan (LGHP)"),
-    ("47", "Medicare Secondary, Other Liability Insurance is Primary"),
+    (
+        "43",
+        "Medicare Secondary Disabled Beneficiary Under Age 65 with Large Group Health Plan (LGHP)",
+    ),
+    (
+        "47",
+        "Medicare Secondary, Other Liability Insurance is Primary",
+    ),
     ("AP", "Auto Insurance Policy"),
     ("C1", "Commercial"),
-    ("CO", "Consolidated Omnibus Budget Reconciliation Act (COBRA)"),
+    (
+        "CO",
+        "Consolidated Omnibus Budget Reconciliation Act (COBRA)",
+    ),
     ("CP", "Medicare Conditionally Primary"),
     ("D", "Disability"),
     ("DB", "Disability Benefits"),
@@ -322,7 +349,10 @@ pub static INSURANCE_TYPES: &[(&str, &str)] = &[
     ("FF", "Family or Friends"),
     ("GP", "Group Policy"),
     ("HM", "Health Maintenance Organization (HMO)"),
-    ("HN", "Health Maintenance Organization (HMO) - Medicare Risk"),
+    (
+        "HN",
+        "Health Maintenance Organization (HMO) - Medicare Risk",
+    ),
     ("HS", "Special Low Income Medicare Beneficiary"),
     ("IN", "Indemnity"),
     ("IP", "Individual Policy"),
@@ -482,7 +512,10 @@ pub static HSD_CALENDAR_PATTERNS: &[(&str, &str)] = &[
     ("V", "1/3 Mon., 1/3 Wed., 1/3 Fri."),
     ("W", "Whenever Necessary"),
     ("X", "1/2 By Wed. Bal. By Fri."),
-    ("Y", "None (Also Used to Cancel or Override a Previous Pattern)"),
+    (
+        "Y",
+        "None (Also Used to Cancel or Override a Previous Pattern)",
+    ),
 ];
 
 /// HSD08 ship/delivery pattern time codes: 8 codes.
@@ -494,5 +527,8 @@ pub static HSD_TIME_PATTERNS: &[(&str, &str)] = &[
     ("E", "P.M."),
     ("F", "As Directed"),
     ("G", "Any Shift"),
-    ("Y", "None (Also Used to Cancel or Override a Previous Pattern)"),
+    (
+        "Y",
+        "None (Also Used to Cancel or Override a Previous Pattern)",
+    ),
 ];

@@ -14,7 +14,10 @@ pub static REJECT_REASONS: &[(&str, &str)] = &[
     ("45", "Invalid/Missing Provider Specialty"),
     ("46", "Invalid/Missing Provider Phone Number"),
     ("47", "Invalid/Missing Provider State"),
-    ("48", "Invalid/Missing Referring Provider Identification Number"),
+    (
+        "48",
+        "Invalid/Missing Referring Provider Identification Number",
+    ),
     ("49", "Provider is Not Primary Care Physician"),
     ("50", "Provider Ineligible for Inquiries"),
     ("51", "Provider Not on File"),
@@ -36,7 +39,10 @@ pub static REJECT_REASONS: &[(&str, &str)] = &[
     ("68", "Duplicate Patient ID Number"),
     ("69", "Inconsistent with Patient's Age"),
     ("70", "Inconsistent with Patient's Gender"),
-    ("71", "Patient Birth Date Does Not Match That for the Patient on the Database"),
+    (
+        "71",
+        "Patient Birth Date Does Not Match That for the Patient on the Database",
+    ),
     ("72", "Invalid/Missing Subscriber/Insured ID"),
     ("73", "Invalid/Missing Subscriber/Insured Name"),
     ("74", "Invalid/Missing Subscriber/Insured Gender Code"),
@@ -69,7 +75,10 @@ pub static FOLLOWUP_ACTIONS: &[(&str, &str)] = &[
     ("S", "Do Not Resubmit; Inquiry Initiated to a Third Party"),
     ("W", "Please Wait 30 Days and Resubmit"),
     ("X", "Please Wait 10 Days and Resubmit"),
-    ("Y", "Do Not Resubmit; We Will Hold Your Request and Respond Again Shortly"),
+    (
+        "Y",
+        "Do Not Resubmit; We Will Hold Your Request and Respond Again Shortly",
+    ),
 ];
 
 /// NM101 entity identifier codes used in 270/271 NM1 segments (X12 98).
@@ -132,12 +141,17 @@ pub static RELATIONSHIPS: &[(&str, &str)] = &[
 ];
 
 /// TRN01 trace type codes (X12 481).
-pub static TRACE_TYPES: &[(&str, &str)] =
-    &[("1", "Current Transaction Trace Numbers"), ("2", "Referenced Transaction Trace Numbers")];
+pub static TRACE_TYPES: &[(&str, &str)] = &[
+    ("1", "Current Transaction Trace Numbers"),
+    ("2", "Referenced Transaction Trace Numbers"),
+];
 
 /// III01 code list qualifiers (X12 1270) as used in 2115.
 pub static CODE_LIST_QUALIFIERS: &[(&str, &str)] = &[
-    ("GR", "National Council on Compensation Insurance (NCCI) Nature of Injury Code"),
+    (
+        "GR",
+        "National Council on Compensation Insurance (NCCI) Nature of Injury Code",
+    ),
     ("NI", "Nature of Injury Code"),
     ("ZZ", "Mutually Defined"),
 ];
@@ -146,9 +160,18 @@ pub static CODE_LIST_QUALIFIERS: &[(&str, &str)] = &[
 pub static PRODUCT_SERVICE_QUALIFIERS: &[(&str, &str)] = &[
     ("AD", "American Dental Association Codes"),
     ("CJ", "Current Procedural Terminology (CPT) Codes"),
-    ("HC", "Health Care Financing Administration Common Procedural Coding System (HCPCS) Codes"),
-    ("ID", "International Classification of Diseases, 9th Revision, Clinical Modification (ICD-9-CM) - Procedure"),
-    ("IV", "Home Infusion EDI Coalition (HIEC) Product/Service Code"),
+    (
+        "HC",
+        "Health Care Financing Administration Common Procedural Coding System (HCPCS) Codes",
+    ),
+    (
+        "ID",
+        "International Classification of Diseases, 9th Revision, Clinical Modification (ICD-9-CM) - Procedure",
+    ),
+    (
+        "IV",
+        "Home Infusion EDI Coalition (HIEC) Product/Service Code",
+    ),
     ("N4", "National Drug Code in 5-4-2 Format"),
     ("ZZ", "Mutually Defined"),
 ];
@@ -190,7 +213,10 @@ pub static PLACES_OF_SERVICE: &[(&str, &str)] = &[
     ("51", "Inpatient Psychiatric Facility"),
     ("52", "Psychiatric Facility-Partial Hospitalization"),
     ("53", "Community Mental Health Center"),
-    ("54", "Intermediate Care Facility/Individuals with Intellectual Disabilities"),
+    (
+        "54",
+        "Intermediate Care Facility/Individuals with Intellectual Disabilities",
+    ),
     ("55", "Residential Substance Abuse Treatment Facility"),
     ("56", "Psychiatric Residential Treatment Center"),
     ("57", "Non-residential Substance Abuse Treatment Facility"),
@@ -249,8 +275,11 @@ pub static PLAN_INFORMATION_FIELDS: &[(&str, &str)] = &[
 ];
 
 /// REF01 qualifiers whose REF03 has its own `planInformation` field.
-pub static PLAN_INFORMATION_DESCRIPTIONS: &[(&str, &str)] =
-    &[("18", "planDescription"), ("6P", "groupDescription"), ("N6", "planNetworkIdDescription")];
+pub static PLAN_INFORMATION_DESCRIPTIONS: &[(&str, &str)] = &[
+    ("18", "planDescription"),
+    ("6P", "groupDescription"),
+    ("N6", "planNetworkIdDescription"),
+];
 
 /// REF01 qualifiers → `benefitsAdditionalInformation` field names (2110 REF), in schema order.
 pub static BENEFIT_REF_FIELDS: &[(&str, &str)] = &[
@@ -272,8 +301,11 @@ pub static BENEFIT_REF_FIELDS: &[(&str, &str)] = &[
 ];
 
 /// REF01 qualifiers whose 2110 REF03 has its own field (Stedi).
-pub static BENEFIT_REF_DESCRIPTIONS: &[(&str, &str)] =
-    &[("18", "planDescription"), ("6P", "groupDescription"), ("N6", "planNetworkDescription")];
+pub static BENEFIT_REF_DESCRIPTIONS: &[(&str, &str)] = &[
+    ("18", "planDescription"),
+    ("6P", "groupDescription"),
+    ("N6", "planNetworkDescription"),
+];
 
 /// DTP01 qualifiers → `planDateInformation` field names, in schema order.
 pub static PLAN_DATE_FIELDS: &[(&str, &str)] = &[
@@ -348,7 +380,10 @@ pub static BENEFIT_DATE_FIELDS: &[(&str, &str)] = &[
 
 /// Looks a qualifier up in one of the schema-ordered field tables; returns the field name and
 /// its position (for key order).
-pub fn field(table: &'static [(&'static str, &'static str)], qualifier: &str) -> Option<(u16, &'static str)> {
+pub fn field(
+    table: &'static [(&'static str, &'static str)],
+    qualifier: &str,
+) -> Option<(u16, &'static str)> {
     table
         .iter()
         .position(|(q, _)| *q == qualifier)
@@ -356,23 +391,19 @@ pub fn field(table: &'static [(&'static str, &'static str)], qualifier: &str) ->
 }
 
 /// EQ01/EB03 service type codes valid in 005010X279A1 (187 codes: the 5010 code list as carried by
-/// the pyx12 and LinuxForHealth 5010 maps; later additions such as `EA`–`EK`, `FA`, `FB` and `V3`+ are
+/// the pyx12 and `LinuxForHealth` 5010 maps; later additions such as `EA`–`EK`, `FA`, `FB` and `V3`+ are
 /// not 5010 codes). Sorted for binary search.
 pub static SERVICE_TYPES_5010: &[&str] = &[
-    "1", "10", "11", "12", "13", "14", "15", "16", "17", "18", "19", "2",
-    "20", "21", "22", "23", "24", "25", "26", "27", "28", "3", "30", "32",
-    "33", "34", "35", "36", "37", "38", "39", "4", "40", "41", "42", "43",
-    "44", "45", "46", "47", "48", "49", "5", "50", "51", "52", "53", "54",
-    "55", "56", "57", "58", "59", "6", "60", "61", "62", "63", "64", "65",
-    "66", "67", "68", "69", "7", "70", "71", "72", "73", "74", "75", "76",
-    "77", "78", "79", "8", "80", "81", "82", "83", "84", "85", "86", "87",
-    "88", "89", "9", "90", "91", "92", "93", "94", "95", "96", "97", "98",
-    "99", "A0", "A1", "A2", "A3", "A4", "A5", "A6", "A7", "A8", "A9", "AA",
-    "AB", "AC", "AD", "AE", "AF", "AG", "AH", "AI", "AJ", "AK", "AL", "AM",
-    "AN", "AO", "AQ", "AR", "B1", "B2", "B3", "BA", "BB", "BC", "BD", "BE",
-    "BF", "BG", "BH", "BI", "BJ", "BK", "BL", "BM", "BN", "BP", "BQ", "BR",
-    "BS", "BT", "BU", "BV", "BW", "BX", "BY", "BZ", "C1", "CA", "CB", "CC",
-    "CD", "CE", "CF", "CG", "CH", "CI", "CJ", "CK", "CL", "CM", "CN", "CO",
-    "CP", "CQ", "DG", "DM", "DS", "GF", "GN", "GY", "IC", "MH", "NI", "ON",
-    "PT", "PU", "RN", "RT", "TC", "TN", "UC",
+    "1", "10", "11", "12", "13", "14", "15", "16", "17", "18", "19", "2", "20", "21", "22", "23",
+    "24", "25", "26", "27", "28", "3", "30", "32", "33", "34", "35", "36", "37", "38", "39", "4",
+    "40", "41", "42", "43", "44", "45", "46", "47", "48", "49", "5", "50", "51", "52", "53", "54",
+    "55", "56", "57", "58", "59", "6", "60", "61", "62", "63", "64", "65", "66", "67", "68", "69",
+    "7", "70", "71", "72", "73", "74", "75", "76", "77", "78", "79", "8", "80", "81", "82", "83",
+    "84", "85", "86", "87", "88", "89", "9", "90", "91", "92", "93", "94", "95", "96", "97", "98",
+    "99", "A0", "A1", "A2", "A3", "A4", "A5", "A6", "A7", "A8", "A9", "AA", "AB", "AC", "AD", "AE",
+    "AF", "AG", "AH", "AI", "AJ", "AK", "AL", "AM", "AN", "AO", "AQ", "AR", "B1", "B2", "B3", "BA",
+    "BB", "BC", "BD", "BE", "BF", "BG", "BH", "BI", "BJ", "BK", "BL", "BM", "BN", "BP", "BQ", "BR",
+    "BS", "BT", "BU", "BV", "BW", "BX", "BY", "BZ", "C1", "CA", "CB", "CC", "CD", "CE", "CF", "CG",
+    "CH", "CI", "CJ", "CK", "CL", "CM", "CN", "CO", "CP", "CQ", "DG", "DM", "DS", "GF", "GN", "GY",
+    "IC", "MH", "NI", "ON", "PT", "PU", "RN", "RT", "TC", "TN", "UC",
 ];

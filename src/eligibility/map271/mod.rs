@@ -42,7 +42,9 @@ pub fn map<'a>(x12: &'a str, ctx: &Context) -> Result<EligibilityResponse<'a>, M
         .iter()
         .position(|r| {
             r.subscriber_trace_numbers.iter().any(|t| {
-                t.reference_identification.as_deref().is_some_and(|id| ctx.traces.iter().any(|want| want == id))
+                t.reference_identification
+                    .as_deref()
+                    .is_some_and(|id| ctx.traces.iter().any(|want| want == id))
             })
         })
         .unwrap_or(0);
@@ -65,7 +67,10 @@ pub fn map_all<'a>(x12: &'a str, ctx: &Context) -> Result<Vec<EligibilityRespons
     for seg in reader {
         match seg {
             Ok(seg) => walk.segment(&seg),
-            Err(e) => walk.warn("response::271::unreadable_segment", format!("A segment was skipped: {e}.")),
+            Err(e) => walk.warn(
+                "response::271::unreadable_segment",
+                format!("A segment was skipped: {e}."),
+            ),
         }
     }
     walk.finish_transaction();
@@ -112,7 +117,14 @@ struct Walk<'a, 'c> {
 }
 
 fn warning(code: &str, description: String) -> Warning {
-    Warning { code: code.to_owned(), description, location: None, segment: None, segment_position: None, element: None }
+    Warning {
+        code: code.to_owned(),
+        description,
+        location: None,
+        segment: None,
+        segment_position: None,
+        element: None,
+    }
 }
 
 impl<'a, 'c> Walk<'a, 'c> {
@@ -149,7 +161,11 @@ impl<'a, 'c> Walk<'a, 'c> {
     fn warn_at(&mut self, code: &str, description: String, seg: &Segment<'a>, element: usize) {
         let mut w = warning(code, description);
         w.segment = Some(seg.tag.to_owned());
-        w.segment_position = Some(if self.st_type.is_some() { seg.index.saturating_sub(self.st_index) + 1 } else { seg.index });
+        w.segment_position = Some(if self.st_type.is_some() {
+            seg.index.saturating_sub(self.st_index) + 1
+        } else {
+            seg.index
+        });
         w.element = u8::try_from(element).ok().filter(|e| *e > 0);
         w.location = Some(self.location().to_owned());
         match self.current.as_mut() {
@@ -178,7 +194,12 @@ impl<'a, 'c> Walk<'a, 'c> {
             "ISA" => self.isa(seg),
             "GS" => {
                 if seg.element(8).is_some_and(|v| !v.starts_with("005010X279")) {
-                    self.warn_at("response::271::version", "GS08 is not 005010X279A1; the response was mapped as 5010.".into(), seg, 8);
+                    self.warn_at(
+                        "response::271::version",
+                        "GS08 is not 005010X279A1; the response was mapped as 5010.".into(),
+                        seg,
+                        8,
+                    );
                 }
             }
             "ST" => self.start_transaction(seg),
@@ -186,7 +207,15 @@ impl<'a, 'c> Walk<'a, 'c> {
             "GE" | "IEA" | "TA1" => {}
             _ if self.st_type == Some("999") => self.ack_segment(seg),
             _ if self.st_type.is_none() => {
-                self.warn_at("response::271::outside_transaction", format!("Segment `{}` outside a transaction set was ignored.", seg.tag), seg, 0);
+                self.warn_at(
+                    "response::271::outside_transaction",
+                    format!(
+                        "Segment `{}` outside a transaction set was ignored.",
+                        seg.tag
+                    ),
+                    seg,
+                    0,
+                );
             }
             "BHT" => {}
             "HL" => self.hl(seg),
@@ -197,7 +226,12 @@ impl<'a, 'c> Walk<'a, 'c> {
     fn isa(&mut self, seg: &Segment<'a>) {
         self.isa13 = seg.element(13);
         if seg.element(12).is_some_and(|v| v != "00501") {
-            self.warn_at("response::271::version", "ISA12 is not 00501; the response was mapped as 5010.".into(), seg, 12);
+            self.warn_at(
+                "response::271::version",
+                "ISA12 is not 00501; the response was mapped as 5010.".into(),
+                seg,
+                12,
+            );
         }
     }
 
@@ -210,20 +244,40 @@ impl<'a, 'c> Walk<'a, 'c> {
         if kind == "999" {
             self.ack = Some((None, None));
         } else if kind != "271" {
-            self.warn_at("response::271::unexpected_transaction", "ST01 is not 271; the transaction set was mapped as a 271.".into(), seg, 1);
+            self.warn_at(
+                "response::271::unexpected_transaction",
+                "ST01 is not 271; the transaction set was mapped as a 271.".into(),
+                seg,
+                1,
+            );
         }
         if kind == "271" && seg.element(3).is_some_and(|v| !v.starts_with("005010X279")) {
-            self.warn_at("response::271::version", "ST03 is not 005010X279A1; the response was mapped as 5010.".into(), seg, 3);
+            self.warn_at(
+                "response::271::version",
+                "ST03 is not 005010X279A1; the response was mapped as 5010.".into(),
+                seg,
+                3,
+            );
         }
     }
 
     fn end_transaction(&mut self, seg: &Segment<'a>) {
         let counted = seg.index.saturating_sub(self.st_index) + 1;
         if seg.element(1).and_then(|n| n.parse::<u32>().ok()) != Some(counted) {
-            self.warn_at("response::271::se_count", format!("SE01 does not match the {counted} segments of the transaction set."), seg, 1);
+            self.warn_at(
+                "response::271::se_count",
+                format!("SE01 does not match the {counted} segments of the transaction set."),
+                seg,
+                1,
+            );
         }
         if seg.element(2) != self.st_control {
-            self.warn_at("response::271::se_control_number", "SE02 does not match ST02.".into(), seg, 2);
+            self.warn_at(
+                "response::271::se_control_number",
+                "SE02 does not match ST02.".into(),
+                seg,
+                2,
+            );
         }
         self.finish_transaction();
     }
@@ -252,7 +306,8 @@ impl<'a, 'c> Walk<'a, 'c> {
                 self.level = Level::Receiver;
                 self.provider = None;
                 self.provider_refs.clear();
-                self.upper_errors.retain(|e| e.location != Some("Loop 2100B"));
+                self.upper_errors
+                    .retain(|e| e.location != Some("Loop 2100B"));
             }
             Some("22") => {
                 self.finish_subscriber();
@@ -262,7 +317,12 @@ impl<'a, 'c> Walk<'a, 'c> {
             Some("23") => {
                 self.level = Level::Dependent;
                 if self.current.is_none() {
-                    self.warn_at("response::271::dependent_without_subscriber", "A dependent level (HL03 = 23) has no subscriber level above it.".into(), seg, 3);
+                    self.warn_at(
+                        "response::271::dependent_without_subscriber",
+                        "A dependent level (HL03 = 23) has no subscriber level above it.".into(),
+                        seg,
+                        3,
+                    );
                     self.current = Some(self.new_response());
                 }
                 if let Some(r) = self.current.as_mut() {
@@ -270,14 +330,22 @@ impl<'a, 'c> Walk<'a, 'c> {
                 }
             }
             _ => {
-                self.warn_at("response::271::hl_level", "HL03 is not 20, 21, 22 or 23; the level was ignored.".into(), seg, 3);
+                self.warn_at(
+                    "response::271::hl_level",
+                    "HL03 is not 20, 21, 22 or 23; the level was ignored.".into(),
+                    seg,
+                    3,
+                );
                 self.level = Level::Outside;
             }
         }
     }
 
     fn new_response(&self) -> EligibilityResponse<'a> {
-        EligibilityResponse { warnings: self.envelope_warnings.clone(), ..EligibilityResponse::default() }
+        EligibilityResponse {
+            warnings: self.envelope_warnings.clone(),
+            ..EligibilityResponse::default()
+        }
     }
 
     fn loop_segment(&mut self, seg: &Segment<'a>) {
@@ -291,7 +359,12 @@ impl<'a, 'c> Walk<'a, 'c> {
                 entity::member_segment(self, seg);
             }
             Level::Outside => {
-                self.warn_at("response::271::outside_level", format!("Segment `{}` before the first HL was ignored.", seg.tag), seg, 0);
+                self.warn_at(
+                    "response::271::outside_level",
+                    format!("Segment `{}` before the first HL was ignored.", seg.tag),
+                    seg,
+                    0,
+                );
             }
         }
     }
@@ -330,12 +403,26 @@ impl<'a, 'c> Walk<'a, 'c> {
 
     fn complete(&self, r: &mut EligibilityResponse<'a>) {
         r.meta = self.ctx.meta.clone();
-        let ctl = self.ctx.control_number.clone().map(Cow::Owned).or(self.isa13.map(Cow::Borrowed));
+        let ctl = self
+            .ctx
+            .control_number
+            .clone()
+            .map(Cow::Owned)
+            .or(self.isa13.map(Cow::Borrowed));
         r.reassociation_key.clone_from(&ctl);
         r.control_number = ctl;
-        r.trading_partner_service_id = self.ctx.trading_partner_service_id.clone().map(Cow::Owned).or_else(|| {
-            self.payer.as_ref().and_then(|p| p.payor_identification.clone().or_else(|| p.federal_taxpayers_id_number.clone()))
-        });
+        r.trading_partner_service_id = self
+            .ctx
+            .trading_partner_service_id
+            .clone()
+            .map(Cow::Owned)
+            .or_else(|| {
+                self.payer.as_ref().and_then(|p| {
+                    p.payor_identification
+                        .clone()
+                        .or_else(|| p.federal_taxpayers_id_number.clone())
+                })
+            });
         r.payer.clone_from(&self.payer);
         if r.provider.is_none() {
             r.provider.clone_from(&self.provider);

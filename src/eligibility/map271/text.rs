@@ -11,7 +11,10 @@ pub fn decimal(raw: &str) -> Cow<'_, str> {
     let Some((int, frac)) = digits.split_once('.') else {
         return Cow::Borrowed(raw);
     };
-    if !int.bytes().all(|b| b.is_ascii_digit()) || !frac.bytes().all(|b| b.is_ascii_digit()) || digits.len() < 2 {
+    if !int.bytes().all(|b| b.is_ascii_digit())
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+        || digits.len() < 2
+    {
         return Cow::Borrowed(raw);
     }
     let frac = frac.trim_end_matches('0');
@@ -19,14 +22,21 @@ pub fn decimal(raw: &str) -> Cow<'_, str> {
     let zero = int.bytes().all(|b| b == b'0') && frac.is_empty();
     let sign = if zero { "" } else { sign };
     if frac.is_empty() {
-        if sign.is_empty() && int.len() == raw.len() { Cow::Borrowed(raw) } else { Cow::Owned(format!("{sign}{int}")) }
+        if sign.is_empty() && int.len() == raw.len() {
+            Cow::Borrowed(raw)
+        } else {
+            Cow::Owned(format!("{sign}{int}"))
+        }
     } else {
         Cow::Owned(format!("{sign}{int}.{frac}"))
     }
 }
 
 /// The name of a code, or the code itself when the table does not know it (payers send such).
-pub fn name_or_code<'a>(table: &'static [(&'static str, &'static str)], code: &'a str) -> Cow<'a, str> {
+pub fn name_or_code<'a>(
+    table: &'static [(&'static str, &'static str)],
+    code: &'a str,
+) -> Cow<'a, str> {
     codes::name(table, code).map_or(Cow::Borrowed(code), Cow::Borrowed)
 }
 

@@ -1,0 +1,199 @@
+//! The command line: `serve` (the default), `validate`, `to-json` and `hash-key`.
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::app::App;
+use crate::config::{LogFormat, Settings};
+use crate::eligibility::{inquiry, map271};
+use crate::http::auth::hash_key;
+use crate::telemetry;
+
+/// Change Healthcare-compatible real-time eligibility gateway.
+#[derive(Debug, Parser)]
+#[command(name = "eligibility-gateway", version, about)]
+pub struct Cli {
+    /// A TOML file layered over the embedded defaults (environment variables
+    /// `GATEWAY__SECTION__KEY` override both).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// What to do; `serve` when omitted.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Start the gateway (the default).
+    Serve,
+    /// Check a 270 against 005010X279A1 and print the report as JSON; exit 1 when invalid.
+    Validate {
+        /// The 270 file, or `-` for standard input.
+        file: String,
+    },
+    /// Print the eligibility JSON for a 271 (an array when it answers several subscribers).
+    ToJson {
+        /// The 271 file, or `-` for standard input.
+        file: String,
+    },
+    /// Print the `sha256:` hash of an API key, to paste into an account's `api_key_hashes`.
+    HashKey {
+        /// The key; read from standard input when omitted (keeps it out of shell history).
+        key: Option<String>,
+        /// Generate a new random key and print it with its hash.
+        #[arg(long, conflicts_with = "key")]
+        generate: bool,
+    },
+}
+
+/// Parses the command line and runs it.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(cli.config.as_deref()),
+        Command::Validate { file } => with_input(&file, validate),
+        Command::ToJson { file } => with_input(&file, to_json),
+        Command::HashKey { key, generate } => hash(key, generate),
+    }
+}
+
+fn serve(config: Option<&std::path::Path>) -> ExitCode {
+    let settings = match Settings::load(config) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("eligibility-gateway: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    telemetry::init(&settings.log.level, settings.log.format == LogFormat::Json);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("eligibility-gateway: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        let app = App::build(&settings).await.map_err(|e| {
+            format!(
+                "cannot listen on {}:{}: {e}",
+                settings.server.host, settings.server.port
+            )
+        })?;
+        app.run_until_stopped()
+            .await
+            .map_err(|e| format!("server error: {e}"))
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!(error = %e, "stopped");
+            eprintln!("eligibility-gateway: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Reads `file` (or stdin for `-`) as UTF-8 and runs `f` on it.
+fn with_input(file: &str, f: fn(&str) -> (String, bool)) -> ExitCode {
+    let mut bytes = Vec::new();
+    let read = if file == "-" {
+        std::io::stdin().read_to_end(&mut bytes).map(|_| ())
+    } else {
+        std::fs::read(file).map(|b| bytes = b)
+    };
+    if let Err(e) = read {
+        eprintln!("eligibility-gateway: cannot read {file}: {e}");
+        return ExitCode::from(2);
+    }
+    let text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let (out, _) = error_json(&format!("the input is not UTF-8 text (byte {at})"));
+            println!("{out}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let (out, ok) = f(&text);
+    println!("{out}");
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+fn error_json(message: &str) -> (String, bool) {
+    (
+        serde_json::json!({ "status": "ERROR", "message": message }).to_string(),
+        false,
+    )
+}
+
+fn pretty(v: &impl serde::Serialize) -> String {
+    serde_json::to_string_pretty(v)
+        .unwrap_or_else(|e| format!("{{\"message\": \"cannot serialise: {e}\"}}"))
+}
+
+/// The `validate` report: `{"valid", "errors", "warnings", "x12"?}`.
+pub fn validate(text: &str) -> (String, bool) {
+    match inquiry::read(text) {
+        Ok(_) => (
+            pretty(&serde_json::json!({ "valid": true, "errors": [], "warnings": [] })),
+            true,
+        ),
+        Err(r) => (
+            pretty(
+                &serde_json::json!({ "valid": false, "status": "ERROR", "errors": r.issues, "warnings": [] }),
+            ),
+            false,
+        ),
+    }
+}
+
+/// The `to-json` output: one object, or an array when the 271 answers several subscribers.
+pub fn to_json(text: &str) -> (String, bool) {
+    match map271::map_all(text, &map271::Context::default()) {
+        Ok(all) => match all.as_slice() {
+            [one] => (pretty(one), true),
+            _ => (pretty(&all), true),
+        },
+        Err(e) => error_json(&e.to_string()),
+    }
+}
+
+fn hash(key: Option<String>, generate: bool) -> ExitCode {
+    if generate {
+        let key = format!(
+            "{}{}",
+            uuid::Uuid::new_v4().simple(),
+            uuid::Uuid::new_v4().simple()
+        );
+        println!("key:  {key}\nhash: {}", hash_key(&key));
+        return ExitCode::SUCCESS;
+    }
+    let key = if let Some(k) = key {
+        k
+    } else {
+        let mut line = String::new();
+        if std::io::stdin().read_line(&mut line).is_err() {
+            eprintln!("eligibility-gateway: cannot read the key from standard input");
+            return ExitCode::from(2);
+        }
+        line.trim_end_matches(['\r', '\n']).to_owned()
+    };
+    if key.is_empty() {
+        eprintln!("eligibility-gateway: the key is empty");
+        return ExitCode::from(2);
+    }
+    println!("{}", hash_key(&key));
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,352 @@
+//! The typed settings tree and its loader: embedded `config/default.toml`, then an optional file,
+//! then `GATEWAY__SECTION__KEY` environment variables. Uses nothing else in the crate.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
+
+use config::{Config, Environment, File, FileFormat};
+use serde::Deserialize;
+
+/// The embedded defaults: the binary needs no file.
+pub const DEFAULTS: &str = include_str!("../config/default.toml");
+
+/// Every setting of the gateway.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// Listener and request bounds.
+    pub server: Server,
+    /// Concurrency limits.
+    pub limits: Limits,
+    /// Outbound payer calls.
+    pub payer: PayerSettings,
+    /// The built-in sandbox payer.
+    pub sandbox: Sandbox,
+    /// 270 validation.
+    pub validation: Validation,
+    /// Values printed in `meta`.
+    pub meta: MetaSettings,
+    /// Logging.
+    pub log: Log,
+    /// Accounts by ID.
+    #[serde(default)]
+    pub accounts: BTreeMap<String, AccountSettings>,
+}
+
+/// `[server]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Server {
+    /// Address to bind.
+    pub host: String,
+    /// Port to bind; 0 picks a free one.
+    pub port: u16,
+    /// Largest accepted request body.
+    pub max_body_bytes: usize,
+    /// Whole-request backstop.
+    pub request_timeout_ms: u64,
+}
+
+/// `[limits]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Limits {
+    /// Default in-flight requests per account.
+    pub per_account: u32,
+}
+
+/// `[payer]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PayerSettings {
+    /// Deadline of one payer call.
+    pub timeout_ms: u64,
+    /// Deadline of establishing a connection to a payer.
+    pub connect_timeout_ms: u64,
+}
+
+/// `[sandbox]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sandbox {
+    /// Artificial answer delay.
+    pub delay_ms: u64,
+}
+
+/// `[validation]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Validation {
+    /// Apply automatic repairs (else they are errors).
+    pub repairs: bool,
+}
+
+/// `[meta]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetaSettings {
+    /// `meta.senderId`.
+    pub sender_id: String,
+    /// `meta.submitterId`.
+    pub submitter_id: String,
+    /// `meta.billerId`.
+    pub biller_id: String,
+}
+
+/// `[log]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Log {
+    /// `EnvFilter` directive.
+    pub level: String,
+    /// Output format.
+    pub format: LogFormat,
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// One JSON object per line.
+    Json,
+    /// Human-readable text.
+    Text,
+}
+
+/// How an account's requests are routed.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Every request goes to the built-in sandbox payer; `meta.applicationMode` is `sandbox`.
+    #[default]
+    Sandbox,
+    /// Requests go to the payer routes; `meta.applicationMode` is `production`.
+    Production,
+}
+
+/// `[accounts.<id>]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountSettings {
+    /// Sandbox or production routing.
+    #[serde(default)]
+    pub mode: Mode,
+    /// `sha256:<hex>` of each accepted API key.
+    #[serde(default)]
+    pub api_key_hashes: Vec<String>,
+    /// In-flight limit for this account (default `limits.per_account`).
+    #[serde(default)]
+    pub per_account: Option<u32>,
+}
+
+/// Why the settings could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    /// The config crate refused a source or a value; its message names the key.
+    #[error("configuration error: {0}")]
+    Load(#[from] config::ConfigError),
+    /// A value parsed but makes no sense.
+    #[error("configuration error: `{key}` {problem}")]
+    Invalid {
+        /// The dotted key, e.g. `limits.per_account`.
+        key: String,
+        /// What is wrong with it.
+        problem: String,
+    },
+}
+
+impl Settings {
+    /// Loads defaults, then `file` (which must exist when given), then the process environment.
+    pub fn load(file: Option<&Path>) -> Result<Self, SettingsError> {
+        Self::load_with(file, None)
+    }
+
+    /// As [`Settings::load`], with an explicit environment map instead of the process environment
+    /// (tests must not touch the global environment).
+    pub fn load_with(
+        file: Option<&Path>,
+        env: Option<std::collections::HashMap<String, String>>,
+    ) -> Result<Self, SettingsError> {
+        let mut b = Config::builder().add_source(File::from_str(DEFAULTS, FileFormat::Toml));
+        if let Some(path) = file {
+            b = b.add_source(File::from(path).required(true));
+        }
+        // `try_parsing` stays off: on, a payer ID `00006` would arrive as the integer 6.
+        let environment = Environment::with_prefix("GATEWAY")
+            .prefix_separator("__")
+            .separator("__")
+            .source(env);
+        let settings: Self = b.add_source(environment).build()?.try_deserialize()?;
+        settings.check()?;
+        Ok(settings)
+    }
+
+    /// The embedded defaults alone.
+    pub fn defaults() -> Result<Self, SettingsError> {
+        Self::load_with(None, Some(std::collections::HashMap::new()))
+    }
+
+    fn check(&self) -> Result<(), SettingsError> {
+        let invalid = |key: &str, problem: &str| {
+            Err(SettingsError::Invalid {
+                key: key.to_owned(),
+                problem: problem.to_owned(),
+            })
+        };
+        if self.limits.per_account == 0 {
+            return invalid("limits.per_account", "must be at least 1");
+        }
+        if self.payer.timeout_ms == 0 {
+            return invalid("payer.timeout_ms", "must be at least 1");
+        }
+        if self.server.max_body_bytes == 0 {
+            return invalid("server.max_body_bytes", "must be at least 1");
+        }
+        for (id, account) in &self.accounts {
+            if account.per_account == Some(0) {
+                return invalid(&format!("accounts.{id}.per_account"), "must be at least 1");
+            }
+            for (i, hash) in account.api_key_hashes.iter().enumerate() {
+                if parse_key_hash(hash).is_none() {
+                    return invalid(
+                        &format!("accounts.{id}.api_key_hashes[{i}]"),
+                        "must be `sha256:` followed by 64 hex digits (see `eligibility-gateway hash-key`)",
+                    );
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Server {
+    /// The whole-request backstop.
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_millis(self.request_timeout_ms)
+    }
+}
+
+impl PayerSettings {
+    /// The payer call deadline.
+    pub fn timeout(&self) -> Duration {
+        Duration::from_millis(self.timeout_ms)
+    }
+
+    /// The connect deadline.
+    pub fn connect_timeout(&self) -> Duration {
+        Duration::from_millis(self.connect_timeout_ms)
+    }
+}
+
+/// Decodes `sha256:<64 hex>` into the 32 digest bytes.
+pub fn parse_key_hash(s: &str) -> Option<[u8; 32]> {
+    let hex = s.strip_prefix("sha256:")?;
+    if hex.len() != 64 {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    for (i, byte) in out.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(hex.get(i * 2..i * 2 + 2)?, 16).ok()?;
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    #[allow(clippy::unnecessary_wraps)] // shaped like `load_with`'s argument
+    fn env(pairs: &[(&str, &str)]) -> Option<HashMap<String, String>> {
+        Some(
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn defaults_load_with_the_documented_values() {
+        let s = Settings::defaults().unwrap();
+        assert_eq!(s.server.port, 8080);
+        assert_eq!(s.limits.per_account, 5);
+        assert_eq!(s.payer.timeout_ms, 60_000);
+        assert_eq!(s.sandbox.delay_ms, 0);
+        assert_eq!(s.server.max_body_bytes, 1024 * 1024);
+        assert_eq!(s.accounts["demo"].mode, Mode::Sandbox);
+        assert!(s.server.request_timeout_ms > s.payer.timeout_ms);
+    }
+
+    #[test]
+    fn environment_overrides_by_section_and_key() {
+        let s = Settings::load_with(
+            None,
+            env(&[
+                ("GATEWAY__SERVER__PORT", "9090"),
+                ("GATEWAY__LIMITS__PER_ACCOUNT", "7"),
+                ("GATEWAY__SANDBOX__DELAY_MS", "1500"),
+                ("GATEWAY__PAYER__TIMEOUT_MS", "100"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(
+            (
+                s.server.port,
+                s.limits.per_account,
+                s.sandbox.delay_ms,
+                s.payer.timeout_ms
+            ),
+            (9090, 7, 1500, 100)
+        );
+    }
+
+    #[test]
+    fn codes_stay_strings() {
+        let s = Settings::load_with(None, env(&[("GATEWAY__META__SENDER_ID", "00006")])).unwrap();
+        assert_eq!(s.meta.sender_id, "00006");
+    }
+
+    #[test]
+    fn a_bad_setting_names_its_key() {
+        let e = Settings::load_with(None, env(&[("GATEWAY__SERVER__PORT", "eighty")]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("server.port"), "{e}");
+        let e = Settings::load_with(None, env(&[("GATEWAY__LIMITS__PER_ACCOUNT", "0")]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("limits.per_account"), "{e}");
+        let e = Settings::load_with(None, env(&[("GATEWAY__SERVER__COLOUR", "blue")]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("colour"), "{e}");
+        let e = Settings::load_with(
+            None,
+            env(&[("GATEWAY__ACCOUNTS__DEMO__API_KEY_HASHES", "plain")]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("api_key_hashes"), "{e}");
+    }
+
+    #[test]
+    fn a_named_file_must_exist() {
+        let e = Settings::load_with(Some(Path::new("/nonexistent/gateway.toml")), env(&[]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("gateway.toml"), "{e}");
+    }
+
+    #[test]
+    fn key_hashes_decode() {
+        assert_eq!(
+            parse_key_hash(&format!("sha256:{}", "ab".repeat(32))),
+            Some([0xab; 32])
+        );
+        assert_eq!(parse_key_hash("sha256:abc"), None);
+        assert_eq!(parse_key_hash(&"ab".repeat(32)), None);
+    }
+}

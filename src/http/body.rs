@@ -1,0 +1,103 @@
+//! The raw-X12 request body, read with our own rejections: `serde_json` messages can quote the
+//! input, so we keep line and column and drop the text.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
+use axum::http::StatusCode;
+use serde_json::Value;
+
+use super::error::ApiError;
+
+/// `{"x12": "..."}`; Stedi's optional `externalPatientId` and other fields are accepted and ignored.
+#[derive(Debug)]
+pub struct RawX12Request {
+    /// The 270.
+    pub x12: String,
+}
+
+impl<S: Send + Sync> FromRequest<S> for RawX12Request {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let limit = req
+            .extensions()
+            .get::<BodyLimit>()
+            .map_or(usize::MAX, |l| l.0);
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::TooLarge { limit }
+            } else {
+                ApiError::BadBody {
+                    message: "The request body could not be read.".into(),
+                    path: None,
+                }
+            }
+        })?;
+        parse(&bytes)
+    }
+}
+
+/// The configured body limit, put in the request extensions so rejections can name it.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLimit(pub usize);
+
+/// Parses the body; errors say what is wrong and where, never what the body contained.
+pub fn parse(bytes: &[u8]) -> Result<RawX12Request, ApiError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::BadBody {
+            message: "The request body is empty; send a JSON object with a string field `x12`."
+                .into(),
+            path: None,
+        });
+    }
+    let value: Value = serde_json::from_slice(bytes).map_err(|e| ApiError::BadBody {
+        message: format!("The request body is not valid JSON (line {}, column {}); send a JSON object with a string field `x12`.", e.line(), e.column()),
+        path: None,
+    })?;
+    let Value::Object(mut map) = value else {
+        return Err(ApiError::BadBody {
+            message: "The request body must be a JSON object with a string field `x12`.".into(),
+            path: None,
+        });
+    };
+    match map.remove("x12") {
+        Some(Value::String(x12)) => Ok(RawX12Request { x12 }),
+        None | Some(Value::Null) => Err(ApiError::BadBody {
+            message: "The field `x12` is required: it holds the X12 270.".into(),
+            path: Some("x12"),
+        }),
+        Some(_) => Err(ApiError::BadBody {
+            message: "The field `x12` must be a string holding the X12 270.".into(),
+            path: Some("x12"),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(r: Result<RawX12Request, ApiError>) -> String {
+        match r {
+            Err(ApiError::BadBody { message, .. }) => message,
+            other => panic!("expected a bad body, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn bodies_and_their_errors() {
+        assert_eq!(
+            parse(br#"{"x12":"ISA*","externalPatientId":"p1"}"#)
+                .unwrap()
+                .x12,
+            "ISA*"
+        );
+        assert!(message(parse(b"not json")).contains("line 1, column 2"));
+        assert!(message(parse(b"")).contains("empty"));
+        assert!(message(parse(b"[1]")).contains("JSON object"));
+        assert!(message(parse(br#"{"X12":"a"}"#)).contains("required"));
+        assert!(message(parse(br#"{"x12":5}"#)).contains("must be a string"));
+        let secret = message(parse(br#"{"x12": "SMITH*ROBERT", }"#));
+        assert!(!secret.contains("SMITH"), "no input quoted: {secret}");
+    }
+}

@@ -1,0 +1,204 @@
+//! `ApiError`: where every layer's error meets and becomes the anchors' JSON shapes. The only
+//! `match` from error to status code in the crate.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::eligibility::Rejected;
+use crate::eligibility::model::Warning;
+use crate::limit::LimitExceeded;
+use crate::payer::ConnectorError;
+
+/// Everything a request can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// No usable credentials.
+    #[error("unauthorized: {0}")]
+    Unauthorized(&'static str),
+    /// The body is not the JSON we expect.
+    #[error("bad request body: {message}")]
+    BadBody {
+        /// What is wrong, without quoting the body.
+        message: String,
+        /// The JSON path concerned, when one is.
+        path: Option<&'static str>,
+    },
+    /// The body is over the configured limit.
+    #[error("request body over {limit} bytes")]
+    TooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// The 270 cannot be sent; carries every problem and the repairs made before giving up.
+    #[error("{rejected}")]
+    Rejected {
+        /// The problems.
+        rejected: Rejected,
+        /// Repairs that were applied.
+        warnings: Vec<Warning>,
+    },
+    /// The account is at its in-flight limit.
+    #[error(transparent)]
+    Limit(#[from] LimitExceeded),
+    /// The payer call failed.
+    #[error(transparent)]
+    Connector(#[from] ConnectorError),
+    /// The payer answered with something that is not a readable 271.
+    #[error("payer response from {payer} could not be read: {reason}")]
+    BadPayerResponse {
+        /// Connector or upstream name.
+        payer: String,
+        /// Why (positions, no data).
+        reason: String,
+        /// The payer's document as received, returned to the caller only.
+        x12: String,
+    },
+    /// The whole request took longer than the backstop.
+    #[error("request timed out")]
+    RequestTimeout,
+    /// No such route.
+    #[error("no such route")]
+    NotFound,
+    /// Route exists, method does not.
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    /// A bug or an unexpected fault; the body stays opaque, the log gets the chain.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<Rejected> for ApiError {
+    fn from(rejected: Rejected) -> Self {
+        Self::Rejected {
+            rejected,
+            warnings: Vec::new(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Message<'a> {
+    message: &'a str,
+    code: &'a str,
+}
+
+fn message(status: StatusCode, message: &str, code: &str) -> (StatusCode, Value) {
+    (status, json!(Message { message, code }))
+}
+
+impl ApiError {
+    /// The machine-readable code of the error (also logged).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Unauthorized(_) => "UNAUTHORIZED",
+            Self::BadBody { .. } => "BAD_REQUEST",
+            Self::TooLarge { .. } => "PAYLOAD_TOO_LARGE",
+            Self::Rejected { .. } => "INVALID_X12",
+            Self::Limit(_) => "TOO_MANY_REQUESTS",
+            Self::Connector(e) => match e {
+                ConnectorError::Timeout { .. } => "GATEWAY_TIMEOUT",
+            },
+            Self::BadPayerResponse { .. } => "INVALID_PAYER_RESPONSE",
+            Self::RequestTimeout => "GATEWAY_TIMEOUT",
+            Self::NotFound => "NOT_FOUND",
+            Self::MethodNotAllowed => "METHOD_NOT_ALLOWED",
+            Self::Internal(_) => "INTERNAL_SERVER_ERROR",
+        }
+    }
+
+    fn status_and_body(&self) -> (StatusCode, Value) {
+        let code = self.code();
+        match self {
+            Self::Unauthorized(why) => message(StatusCode::UNAUTHORIZED, why, code),
+            Self::BadBody { message: m, path } => {
+                let body = match path {
+                    Some(p) => {
+                        json!({ "message": m, "code": code, "fieldList": [{ "path": p, "message": m }] })
+                    }
+                    None => json!({ "message": m, "code": code }),
+                };
+                (StatusCode::BAD_REQUEST, body)
+            }
+            Self::TooLarge { limit } => {
+                let m = format!("The request body is larger than the limit of {limit} bytes.");
+                message(StatusCode::PAYLOAD_TOO_LARGE, &m, code)
+            }
+            Self::Rejected { rejected, warnings } => {
+                let body = if warnings.is_empty() {
+                    json!({ "status": "ERROR", "errors": rejected.issues })
+                } else {
+                    json!({ "status": "ERROR", "errors": rejected.issues, "warnings": warnings })
+                };
+                (StatusCode::BAD_REQUEST, body)
+            }
+            Self::Limit(_) => message(
+                StatusCode::TOO_MANY_REQUESTS,
+                "The request can't be submitted because the sender's submission has been throttled: CUSTOMER_LIMIT",
+                code,
+            ),
+            Self::Connector(e) => match e {
+                ConnectorError::Timeout { .. } => message(
+                    StatusCode::GATEWAY_TIMEOUT,
+                    &capitalise(&e.to_string()),
+                    code,
+                ),
+            },
+            Self::BadPayerResponse { payer, reason, x12 } => (
+                StatusCode::BAD_GATEWAY,
+                json!({
+                    "message": format!("The payer's response (via {payer}) is not a readable 271: {reason}."),
+                    "code": code,
+                    "x12": x12,
+                }),
+            ),
+            Self::RequestTimeout => message(
+                StatusCode::GATEWAY_TIMEOUT,
+                "The request did not complete in time.",
+                code,
+            ),
+            Self::NotFound => message(
+                StatusCode::NOT_FOUND,
+                "No such route. The eligibility route is POST /change/medicalnetwork/eligibility/v3/raw-x12.",
+                code,
+            ),
+            Self::MethodNotAllowed => message(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "This method is not allowed on this route.",
+                code,
+            ),
+            Self::Internal(_) => message(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Internal server error.",
+                code,
+            ),
+        }
+    }
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect::<String>() + ".")
+        .unwrap_or_default()
+}
+
+/// Carried in the response extensions so the request log names the failure.
+#[derive(Debug, Clone)]
+pub struct ErrorCode(pub &'static str);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, body) = self.status_and_body();
+        let mut res = (status, Json(body)).into_response();
+        res.extensions_mut().insert(ErrorCode(self.code()));
+        if status.is_server_error() {
+            res.extensions_mut().insert(Arc::new(self));
+        }
+        res
+    }
+}

@@ -1,0 +1,103 @@
+//! The HTTP edge: routes, auth, body reading, errors and the request log. Only this module knows
+//! status codes, and only its raw-X12 handler composes the steps.
+
+pub mod auth;
+pub mod body;
+pub mod error;
+mod layers;
+mod raw_x12;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use tower::ServiceBuilder;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+
+use crate::config::{MetaSettings, Settings};
+use crate::limit::AccountLimiter;
+use crate::payer::Payers;
+pub use error::ApiError;
+
+/// Everything handlers share.
+#[derive(Debug)]
+pub struct AppState {
+    /// API keys by account.
+    pub accounts: auth::Accounts,
+    /// Per-account in-flight limits.
+    pub limiter: AccountLimiter,
+    /// Connectors and routing.
+    pub payers: Payers,
+    /// Values for `meta`.
+    pub meta: MetaSettings,
+    /// Whether 270 repairs are applied.
+    pub repairs: bool,
+    /// The body limit, for the 413 message.
+    pub max_body_bytes: usize,
+}
+
+impl AppState {
+    /// State for `settings`.
+    pub fn new(settings: &Settings) -> Self {
+        let limiter = AccountLimiter::new(settings.accounts.iter().map(|(id, a)| {
+            (
+                id.as_str(),
+                a.per_account.unwrap_or(settings.limits.per_account),
+            )
+        }));
+        Self {
+            accounts: auth::Accounts::from_settings(settings),
+            limiter,
+            payers: Payers::new(
+                std::time::Duration::from_millis(settings.sandbox.delay_ms),
+                settings.payer.timeout(),
+            ),
+            meta: settings.meta.clone(),
+            repairs: settings.validation.repairs,
+            max_body_bytes: settings.server.max_body_bytes,
+        }
+    }
+}
+
+/// Paths of the eligibility API: Stedi's `/change/...` and Change's own.
+pub const RAW_X12_PATHS: [&str; 2] = [
+    "/change/medicalnetwork/eligibility/v3/raw-x12",
+    "/medicalnetwork/eligibility/v3/raw-x12",
+];
+/// Health check paths.
+pub const HEALTH_PATHS: [&str; 2] = [
+    "/change/medicalnetwork/eligibility/v3/healthcheck",
+    "/medicalnetwork/eligibility/v3/healthcheck",
+];
+
+/// The router with every route and layer.
+pub fn router(state: Arc<AppState>, settings: &Settings) -> Router {
+    let mut r = Router::new();
+    for p in RAW_X12_PATHS {
+        r = r.route(p, post(raw_x12::handle));
+    }
+    for p in HEALTH_PATHS {
+        r = r.route(p, get(health));
+    }
+    let limit = settings.server.max_body_bytes;
+    let timeout = settings.server.request_timeout();
+    r.fallback(|| async { ApiError::NotFound })
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        .with_state(state)
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+                .layer(axum::middleware::from_fn(layers::log_request))
+                .layer(PropagateRequestIdLayer::x_request_id())
+                .layer(axum::middleware::from_fn(move |req, next| {
+                    layers::deadline(timeout, req, next)
+                }))
+                .layer(axum::Extension(body::BodyLimit(limit)))
+                .layer(DefaultBodyLimit::max(limit)),
+        )
+}
+
+async fn health() -> axum::Json<serde_json::Value> {
+    axum::Json(serde_json::json!({ "status": "OK", "version": env!("CARGO_PKG_VERSION") }))
+}

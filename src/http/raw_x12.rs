@@ -1,0 +1,89 @@
+//! `POST …/raw-x12`: the one handler that composes the flow, in order: read and check the 270,
+//! route, take a slot, call the payer, map the 271.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+
+use super::AppState;
+use super::auth::Caller;
+use super::body::RawX12Request;
+use super::error::ApiError;
+use crate::config::Mode;
+use crate::eligibility::map271::{self, Context};
+use crate::eligibility::{inquiry, model::Meta};
+use crate::payer::Outbound;
+
+pub async fn handle(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    caller: Caller,
+    body: RawX12Request,
+) -> Result<Response, ApiError> {
+    let x12 = body.x12.as_str();
+    // Parsing comes before the limiter: a bad 270 never takes a slot.
+    let inquiry = inquiry::read(x12)?;
+    let payer_id = inquiry.payer_id().unwrap_or("");
+    tracing::Span::current().record("payer_id", payer_id);
+    let connector = state.payers.route(payer_id);
+    let _slot = state.limiter.try_enter(&caller.account)?;
+    let reply = state
+        .payers
+        .send(
+            connector,
+            Outbound {
+                x12,
+                inquiry: &inquiry,
+            },
+        )
+        .await?;
+    let ctx = Context {
+        control_number: Some(inquiry.envelope.control_number.to_owned()).filter(|c| !c.is_empty()),
+        trading_partner_service_id: inquiry.payer_id().map(str::to_owned),
+        traces: inquiry
+            .patient()
+            .traces
+            .iter()
+            .chain(&inquiry.subscriber.traces)
+            .filter_map(|t| t.reference)
+            .map(str::to_owned)
+            .collect(),
+        meta: meta(&state, &caller, &headers, inquiry.envelope.reference),
+    };
+    let response = map271::map(&reply, &ctx).map_err(|e| ApiError::BadPayerResponse {
+        payer: connector.name().to_owned(),
+        reason: e.to_string(),
+        x12: reply.clone(),
+    })?;
+    Ok(Json(response).into_response())
+}
+
+fn meta(
+    state: &AppState,
+    caller: &Caller,
+    headers: &HeaderMap,
+    outbound_trace: Option<&str>,
+) -> Meta {
+    let nonempty = |s: &str| Some(s.to_owned()).filter(|s| !s.is_empty());
+    Meta {
+        sender_id: nonempty(&state.meta.sender_id),
+        submitter_id: nonempty(&state.meta.submitter_id),
+        biller_id: nonempty(&state.meta.biller_id),
+        application_mode: Some(
+            if caller.mode == Mode::Sandbox {
+                "sandbox"
+            } else {
+                "production"
+            }
+            .to_owned(),
+        ),
+        trace_id: headers
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+        outbound_trace_id: outbound_trace.map(str::to_owned),
+    }
+}

@@ -1,0 +1,158 @@
+//! `spawn_app`: the real server from the embedded defaults on 127.0.0.1:0, and a client for it.
+
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use eligibility_gateway::app::App;
+use eligibility_gateway::config::Settings;
+use eligibility_gateway::http::AppState;
+use reqwest::StatusCode;
+use serde_json::Value;
+
+/// The demo account's key in the embedded defaults.
+pub const DEMO_KEY: &str = "sandbox-api-key";
+/// Stedi's path.
+pub const RAW: &str = "/change/medicalnetwork/eligibility/v3/raw-x12";
+/// Change's own path.
+pub const RAW_BARE: &str = "/medicalnetwork/eligibility/v3/raw-x12";
+
+/// Public fixtures (byte-exact copies, see tests/fixtures/x12/SOURCES.md).
+pub const SUBSCRIBER_270: &str =
+    include_str!("../fixtures/x12/irobayna-stupidedi/270-X279A1-request-subscriber.edi");
+/// A dependent inquiry.
+pub const DEPENDENT_270: &str =
+    include_str!("../fixtures/x12/irobayna-stupidedi/270-X279A1-request-dependent.edi");
+
+/// The stupidedi subscriber 270 with another payer ID, member ID and name.
+pub fn inquiry(payer: &str, member: &str, last: &str, first: &str) -> String {
+    SUBSCRIBER_270
+        .replace("PI*842610001", &format!("PI*{payer}"))
+        .replace("MI*11122333301", &format!("MI*{member}"))
+        .replace("SMITH*ROBERT", &format!("{last}*{first}"))
+}
+
+/// A sandbox member's inquiry.
+pub fn member_inquiry() -> String {
+    inquiry("842610001", "0000000001", "DOEONE", "JOHNONE")
+}
+
+/// Log lines of every app in this test binary (installed once; JSON, as in production).
+pub fn captured_logs() -> Arc<Mutex<Vec<u8>>> {
+    static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
+    Arc::clone(LOGS.get_or_init(|| {
+        let buf = Arc::new(Mutex::new(Vec::new()));
+        let writer = Arc::clone(&buf);
+        let make = move || LogWriter(Arc::clone(&writer));
+        let filter = tracing_subscriber::EnvFilter::new("info,eligibility_gateway=trace");
+        eligibility_gateway::telemetry::install(filter, true, make).expect("first subscriber");
+        buf
+    }))
+}
+
+/// Appends to the shared buffer.
+pub struct LogWriter(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogWriter {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("log buffer").extend_from_slice(data);
+        Ok(data.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A running gateway.
+pub struct TestApp {
+    /// `http://127.0.0.1:<port>`.
+    pub base: String,
+    /// Shared state, to watch the limiter.
+    pub state: Arc<AppState>,
+    client: reqwest::Client,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+/// Starts the gateway from the embedded defaults changed by `tweak`, on a random loopback port.
+pub async fn spawn_app(tweak: impl FnOnce(&mut Settings)) -> TestApp {
+    captured_logs();
+    let mut settings = Settings::defaults().expect("embedded defaults load");
+    settings.server.host = "127.0.0.1".into();
+    settings.server.port = 0;
+    tweak(&mut settings);
+    let app = App::build(&settings).await.expect("bind 127.0.0.1:0");
+    let base = format!("http://{}", app.local_addr());
+    let state = app.state();
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    tokio::spawn(app.run_until(async {
+        let _ = rx.await;
+    }));
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("client");
+    TestApp {
+        base,
+        state,
+        client,
+        _stop: tx,
+    }
+}
+
+impl TestApp {
+    /// A request builder for `path`.
+    pub fn post(&self, path: &str) -> reqwest::RequestBuilder {
+        self.client.post(format!("{}{path}", self.base))
+    }
+
+    /// A GET.
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        let res = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("GET");
+        let status = res.status();
+        (status, res.json().await.unwrap_or(Value::Null))
+    }
+
+    /// POSTs `{"x12": x12}` to `path` with `auth` as the Authorization header.
+    pub async fn raw_x12_with(
+        &self,
+        path: &str,
+        auth: Option<&str>,
+        x12: &str,
+    ) -> (StatusCode, Value) {
+        let mut req = self.post(path).json(&serde_json::json!({ "x12": x12 }));
+        if let Some(a) = auth {
+            req = req.header("Authorization", a);
+        }
+        let res = req.send().await.expect("POST raw-x12");
+        let status = res.status();
+        (status, res.json().await.unwrap_or(Value::Null))
+    }
+
+    /// POSTs a 270 with the demo key to the Stedi path.
+    pub async fn raw_x12(&self, x12: &str) -> (StatusCode, Value) {
+        self.raw_x12_with(RAW, Some(DEMO_KEY), x12).await
+    }
+
+    /// Free slots of the demo account.
+    pub fn free_slots(&self) -> usize {
+        self.state.limiter.available("demo")
+    }
+
+    /// Waits (bounded) until the demo account has `n` free slots.
+    pub async fn wait_for_free_slots(&self, n: usize) {
+        for _ in 0..1000 {
+            if self.free_slots() == n {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!(
+            "demo account never reached {n} free slots (has {})",
+            self.free_slots()
+        );
+    }
+}

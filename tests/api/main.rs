@@ -1,0 +1,16 @@
+//! One test binary: every file under tests/api is a module of it.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    missing_docs
+)]
+
+mod cli;
+mod errors;
+mod helpers;
+mod limits;
+mod packaging;
+mod phi_logs;
+mod raw_x12;
