@@ -8,7 +8,8 @@ use clap::{Parser, Subcommand};
 
 use crate::app::App;
 use crate::config::{LogFormat, Settings};
-use crate::eligibility::{inquiry, map271};
+use crate::eligibility::map271;
+use crate::eligibility::validate::{self, Options};
 use crate::http::auth::hash_key;
 use crate::telemetry;
 
@@ -30,10 +31,17 @@ pub struct Cli {
 pub enum Command {
     /// Start the gateway (the default).
     Serve,
-    /// Check a 270 against 005010X279A1 and print the report as JSON; exit 1 when invalid.
+    /// Check a 270 against 005010X279A1 and print the report as JSON (errors, warnings, and the
+    /// repaired X12 when repairs applied); exit 0 when valid or repaired, 1 when invalid.
     Validate {
         /// The 270 file, or `-` for standard input.
         file: String,
+        /// Report needed repairs as errors instead of applying them.
+        #[arg(long)]
+        no_repairs: bool,
+        /// Apply the real-time rules too: one transaction set, one patient (as the API does).
+        #[arg(long)]
+        real_time: bool,
     },
     /// Print the eligibility JSON for a 271 (an array when it answers several subscribers).
     ToJson {
@@ -55,7 +63,17 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(cli.config.as_deref()),
-        Command::Validate { file } => with_input(&file, validate),
+        Command::Validate {
+            file,
+            no_repairs,
+            real_time,
+        } => {
+            let opts = Options {
+                repairs: !no_repairs,
+                real_time,
+            };
+            with_input(&file, |text| validate(text, &opts))
+        }
         Command::ToJson { file } => with_input(&file, to_json),
         Command::HashKey { key, generate } => hash(key, generate),
     }
@@ -102,7 +120,7 @@ fn serve(config: Option<&std::path::Path>) -> ExitCode {
 }
 
 /// Reads `file` (or stdin for `-`) as UTF-8 and runs `f` on it.
-fn with_input(file: &str, f: fn(&str) -> (String, bool)) -> ExitCode {
+fn with_input(file: &str, f: impl Fn(&str) -> (String, bool)) -> ExitCode {
     let mut bytes = Vec::new();
     let read = if file == "-" {
         std::io::stdin().read_to_end(&mut bytes).map(|_| ())
@@ -143,20 +161,29 @@ fn pretty(v: &impl serde::Serialize) -> String {
         .unwrap_or_else(|e| format!("{{\"message\": \"cannot serialise: {e}\"}}"))
 }
 
-/// The `validate` report: `{"valid", "errors", "warnings", "x12"?}`.
-pub fn validate(text: &str) -> (String, bool) {
-    match inquiry::read(text) {
-        Ok(_) => (
-            pretty(&serde_json::json!({ "valid": true, "errors": [], "warnings": [] })),
-            true,
-        ),
-        Err(r) => (
-            pretty(
-                &serde_json::json!({ "valid": false, "status": "ERROR", "errors": r.issues, "warnings": [] }),
-            ),
-            false,
-        ),
+/// The `validate` report: `{"valid", "repaired", "errors", "warnings", "x12"?}`; `x12` is the
+/// repaired 270 when repairs applied.
+pub fn validate(text: &str, opts: &Options) -> (String, bool) {
+    let o = validate::check(text, opts);
+    let valid = o.is_valid();
+    let mut report = serde_json::Map::new();
+    report.insert("valid".into(), valid.into());
+    report.insert("repaired".into(), o.repaired().into());
+    if !valid {
+        report.insert("status".into(), "ERROR".into());
     }
+    report.insert(
+        "errors".into(),
+        serde_json::to_value(&o.errors).unwrap_or_default(),
+    );
+    report.insert(
+        "warnings".into(),
+        serde_json::to_value(&o.warnings).unwrap_or_default(),
+    );
+    if o.repaired() {
+        report.insert("x12".into(), o.text.as_ref().into());
+    }
+    (pretty(&report), valid)
 }
 
 /// The `to-json` output: one object, or an array when the 271 answers several subscribers.

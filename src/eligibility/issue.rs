@@ -37,6 +37,9 @@ pub struct Issue {
     /// for envelope segments outside a transaction set.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub segment_position: Option<u32>,
+    /// The transaction set (1-based), when the interchange holds several.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub transaction: Option<u32>,
     /// Element position, 1-based.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub element: Option<u8>,
@@ -71,6 +74,7 @@ impl Issue {
             field: None,
             segment: None,
             segment_position: None,
+            transaction: None,
             element: None,
             component: None,
             repetition: None,

@@ -14,7 +14,8 @@ use super::body::RawX12Request;
 use super::error::ApiError;
 use crate::config::Mode;
 use crate::eligibility::map271::{self, Context};
-use crate::eligibility::{inquiry, model::Meta};
+use crate::eligibility::validate::{self, Options};
+use crate::eligibility::{Rejected, inquiry, model::Meta};
 use crate::payer::Outbound;
 
 pub async fn handle(
@@ -23,8 +24,23 @@ pub async fn handle(
     caller: Caller,
     body: RawX12Request,
 ) -> Result<Response, ApiError> {
-    let x12 = body.x12.as_str();
-    // Parsing comes before the limiter: a bad 270 never takes a slot.
+    // Parsing, validation and repairs come before the limiter: a bad 270 never takes a slot.
+    let checked = validate::check(
+        &body.x12,
+        &Options {
+            repairs: state.repairs,
+            real_time: true,
+        },
+    );
+    if !checked.is_valid() {
+        return Err(ApiError::Rejected {
+            rejected: Rejected {
+                issues: checked.errors,
+            },
+            warnings: checked.warnings,
+        });
+    }
+    let x12 = checked.text.as_ref();
     let inquiry = inquiry::read(x12)?;
     let payer_id = inquiry.payer_id().unwrap_or("");
     tracing::Span::current().record("payer_id", payer_id);
@@ -53,11 +69,15 @@ pub async fn handle(
             .collect(),
         meta: meta(&state, &caller, &headers, inquiry.envelope.reference),
     };
-    let response = map271::map(&reply, &ctx).map_err(|e| ApiError::BadPayerResponse {
+    let mut response = map271::map(&reply, &ctx).map_err(|e| ApiError::BadPayerResponse {
         payer: connector.name().to_owned(),
         reason: e.to_string(),
         x12: reply.clone(),
     })?;
+    // Repairs made to the 270 come first, then what the 271 needed.
+    let mut warnings = checked.warnings;
+    warnings.append(&mut response.warnings);
+    response.warnings = warnings;
     Ok(Json(response).into_response())
 }
 

@@ -63,7 +63,7 @@ impl Delimiters {
             });
         }
         // ISA11 and ISA12 decide whether ISA11 is a repetition separator (00501) or not (00401).
-        let mut fields = isa.get(4..at).unwrap_or("").split(element as char);
+        let mut fields = super::split_byte(isa.get(4..at).unwrap_or(""), element);
         let isa11 = fields.nth(10).unwrap_or("");
         let isa12 = fields.next().unwrap_or("");
         let repetition = match isa11.as_bytes() {
@@ -84,17 +84,15 @@ impl Delimiters {
     }
 
     fn check_distinct(self) -> Result<(), ParseError> {
-        let mut roles = vec![
-            ("element", self.element),
-            ("component", self.component),
-            ("segment", self.segment),
+        let roles = [
+            ("element", Some(self.element)),
+            ("component", Some(self.component)),
+            ("segment", Some(self.segment)),
+            ("repetition", self.repetition),
         ];
-        if let Some(r) = self.repetition {
-            roles.push(("repetition", r));
-        }
         for (i, &(first, a)) in roles.iter().enumerate() {
             for &(second, b) in roles.iter().skip(i + 1) {
-                if a == b {
+                if a.is_some() && a == b {
                     return Err(ParseError::DelimiterClash { first, second });
                 }
             }

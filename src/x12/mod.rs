@@ -7,12 +7,14 @@ mod delimiters;
 mod error;
 mod reader;
 mod segment;
+mod split;
 mod writer;
 
 pub use delimiters::Delimiters;
 pub use error::{ParseError, Position};
 pub use reader::{Reader, strip_leading};
 pub use segment::Segment;
+pub use split::{SplitByte, find_byte, split_byte};
 pub use writer::{Writer, pad_right};
 
 #[cfg(test)]

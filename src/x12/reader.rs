@@ -1,7 +1,7 @@
 //! The one cursor over an interchange: yields segments with their positions, skipping the
 //! whitespace some senders put between segments (the caller sees the gap through offsets).
 
-use super::{Delimiters, ParseError, Position, Segment};
+use super::{Delimiters, ParseError, Position, Segment, find_byte};
 
 /// Byte-order mark some editors put at the start of a file.
 const BOM: &str = "\u{feff}";
@@ -98,7 +98,7 @@ impl<'a> Iterator for Reader<'a> {
             return None;
         }
         let start = self.pos;
-        let (text, terminated) = if let Some(end) = rest.find(self.delims.segment as char) {
+        let (text, terminated) = if let Some(end) = find_byte(rest, self.delims.segment) {
             self.pos += end + 1;
             (rest.get(..end).unwrap_or(""), true)
         } else {

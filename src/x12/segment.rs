@@ -1,6 +1,6 @@
 //! One segment, borrowed from the input, with its position.
 
-use super::{Delimiters, Position};
+use super::{Delimiters, Position, SplitByte, find_byte, split_byte};
 
 /// A segment: its tag, its elements (cut on demand, never copied) and where it sits.
 #[derive(Clone, Copy, Debug)]
@@ -29,7 +29,7 @@ impl<'a> Segment<'a> {
         terminated: bool,
         delims: Delimiters,
     ) -> Self {
-        let cut = text.find(delims.element as char).unwrap_or(text.len());
+        let cut = find_byte(text, delims.element).unwrap_or(text.len());
         let (tag, rest) = text.split_at(cut);
         Self {
             tag,
@@ -62,12 +62,12 @@ impl<'a> Segment<'a> {
         if n == 0 {
             return None;
         }
-        self.rest.split(self.delims.element as char).nth(n)
+        split_byte(self.rest, self.delims.element).nth(n)
     }
 
     /// The elements in order, from element 1; empty ones are `""`.
-    pub fn elements(&self) -> impl Iterator<Item = &'a str> + use<'a> {
-        self.rest.split(self.delims.element as char).skip(1)
+    pub fn elements(&self) -> std::iter::Skip<SplitByte<'a>> {
+        split_byte(self.rest, self.delims.element).skip(1)
     }
 
     /// How many elements the segment has, counting empty ones before the last separator.
@@ -79,10 +79,8 @@ impl<'a> Segment<'a> {
     }
 
     /// Components of element `n` split on the component separator (one item when not composite).
-    pub fn components(&self, n: usize) -> impl Iterator<Item = &'a str> + use<'a> {
-        self.raw_element(n)
-            .unwrap_or("")
-            .split(self.delims.component as char)
+    pub fn components(&self, n: usize) -> SplitByte<'a> {
+        split_byte(self.raw_element(n).unwrap_or(""), self.delims.component)
     }
 
     /// Component `k` (1-based) of element `n`; `None` when absent or empty.
@@ -104,7 +102,7 @@ impl<'a> Segment<'a> {
                 rest = None;
                 return None;
             }
-            if let Some(i) = sep.and_then(|s| v.find(s as char)) {
+            if let Some(i) = sep.and_then(|s| find_byte(v, s)) {
                 rest = v.get(i + 1..);
                 v.get(..i)
             } else {
@@ -118,7 +116,7 @@ impl<'a> Segment<'a> {
     /// Byte offset of element `n` (1-based) in the input, or of the segment when absent.
     pub fn element_offset(&self, n: usize) -> usize {
         let mut off = self.offset + self.tag.len();
-        for (i, e) in self.rest.split(self.delims.element as char).enumerate() {
+        for (i, e) in split_byte(self.rest, self.delims.element).enumerate() {
             if i == n {
                 return off + 1;
             }

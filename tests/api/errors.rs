@@ -99,7 +99,11 @@ async fn unreadable_270_gets_400_naming_segment_and_position() {
     let (status, body) = app.raw_x12(&broken).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     let e = &body["errors"][0];
-    assert_eq!(e["segmentPosition"], 12, "{body}");
+    assert_eq!(
+        e["segmentPosition"], 10,
+        "{body}: position in the transaction set, ST = 1"
+    );
+    assert_eq!(e["rule"], "bad_segment_id");
     assert_eq!(e["byteOffset"], broken.find("dmg*").unwrap());
 }
 

@@ -23,9 +23,11 @@ pub const SUBSCRIBER_270: &str =
 pub const DEPENDENT_270: &str =
     include_str!("../fixtures/x12/irobayna-stupidedi/270-X279A1-request-dependent.edi");
 
-/// The stupidedi subscriber 270 with another payer ID, member ID and name.
+/// The stupidedi subscriber 270 with another payer ID, member ID and name, and the standard
+/// repetition separator `^` in place of its `>` (so no repair is needed).
 pub fn inquiry(payer: &str, member: &str, last: &str, first: &str) -> String {
     SUBSCRIBER_270
+        .replacen("*>*00501*", "*^*00501*", 1)
         .replace("PI*842610001", &format!("PI*{payer}"))
         .replace("MI*11122333301", &format!("MI*{member}"))
         .replace("SMITH*ROBERT", &format!("{last}*{first}"))

@@ -14,3 +14,4 @@ mod limits;
 mod packaging;
 mod phi_logs;
 mod raw_x12;
+mod validation;

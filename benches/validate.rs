@@ -1,0 +1,48 @@
+//! Full validate + repair of ~500-byte 270s (issue goal: ≥ 100,000 documents/s on the 2-core
+//! development machine). Baselines in the same run: a byte scan and the bare segment reader.
+#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
+
+use std::hint::black_box;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use eligibility_gateway::eligibility::validate::{Options, check_on};
+use eligibility_gateway::x12::Reader;
+
+/// Valid as is (`LinuxForHealth` demo, 484 bytes).
+const VALID: &str = include_str!("../tests/fixtures/x12/LinuxForHealth-x12/demo-single-line.270");
+/// Needs its repetition separator standardised (stupidedi, 498 bytes).
+const REPAIR: &str =
+    include_str!("../tests/fixtures/x12/irobayna-stupidedi/270-X279A1-request-subscriber.edi");
+
+fn bench(c: &mut Criterion) {
+    let messy = VALID
+        .replace('~', "~\r\n")
+        .replacen("SE*13*1234", "SE*12*1234", 1)
+        .replacen("NM1*IL", "NM1*il", 1);
+    let opts = Options::default();
+    let mut g = c.benchmark_group("validate_270");
+    for (name, doc) in [
+        ("valid", VALID),
+        ("delimiters_repaired", REPAIR),
+        ("messy_repaired", messy.as_str()),
+    ] {
+        g.throughput(Throughput::Elements(1));
+        g.bench_function(format!("baseline_scan_{name}"), |b| {
+            b.iter(|| black_box(doc).bytes().filter(|&c| c == b'~').count());
+        });
+        g.bench_function(format!("baseline_reader_{name}"), |b| {
+            b.iter(|| Reader::new(black_box(doc)).unwrap().flatten().count());
+        });
+        g.bench_function(format!("check_and_repair_{name}"), |b| {
+            b.iter(|| {
+                let o = check_on(black_box(doc), &opts, "20261123");
+                assert!(o.is_valid());
+                o.text.len()
+            });
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

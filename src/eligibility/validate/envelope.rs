@@ -1,0 +1,422 @@
+//! The interchange around the transaction sets: ISA fixed fields, GS/GE groups, ST/SE pairing,
+//! IEA, versions, and the real-time limits (one transaction set, one patient).
+
+use super::found::Found;
+use super::schema::{self, Slot, Usage, Use};
+use super::{Options, element, transaction};
+use crate::x12::{Segment, date};
+
+const ENVELOPE: &str = "Interchange envelope";
+const GROUP: &str = "Functional group";
+
+const fn code(element: u8, codes: &'static [&'static str]) -> Use {
+    Use {
+        element,
+        usage: Usage::R,
+        codes: Some(codes),
+    }
+}
+const fn req(element: u8) -> Use {
+    Use {
+        element,
+        usage: Usage::R,
+        codes: None,
+    }
+}
+
+static GS: Slot = Slot {
+    tag: "GS",
+    required: true,
+    max_use: 1,
+    uses: &[
+        code(1, &["HS"]),
+        req(2),
+        req(3),
+        req(4),
+        req(5),
+        req(6),
+        code(7, &["X"]),
+        code(8, &["005010X279A1"]),
+    ],
+    repeats: &[],
+};
+/// GS when the version is already reported: GS08 is not checked twice.
+static GS_OLD: Slot = Slot {
+    tag: "GS",
+    required: true,
+    max_use: 1,
+    uses: &[
+        code(1, &["HS"]),
+        req(2),
+        req(3),
+        req(4),
+        req(5),
+        req(6),
+        code(7, &["X"]),
+        req(8),
+    ],
+    repeats: &[],
+};
+static GE: Slot = Slot {
+    tag: "GE",
+    required: true,
+    max_use: 1,
+    uses: &[req(1), req(2)],
+    repeats: &[],
+};
+static IEA: Slot = Slot {
+    tag: "IEA",
+    required: true,
+    max_use: 1,
+    uses: &[req(1), req(2)],
+    repeats: &[],
+};
+
+/// ISA element rules: (allowed codes, or a check), by element.
+fn isa(seg: &Segment<'_>, out: &mut Vec<Found>) {
+    let here = |n: usize, rule: &'static str, x12: &'static str| {
+        Found::segment(rule, x12, ENVELOPE, seg.index, "ISA").element(n)
+    };
+    let count = seg.element_count();
+    if count != 16 {
+        out.push(
+            Found::segment("isa_element_count", "022", ENVELOPE, seg.index, "ISA").say(
+                format!("The ISA has {count} elements; it must have exactly 16."),
+                "Send a complete ISA: 16 elements, 106 characters with its terminator.",
+            ),
+        );
+        return;
+    }
+    let mut values = [""; 17];
+    for (slot, v) in values.iter_mut().skip(1).zip(seg.elements()) {
+        *slot = v;
+    }
+    let get = |n: usize| values.get(n).copied().unwrap_or("");
+    let widths = [2, 10, 2, 10, 2, 15, 2, 15, 6, 4, 1, 5, 9, 1, 1, 1];
+    for (i, w) in widths.iter().enumerate() {
+        let n = i + 1;
+        let v = get(n);
+        if n != 11 && n != 16 && v.bytes().any(|b| !crate::x12::charset::is_allowed(b)) {
+            out.push(here(n, "invalid_character", "6").say(
+                format!(
+                    "ISA{n:02} has a character outside the X12 basic and extended character sets."
+                ),
+                "Use letters, digits, spaces and the X12 special characters only.",
+            ));
+        }
+        if v.chars().count() != *w {
+            out.push(here(n, "isa_element_width", "022").say(
+                format!("ISA{n:02} has {} characters; ISA elements have fixed widths and ISA{n:02} takes exactly {w}.", v.chars().count()),
+                format!("Pad or correct ISA{n:02} to {w} characters."),
+            ));
+        }
+    }
+    let codes: [(usize, &[&str], &str); 7] = [
+        (1, &["00", "03"], "TA1 010"),
+        (3, &["00", "01"], "TA1 012"),
+        (
+            5,
+            &["01", "14", "20", "27", "28", "29", "30", "33", "ZZ"],
+            "TA1 005",
+        ),
+        (
+            7,
+            &["01", "14", "20", "27", "28", "29", "30", "33", "ZZ"],
+            "TA1 007",
+        ),
+        (12, &["00501"], "TA1 017"),
+        (14, &["0", "1"], "TA1 019"),
+        (15, &["P", "T"], "TA1 020"),
+    ];
+    for (n, allowed, _) in codes {
+        let v = get(n);
+        let reported_as_version = n == 12 && v.starts_with("004");
+        if !reported_as_version && !allowed.iter().any(|a| a.eq_ignore_ascii_case(v)) {
+            out.push(here(n, "invalid_code", "7").say(
+                format!(
+                    "ISA{n:02} is not a valid code. Allowed: {}.",
+                    allowed.join(", ")
+                ),
+                format!("Use one of: {}.", allowed.join(", ")),
+            ));
+        }
+    }
+    let d = get(9);
+    if d.len() == 6 && !date::is_yymmdd(d) {
+        out.push(here(9, "invalid_date", "014").say(
+            "ISA09 is not a date that exists (YYMMDD).",
+            "Send ISA09 as YYMMDD.",
+        ));
+    }
+    let t = get(10);
+    if t.len() == 4 && !date::is_time(t) {
+        out.push(
+            here(10, "invalid_time", "015")
+                .say("ISA10 is not a valid time (HHMM).", "Send ISA10 as HHMM."),
+        );
+    }
+    let c = get(13);
+    if c.len() == 9 && !c.bytes().all(|b| b.is_ascii_digit()) {
+        out.push(here(13, "invalid_control_number", "018").say(
+            "ISA13 must be 9 digits.",
+            "Send a 9-digit interchange control number.",
+        ));
+    }
+    let r = get(11);
+    if get(12) == "00501" && (r.len() != 1 || r.bytes().all(|b| b.is_ascii_alphanumeric())) {
+        out.push(here(11, "isa11_not_a_separator", "026").say(
+            "ISA11 must be the repetition separator (a special character such as `^`) in version 00501.",
+            "Set ISA11 to `^`.",
+        ));
+    }
+}
+
+/// True when the interchange is 4010 (or another version we do not accept); reported once.
+fn wrong_version(segs: &[Segment<'_>], out: &mut Vec<Found>) -> bool {
+    let isa12 = segs.first().and_then(|s| s.element(12));
+    let gs08 = segs
+        .iter()
+        .find(|s| s.tag == "GS")
+        .and_then(|s| s.element(8));
+    let old =
+        isa12.is_some_and(|v| v.starts_with("004")) || gs08.is_some_and(|v| v.starts_with("004"));
+    if old {
+        let (index, tag, n) = if isa12.is_some_and(|v| v.starts_with("004")) {
+            (1, "ISA", 12)
+        } else {
+            (
+                segs.iter().find(|s| s.tag == "GS").map_or(1, |s| s.index),
+                "GS",
+                8,
+            )
+        };
+        out.push(Found::segment("version", "017", ENVELOPE, index, tag).element(n).say(
+            "This is a 4010 (004010X092) interchange; the gateway accepts 005010X279A1 270s only (HIPAA 5010 since 2012).",
+            "Send a 005010X279A1 270: ISA12 = 00501, GS08 and ST03 = 005010X279A1.",
+        ));
+    }
+    old
+}
+
+/// Everything between ISA and IEA, and the interchange-level rules.
+pub fn check(segs: &[Segment<'_>], opts: Options, today: &str, out: &mut Vec<Found>) {
+    let Some(first) = segs.first() else { return };
+    isa(first, out);
+    let old = wrong_version(segs, out);
+    let mut in_group = false;
+    let mut ended = false;
+    let mut transactions = 0u32;
+    let mut st02s: Vec<&str> = Vec::new();
+    let mut i = 1;
+    while let Some(seg) = segs.get(i) {
+        if ended {
+            out.push(
+                Found::segment("after_iea", "022", ENVELOPE, seg.index, seg.tag).say(
+                    "Segments follow the IEA; a request carries one interchange.",
+                    "Send one ISA…IEA interchange per request.",
+                ),
+            );
+            break;
+        }
+        match seg.tag {
+            "GS" => {
+                if in_group {
+                    out.push(missing(
+                        "ge_missing",
+                        "024",
+                        GROUP,
+                        seg,
+                        "GE",
+                        "The previous functional group has no GE.",
+                    ));
+                }
+                in_group = true;
+                st02s.clear();
+                element::check(
+                    seg,
+                    schema::elements("GS").unwrap_or(&[]),
+                    if old { &GS_OLD } else { &GS },
+                    GROUP,
+                    out,
+                );
+            }
+            "ST" => {
+                if !in_group {
+                    out.push(
+                        Found::segment("outside_group", "024", GROUP, seg.index, "ST").say(
+                            "ST appears outside a GS/GE functional group.",
+                            "Wrap transaction sets in GS … GE.",
+                        ),
+                    );
+                }
+                let upto = transaction_set(segs, i, old, opts, today, &mut st02s, out);
+                transactions += 1;
+                i = upto;
+                continue;
+            }
+            "SE" => out.push(
+                Found::segment(
+                    "unexpected_segment",
+                    "2",
+                    "Transaction set trailer",
+                    seg.index,
+                    "SE",
+                )
+                .say("SE without a matching ST.", "Remove the SE or add its ST."),
+            ),
+            "GE" => {
+                if !in_group {
+                    out.push(
+                        Found::segment("unexpected_segment", "024", GROUP, seg.index, "GE")
+                            .say("GE without a matching GS.", "Remove the GE or add its GS."),
+                    );
+                }
+                in_group = false;
+                element::check(seg, schema::elements("GE").unwrap_or(&[]), &GE, GROUP, out);
+            }
+            "IEA" => {
+                if in_group {
+                    out.push(missing(
+                        "ge_missing",
+                        "024",
+                        GROUP,
+                        seg,
+                        "GE",
+                        "The functional group has no GE.",
+                    ));
+                    in_group = false;
+                }
+                ended = true;
+                element::check(
+                    seg,
+                    schema::elements("IEA").unwrap_or(&[]),
+                    &IEA,
+                    ENVELOPE,
+                    out,
+                );
+            }
+            other => out.push(
+                Found::segment(
+                    "outside_transaction",
+                    "2",
+                    if in_group { GROUP } else { ENVELOPE },
+                    seg.index,
+                    other,
+                )
+                .say(
+                    format!("{other} appears outside an ST/SE transaction set."),
+                    "Move the segment into its transaction set or remove it.",
+                ),
+            ),
+        }
+        i += 1;
+    }
+    if in_group {
+        let last = segs.last().unwrap_or(first);
+        out.push(missing(
+            "ge_missing",
+            "024",
+            GROUP,
+            last,
+            "GE",
+            "The functional group has no GE.",
+        ));
+    }
+    if !ended {
+        let last = segs.last().unwrap_or(first);
+        out.push(missing(
+            "iea_missing",
+            "023",
+            ENVELOPE,
+            last,
+            "IEA",
+            "The interchange has no IEA trailer.",
+        ));
+    }
+    if transactions == 0 {
+        out.push(
+            Found::segment("transaction_missing", "6", ENVELOPE, first.index, "ISA").say(
+                "The interchange holds no ST transaction set.",
+                "Send a 270 transaction set (ST … SE) inside a GS/GE group.",
+            ),
+        );
+    }
+    if opts.real_time && transactions > 1 {
+        out.push(Found::segment("one_transaction_per_request", "5", ENVELOPE, first.index, "ISA").say(
+            format!("The interchange holds {transactions} transaction sets; a real-time request carries one."),
+            "Send one request per transaction set (batch 270s are not real-time).",
+        ));
+    }
+}
+
+/// One ST…SE (or ST… up to the next envelope segment when SE is missing) starting at `segs[i]`;
+/// returns the index after it.
+fn transaction_set<'a>(
+    segs: &[Segment<'a>],
+    i: usize,
+    old: bool,
+    opts: Options,
+    today: &str,
+    st02s: &mut Vec<&'a str>,
+    out: &mut Vec<Found>,
+) -> usize {
+    let Some(seg) = segs.get(i) else { return i + 1 };
+    let end = segs
+        .iter()
+        .skip(i + 1)
+        .position(|s| matches!(s.tag, "SE" | "ST" | "GE" | "IEA" | "GS"))
+        .map_or(segs.len(), |p| i + 1 + p);
+    let has_se = segs.get(end).is_some_and(|s| s.tag == "SE");
+    let upto = if has_se { end + 1 } else { end };
+    if let Some(c) = seg.element(2) {
+        if st02s.contains(&c) {
+            out.push(
+                Found::segment(
+                    "duplicate_control_number",
+                    "I6",
+                    "Transaction set header",
+                    seg.index,
+                    "ST",
+                )
+                .element(2)
+                .say(
+                    "ST02 repeats the control number of an earlier transaction set in this group.",
+                    "Give each transaction set in a group its own ST02.",
+                ),
+            );
+        }
+        st02s.push(c);
+    }
+    if !has_se {
+        out.push(missing(
+            "se_missing",
+            "2",
+            "Transaction set trailer",
+            seg,
+            "SE",
+            "The transaction set has no SE trailer.",
+        ));
+    }
+    if !old {
+        let summary = transaction::check(segs.get(i..upto).unwrap_or(&[]), out, today);
+        if opts.real_time && summary.patients > 1 {
+            out.push(Found::segment("one_patient_per_request", "5", "Loop 2000C", seg.index, "ST").say(
+                    format!("The transaction set asks about {} patients; a real-time 270 carries one patient (one subscriber, or one dependent).", summary.patients),
+                    "Send one request per patient.",
+                ));
+        }
+    }
+    upto
+}
+
+fn missing(
+    rule: &'static str,
+    x12: &'static str,
+    location: &'static str,
+    near: &Segment<'_>,
+    what: &str,
+    text: &str,
+) -> Found {
+    Found::segment(rule, x12, location, near.index, near.tag)
+        .say(text.to_owned(), format!("Add the {what} segment."))
+}

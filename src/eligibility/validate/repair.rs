@@ -1,0 +1,642 @@
+//! Safe automatic repairs: formatting defects with one deterministic fix, never content. One pass
+//! writes the canonical 270 (standard delimiters `* ^ : ~`, nothing between segments, no trailing
+//! separators, padded ISA, upper-case codes, right trailer counts and control numbers) and notes
+//! each repair. The output is a fixpoint: repairing it again changes nothing.
+
+use std::borrow::Cow;
+
+use super::schema::{self, Ty};
+use crate::x12::{Delimiters, Segment};
+
+/// One kind of repair.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Repair {
+    /// A byte-order mark before the ISA.
+    Bom,
+    /// Line breaks, blank lines, indentation or spaces between segments or around the interchange.
+    Whitespace,
+    /// Delimiters other than `*` `^` `:` `~` (Change requires ISA16 `:`).
+    Delimiters,
+    /// An ISA element not at its fixed width.
+    IsaPadding,
+    /// Empty elements, components or repetitions at the end of a segment, element or value.
+    TrailingSeparators,
+    /// A code (ID-type element) in lower case.
+    UpperCase,
+    /// A backtick in a subscriber or dependent name (Stedi's documented repair).
+    Backtick,
+    /// The last segment had no terminator.
+    FinalTerminator,
+    /// SE01 did not count the segments.
+    SeCount,
+    /// SE02 did not match ST02.
+    SeControl,
+    /// GE01 did not count the transaction sets.
+    GeCount,
+    /// GE02 did not match GS06.
+    GeControl,
+    /// IEA01 did not count the functional groups.
+    IeaCount,
+    /// IEA02 did not match ISA13.
+    IeaControl,
+}
+
+impl Repair {
+    /// Stable code, as in `warnings[].code`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Bom => "request::270::bom_removed",
+            Self::Whitespace => "request::270::whitespace_removed",
+            Self::Delimiters => "request::270::delimiters_standardised",
+            Self::IsaPadding => "request::270::isa_padded",
+            Self::TrailingSeparators => "request::270::trailing_separators_removed",
+            Self::UpperCase => "request::270::codes_upper_cased",
+            Self::Backtick => "request::270::backtick_replaced",
+            Self::FinalTerminator => "request::270::terminator_added",
+            Self::SeCount => "request::270::se01_recounted",
+            Self::SeControl => "request::270::se02_aligned",
+            Self::GeCount => "request::270::ge01_recounted",
+            Self::GeControl => "request::270::ge02_aligned",
+            Self::IeaCount => "request::270::iea01_recounted",
+            Self::IeaControl => "request::270::iea02_aligned",
+        }
+    }
+
+    /// The rule identifier when repairs are off and this becomes an error.
+    pub fn rule(self) -> &'static str {
+        self.code().trim_start_matches("request::270::")
+    }
+
+    /// What was wrong (used for both the warning and, repairs off, the error).
+    pub fn problem(self) -> &'static str {
+        match self {
+            Self::Bom => "The X12 starts with a byte-order mark.",
+            Self::Whitespace => "The X12 has line breaks, blank lines or spaces between segments.",
+            Self::Delimiters => {
+                "The interchange uses delimiters other than `*` (element), `^` (repetition), `:` (component) and `~` (segment)."
+            }
+            Self::IsaPadding => {
+                "An ISA element is not at its fixed width (the ISA is 106 characters)."
+            }
+            Self::TrailingSeparators => "A segment ends with empty elements (trailing separators).",
+            Self::UpperCase => "A code element is in lower case.",
+            Self::Backtick => "A subscriber or dependent name contains a backtick.",
+            Self::FinalTerminator => "The last segment has no segment terminator.",
+            Self::SeCount => "SE01 does not match the number of segments in the transaction set.",
+            Self::SeControl => "SE02 does not match ST02.",
+            Self::GeCount => "GE01 does not match the number of transaction sets in the group.",
+            Self::GeControl => "GE02 does not match GS06.",
+            Self::IeaCount => "IEA01 does not match the number of functional groups.",
+            Self::IeaControl => "IEA02 does not match ISA13.",
+        }
+    }
+
+    /// What the repair did.
+    pub fn action(self) -> &'static str {
+        match self {
+            Self::Bom | Self::Whitespace => "It was removed.",
+            Self::Delimiters => {
+                "The interchange was rewritten with the standard delimiters; no value changed."
+            }
+            Self::IsaPadding => {
+                "It was padded (spaces to the right, zeros to the left of ISA13) or its trailing spaces trimmed."
+            }
+            Self::TrailingSeparators => "They were removed.",
+            Self::UpperCase => "It was upper-cased.",
+            Self::Backtick => "It was replaced with an apostrophe.",
+            Self::FinalTerminator => "The terminator was added.",
+            Self::SeCount | Self::GeCount | Self::IeaCount => "It was recounted.",
+            Self::SeControl => "It was set to ST02.",
+            Self::GeControl => "It was set to GS06.",
+            Self::IeaControl => "It was set to ISA13.",
+        }
+    }
+
+    /// How to avoid it.
+    pub fn resolution(self) -> &'static str {
+        match self {
+            Self::Bom | Self::Whitespace => {
+                "Send the interchange as one string with nothing between the segment terminator and the next segment."
+            }
+            Self::Delimiters => {
+                "Use `*` as element separator, `^` as repetition separator (ISA11), `:` as component separator (ISA16) and `~` as segment terminator."
+            }
+            Self::IsaPadding => {
+                "Pad ISA02, ISA04, ISA06 and ISA08 with spaces and ISA13 with leading zeros to their fixed widths."
+            }
+            Self::TrailingSeparators => "End each segment after its last non-empty element.",
+            Self::UpperCase => "Send codes in upper case.",
+            Self::Backtick => "Use an apostrophe in names.",
+            Self::FinalTerminator => "End the last segment (IEA) with the segment terminator.",
+            Self::SeCount => "Set SE01 to the number of segments from ST to SE inclusive.",
+            Self::SeControl => "Set SE02 to the value of ST02.",
+            Self::GeCount => "Set GE01 to the number of ST/SE transaction sets in the group.",
+            Self::GeControl => "Set GE02 to the value of GS06.",
+            Self::IeaCount => "Set IEA01 to the number of GS/GE groups.",
+            Self::IeaControl => "Set IEA02 to the value of ISA13.",
+        }
+    }
+}
+
+/// A repair applied (or, repairs off, needed) at a place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    /// What.
+    pub repair: Repair,
+    /// 1-based segment index in the interchange (0: the interchange as a whole).
+    pub segment: u32,
+    /// Element, 0 for the whole segment.
+    pub element: u8,
+    /// How many places (for repairs reported once per kind).
+    pub count: u32,
+}
+
+/// The standard delimiters we write.
+pub const STANDARD: Delimiters = Delimiters {
+    element: b'*',
+    repetition: Some(b'^'),
+    component: b':',
+    segment: b'~',
+};
+
+/// ISA element widths (1-based index → width) and whether the element is a code.
+const ISA_WIDTHS: [(usize, bool); 16] = [
+    (2, true),
+    (10, false),
+    (2, true),
+    (10, false),
+    (2, true),
+    (15, false),
+    (2, true),
+    (15, false),
+    (6, false),
+    (4, false),
+    (1, false),
+    (5, true),
+    (9, false),
+    (1, true),
+    (1, true),
+    (1, false),
+];
+
+/// A repaired interchange.
+#[derive(Debug)]
+pub struct Repaired<'a> {
+    /// The canonical text; borrowed when nothing changed.
+    pub text: Cow<'a, str>,
+    /// Each repair, in input order.
+    pub notes: Vec<Note>,
+    /// Where a standard delimiter character is used as data, which stops the delimiters from being
+    /// standardised: (segment index, byte offset).
+    pub delimiter_conflict: Option<(u32, usize)>,
+}
+
+const BOM: &str = "\u{feff}";
+
+struct Pass<'a> {
+    input: &'a str,
+    /// Where the ISA starts (after a BOM and leading whitespace).
+    start: usize,
+    from: Delimiters,
+    to: Delimiters,
+    /// The canonical text, once it differs from the input.
+    out: Option<String>,
+    notes: Vec<Note>,
+    st_index: u32,
+    st02: Option<String>,
+    gs06: Option<String>,
+    isa13: Option<String>,
+    sets_in_group: u32,
+    groups: u32,
+    /// Reused element buffer (one allocation per interchange, not per segment).
+    scratch: Vec<Cow<'a, str>>,
+}
+
+/// Repairs `segs`, read from `input` with `from` delimiters; the ISA starts at byte `start`.
+pub fn repair<'a>(
+    input: &'a str,
+    segs: &[Segment<'a>],
+    from: Delimiters,
+    start: usize,
+) -> Repaired<'a> {
+    let conflict = if from == STANDARD {
+        None
+    } else {
+        delimiter_conflict(segs, from)
+    };
+    let to = if conflict.is_none() && from.repetition.is_some() {
+        STANDARD
+    } else {
+        from
+    };
+    let mut p = Pass {
+        input,
+        start,
+        from,
+        to,
+        out: None,
+        notes: Vec::new(),
+        st_index: 0,
+        st02: None,
+        gs06: None,
+        isa13: None,
+        sets_in_group: 0,
+        groups: 0,
+        scratch: Vec::with_capacity(24),
+    };
+    let bom = input.starts_with(BOM);
+    if bom {
+        p.note(Repair::Bom, 1, 0);
+    }
+    if to != from {
+        p.note(Repair::Delimiters, 1, 0);
+    }
+    let mut gaps = 0u32;
+    let mut first_gap = 0u32;
+    if start > if bom { BOM.len() } else { 0 } {
+        gaps += 1;
+        first_gap = 1;
+    }
+    if start > 0 || to != from {
+        p.dirty(start);
+    }
+    let mut expected = start;
+    for seg in segs {
+        let gap = input.get(expected..seg.offset).unwrap_or("");
+        if !gap.trim().is_empty() {
+            // Unreadable segments (reported as errors) are carried over as they are, without the
+            // whitespace around them.
+            p.dirty(expected);
+            if let Some(out) = p.out.as_mut() {
+                out.push_str(gap.trim());
+            }
+        } else if !gap.is_empty() {
+            gaps += 1;
+            if first_gap == 0 {
+                first_gap = seg.index;
+            }
+            p.dirty(expected);
+        }
+        p.segment(seg, expected);
+        expected = seg.end() + usize::from(seg.terminated);
+    }
+    if input.len() > expected {
+        gaps += 1;
+        if first_gap == 0 {
+            first_gap = segs.last().map_or(1, |s| s.index);
+        }
+        p.dirty(expected);
+    }
+    if gaps > 0 {
+        p.notes.push(Note {
+            repair: Repair::Whitespace,
+            segment: first_gap,
+            element: 0,
+            count: gaps,
+        });
+    }
+    p.notes.sort_by_key(|n| (n.segment, n.element, n.repair));
+    let notes = merge(p.notes);
+    let text = p.out.map_or(Cow::Borrowed(input), Cow::Owned);
+    Repaired {
+        text,
+        notes,
+        delimiter_conflict: conflict,
+    }
+}
+
+/// Reports repairs that happen at many places once per kind, with the first place and a count.
+fn merge(notes: Vec<Note>) -> Vec<Note> {
+    let mut out: Vec<Note> = Vec::with_capacity(notes.len());
+    for n in notes {
+        let aggregated = matches!(
+            n.repair,
+            Repair::TrailingSeparators | Repair::UpperCase | Repair::Backtick | Repair::IsaPadding
+        );
+        if aggregated && let Some(first) = out.iter_mut().find(|o| o.repair == n.repair) {
+            first.count += n.count;
+            continue;
+        }
+        out.push(n);
+    }
+    out
+}
+
+/// The first place where a standard delimiter character is data (not one of the input's
+/// delimiters): rewriting the delimiters would change that value's meaning.
+fn delimiter_conflict(segs: &[Segment<'_>], from: Delimiters) -> Option<(u32, usize)> {
+    for seg in segs {
+        let mut offset = seg.offset;
+        for (i, part) in crate::x12::split_byte(seg.text(), from.element).enumerate() {
+            // ISA11 and ISA16 hold delimiters by design.
+            let skip = seg.tag == "ISA" && matches!(i, 11 | 16);
+            if !skip
+                && let Some(at) = part
+                    .bytes()
+                    .position(|b| STANDARD.is_delimiter(b) && !from.is_delimiter(b))
+            {
+                return Some((seg.index, offset + at));
+            }
+            offset += part.len() + 1;
+        }
+    }
+    None
+}
+
+impl<'a> Pass<'a> {
+    fn note(&mut self, repair: Repair, segment: u32, element: usize) {
+        self.notes.push(Note {
+            repair,
+            segment,
+            element: u8::try_from(element).unwrap_or(u8::MAX),
+            count: 1,
+        });
+    }
+
+    /// From now on the output differs from the input: copy the canonical prefix `start..upto`.
+    fn dirty(&mut self, upto: usize) {
+        if self.out.is_none() {
+            let mut s = String::with_capacity(self.input.len() + 16);
+            s.push_str(
+                self.input
+                    .get(self.start..upto.max(self.start))
+                    .unwrap_or(""),
+            );
+            self.out = Some(s);
+        }
+    }
+
+    fn segment(&mut self, seg: &Segment<'a>, at: usize) {
+        let canonical = self.canonical(seg);
+        if matches!(canonical, Cow::Owned(_)) || !seg.terminated {
+            self.dirty(at);
+        }
+        if !seg.terminated {
+            self.note(Repair::FinalTerminator, seg.index, 0);
+        }
+        if let Some(out) = self.out.as_mut() {
+            out.push_str(&canonical);
+            out.push(char::from(self.to.segment));
+        }
+    }
+
+    /// The canonical text of one segment (without terminator), borrowed when unchanged.
+    fn canonical(&mut self, seg: &Segment<'a>) -> Cow<'a, str> {
+        if self.to == self.from
+            && !matches!(seg.tag, "ISA" | "GS" | "ST" | "SE" | "GE" | "IEA")
+            && !needs_look(seg)
+        {
+            return Cow::Borrowed(seg.text());
+        }
+        let mut elements = std::mem::take(&mut self.scratch);
+        elements.clear();
+        let mut changed = self.to != self.from;
+        if seg.tag == "ISA" {
+            changed |= self.isa(seg, &mut elements);
+        } else {
+            let defs = schema::elements(seg.tag);
+            let names = seg.tag == "NM1"
+                && seg
+                    .element(1)
+                    .is_some_and(|e| e.eq_ignore_ascii_case("IL") || e == "03");
+            for (i, raw) in seg.elements().enumerate() {
+                let n = i + 1;
+                let ty = defs.and_then(|d| d.get(i)).map(|e| e.ty);
+                let repeatable = seg.tag == "EQ" && n == 1;
+                let mut value = self.value(raw, ty, repeatable, seg.index, n);
+                if names && matches!(n, 3 | 4 | 5 | 7) && value.contains('`') {
+                    self.note(Repair::Backtick, seg.index, n);
+                    value = Cow::Owned(value.replace('`', "'"));
+                }
+                changed |= matches!(value, Cow::Owned(_));
+                elements.push(value);
+            }
+            changed |= self.trailers(seg, &mut elements);
+            let used = elements
+                .iter()
+                .rposition(|e| !e.is_empty())
+                .map_or(0, |i| i + 1);
+            if used < elements.len() {
+                self.note(Repair::TrailingSeparators, seg.index, used + 1);
+                elements.truncate(used);
+                changed = true;
+            }
+        }
+        let result = if changed {
+            let mut s = String::with_capacity(seg.text().len() + 8);
+            s.push_str(seg.tag);
+            for e in &elements {
+                s.push(char::from(self.to.element));
+                s.push_str(e);
+            }
+            Cow::Owned(s)
+        } else {
+            Cow::Borrowed(seg.text())
+        };
+        elements.clear();
+        self.scratch = elements;
+        result
+    }
+
+    /// One element: lower-case codes upper-cased, empty trailing components and repetitions
+    /// dropped, delimiters rewritten. Borrowed (no allocation) when nothing changes.
+    fn value(
+        &mut self,
+        raw: &'a str,
+        ty: Option<Ty>,
+        repeatable: bool,
+        segment: u32,
+        n: usize,
+    ) -> Cow<'a, str> {
+        let rep = self.from.repetition;
+        let comp = self.from.component;
+        let composite = matches!(ty, Some(Ty::Composite(_)));
+        let has_id = match ty {
+            Some(Ty::Id) => true,
+            Some(Ty::Composite(parts)) => parts.iter().any(|p| p.ty == Ty::Id),
+            _ => false,
+        };
+        // Only composites have components and only repeatable elements have repetitions: anywhere
+        // else those characters are delimiters inside data, an error the validator reports.
+        let last = raw.as_bytes().last().copied();
+        let trailing =
+            last.is_some_and(|b| (composite && b == comp) || (repeatable && Some(b) == rep));
+        let lower = has_id && raw.bytes().any(|b| b.is_ascii_lowercase());
+        let rewrite = self.to != self.from && raw.bytes().any(|b| b == comp || Some(b) == rep);
+        if !trailing && !lower && !rewrite {
+            return Cow::Borrowed(raw);
+        }
+        let mut out = String::with_capacity(raw.len());
+        let mut upper = false;
+        let reps: Vec<&str> =
+            rep.map_or_else(|| vec![raw], |r| crate::x12::split_byte(raw, r).collect());
+        let keep_reps = if repeatable {
+            reps.iter()
+                .rposition(|r| !r.is_empty())
+                .map_or(0, |i| i + 1)
+        } else {
+            reps.len()
+        };
+        for (ri, one) in reps.iter().take(keep_reps).enumerate() {
+            if ri > 0 {
+                out.push(char::from(self.to.repetition.unwrap_or(b'^')));
+            }
+            let comps: Vec<&str> = crate::x12::split_byte(one, comp).collect();
+            let keep = if composite {
+                comps
+                    .iter()
+                    .rposition(|c| !c.is_empty())
+                    .map_or(0, |i| i + 1)
+            } else {
+                comps.len()
+            };
+            for (ci, c) in comps.iter().take(keep).enumerate() {
+                if ci > 0 {
+                    out.push(char::from(self.to.component));
+                }
+                let cty = match ty {
+                    Some(Ty::Composite(parts)) => parts.get(ci).map(|p| p.ty),
+                    other if ci == 0 => other,
+                    _ => None,
+                };
+                if cty == Some(Ty::Id) && c.bytes().any(|b| b.is_ascii_lowercase()) {
+                    upper = true;
+                    out.push_str(&c.to_ascii_uppercase());
+                } else {
+                    out.push_str(c);
+                }
+            }
+        }
+        if trailing {
+            self.note(Repair::TrailingSeparators, segment, n);
+        }
+        if upper {
+            self.note(Repair::UpperCase, segment, n);
+        }
+        if out == raw {
+            Cow::Borrowed(raw)
+        } else {
+            Cow::Owned(out)
+        }
+    }
+
+    /// ISA: fixed widths, codes upper-cased, ISA11/ISA16 set to the output delimiters.
+    fn isa(&mut self, seg: &Segment<'a>, out: &mut Vec<Cow<'a, str>>) -> bool {
+        let values: Vec<&'a str> = seg.elements().collect();
+        if values.len() != 16 {
+            out.extend(values.into_iter().map(Cow::Borrowed));
+            return false;
+        }
+        let mut changed = false;
+        for (i, (raw, (width, code))) in values.into_iter().zip(ISA_WIDTHS).enumerate() {
+            let n = i + 1;
+            let mut v: Cow<'a, str> = Cow::Borrowed(raw);
+            match n {
+                11 if self.from.repetition.is_some() => {
+                    v = Cow::Owned(char::from(self.to.repetition.unwrap_or(b'^')).to_string());
+                }
+                16 => v = Cow::Owned(char::from(self.to.component).to_string()),
+                13 if raw.len() < width
+                    && !raw.is_empty()
+                    && raw.bytes().all(|b| b.is_ascii_digit()) =>
+                {
+                    self.note(Repair::IsaPadding, seg.index, n);
+                    v = Cow::Owned(format!("{raw:0>width$}"));
+                }
+                2 | 4 | 6 | 8 => {
+                    let trimmed = raw.trim_end_matches(' ');
+                    if raw.chars().count() != width && trimmed.chars().count() <= width {
+                        self.note(Repair::IsaPadding, seg.index, n);
+                        v = Cow::Owned(format!("{trimmed:<width$}"));
+                    }
+                }
+                _ => {}
+            }
+            if code && v.bytes().any(|b| b.is_ascii_lowercase()) {
+                self.note(Repair::UpperCase, seg.index, n);
+                v = Cow::Owned(v.to_ascii_uppercase());
+            }
+            changed |= v.as_ref() != raw;
+            out.push(v);
+        }
+        self.isa13 = out.get(12).map(std::string::ToString::to_string);
+        changed
+    }
+
+    /// Envelope bookkeeping and trailer repairs; returns whether a trailer element changed.
+    fn trailers(&mut self, seg: &Segment<'a>, elements: &mut Vec<Cow<'a, str>>) -> bool {
+        let text = |elements: &[Cow<'a, str>], i: usize| elements.get(i).map(ToString::to_string);
+        let (count, control, count_repair, control_repair) = match seg.tag {
+            "GS" => {
+                self.gs06 = text(elements, 5);
+                self.sets_in_group = 0;
+                self.groups += 1;
+                return false;
+            }
+            "ST" => {
+                self.st_index = seg.index;
+                self.st02 = text(elements, 1);
+                self.sets_in_group += 1;
+                return false;
+            }
+            "SE" if self.st_index > 0 => {
+                let count = seg.index - self.st_index + 1;
+                self.st_index = 0;
+                (count, self.st02.clone(), Repair::SeCount, Repair::SeControl)
+            }
+            "GE" => (
+                self.sets_in_group,
+                self.gs06.clone(),
+                Repair::GeCount,
+                Repair::GeControl,
+            ),
+            "IEA" => (
+                self.groups,
+                self.isa13.clone(),
+                Repair::IeaCount,
+                Repair::IeaControl,
+            ),
+            _ => return false,
+        };
+        let mut changed = false;
+        while elements.len() < 2 {
+            elements.push(Cow::Borrowed(""));
+        }
+        for (i, want, repair) in [
+            (0, Some(count.to_string()), count_repair),
+            (1, control, control_repair),
+        ] {
+            if let (Some(slot), Some(want)) = (elements.get_mut(i), want)
+                && slot.as_ref() != want
+            {
+                *slot = Cow::Owned(want);
+                self.notes.push(Note {
+                    repair,
+                    segment: seg.index,
+                    element: u8::try_from(i + 1).unwrap_or(0),
+                    count: 1,
+                });
+                changed = true;
+            }
+        }
+        changed
+    }
+}
+
+/// A quick scan of a non-envelope segment: only lower-case letters (a code to upper-case, or a
+/// name), a backtick, or a separator ending the segment or an element can need a repair; most
+/// segments have none.
+fn needs_look(seg: &Segment<'_>) -> bool {
+    let d = seg.delimiters();
+    let inner = |b: u8| b == d.component || Some(b) == d.repetition;
+    let text = seg.text().as_bytes();
+    if text.last().is_some_and(|&b| b == d.element || inner(b)) {
+        return true;
+    }
+    let mut prev = 0u8;
+    text.iter().any(|&b| {
+        let hit = b.is_ascii_lowercase() || b == b'`' || (b == d.element && inner(prev));
+        prev = b;
+        hit
+    })
+}

@@ -1,0 +1,813 @@
+//! 005010X279A1 270 as data: element types and lengths per segment (the X12 dictionary), and per
+//! loop which segments may appear, in which order, how often, with which element usage and codes.
+//! Sources: pyx12's `270.5010.X279.A1` map and `dataele.xml`, the stupidedi and `LinuxForHealth`
+//! X279A1 definitions, and X12 RFIs where they disagree (listed in the README).
+
+/// X12 data element types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ty {
+    /// Alphanumeric string.
+    An,
+    /// Identifier (a code).
+    Id,
+    /// Date, `CCYYMMDD`.
+    Dt,
+    /// Time, `HHMM[SS[D..]]`.
+    Tm,
+    /// Integer.
+    N0,
+    /// Decimal.
+    R,
+    /// A composite, whose components have their own types.
+    Composite(&'static [El]),
+}
+
+/// One element (or component) of a segment: type and length bounds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct El {
+    /// Type.
+    pub ty: Ty,
+    /// Minimum length.
+    pub min: u16,
+    /// Maximum length.
+    pub max: u16,
+}
+
+const fn el(ty: Ty, min: u16, max: u16) -> El {
+    El { ty, min, max }
+}
+
+const AN: Ty = Ty::An;
+const ID: Ty = Ty::Id;
+
+/// Element definitions by segment ID (ISA is checked on its own).
+static DICTIONARY: &[(&str, &[El])] = &[
+    (
+        "GS",
+        &[
+            el(ID, 2, 2),
+            el(AN, 2, 15),
+            el(AN, 2, 15),
+            el(Ty::Dt, 8, 8),
+            el(Ty::Tm, 4, 8),
+            el(Ty::N0, 1, 9),
+            el(ID, 1, 2),
+            el(AN, 1, 12),
+        ],
+    ),
+    ("ST", &[el(ID, 3, 3), el(AN, 4, 9), el(AN, 1, 35)]),
+    (
+        "BHT",
+        &[
+            el(ID, 4, 4),
+            el(ID, 2, 2),
+            el(AN, 1, 50),
+            el(Ty::Dt, 8, 8),
+            el(Ty::Tm, 4, 8),
+            el(ID, 2, 2),
+        ],
+    ),
+    (
+        "HL",
+        &[el(AN, 1, 12), el(AN, 1, 12), el(ID, 1, 2), el(ID, 1, 1)],
+    ),
+    (
+        "TRN",
+        &[el(ID, 1, 2), el(AN, 1, 50), el(AN, 10, 10), el(AN, 1, 50)],
+    ),
+    (
+        "NM1",
+        &[
+            el(ID, 2, 3),
+            el(ID, 1, 1),
+            el(AN, 1, 60),
+            el(AN, 1, 35),
+            el(AN, 1, 25),
+            el(AN, 1, 10),
+            el(AN, 1, 10),
+            el(ID, 1, 2),
+            el(AN, 2, 80),
+            el(ID, 2, 2),
+            el(ID, 2, 3),
+            el(AN, 1, 60),
+        ],
+    ),
+    (
+        "REF",
+        &[
+            el(ID, 2, 3),
+            el(AN, 1, 50),
+            el(AN, 1, 80),
+            el(Ty::Composite(&[el(ID, 2, 3), el(AN, 1, 50)]), 1, 1),
+        ],
+    ),
+    ("N3", &[el(AN, 1, 55), el(AN, 1, 55)]),
+    (
+        "N4",
+        &[
+            el(AN, 2, 30),
+            el(ID, 2, 2),
+            el(ID, 3, 15),
+            el(ID, 2, 3),
+            el(ID, 1, 2),
+            el(AN, 1, 30),
+            el(ID, 1, 3),
+        ],
+    ),
+    (
+        "PRV",
+        &[
+            el(ID, 1, 3),
+            el(ID, 2, 3),
+            el(AN, 1, 50),
+            el(ID, 2, 2),
+            el(AN, 1, 50),
+            el(ID, 3, 3),
+        ],
+    ),
+    (
+        "DMG",
+        &[
+            el(ID, 2, 3),
+            el(AN, 1, 35),
+            el(ID, 1, 1),
+            el(ID, 1, 1),
+            el(ID, 1, 1),
+            el(ID, 1, 1),
+            el(ID, 2, 2),
+            el(AN, 1, 15),
+            el(ID, 1, 3),
+            el(ID, 1, 1),
+            el(AN, 1, 35),
+        ],
+    ),
+    (
+        "INS",
+        &[
+            el(ID, 1, 1),
+            el(ID, 2, 2),
+            el(ID, 3, 3),
+            el(ID, 2, 3),
+            el(ID, 1, 1),
+            el(ID, 1, 1),
+            el(ID, 1, 1),
+            el(ID, 2, 2),
+            el(ID, 1, 1),
+            el(ID, 1, 1),
+            el(ID, 2, 3),
+            el(AN, 1, 35),
+            el(ID, 1, 1),
+            el(ID, 1, 1),
+            el(AN, 1, 80),
+            el(ID, 1, 3),
+            el(Ty::N0, 1, 9),
+        ],
+    ),
+    (
+        "HI",
+        &[
+            HI_CODE, HI_CODE, HI_CODE, HI_CODE, HI_CODE, HI_CODE, HI_CODE, HI_CODE, HI_CODE,
+            HI_CODE, HI_CODE, HI_CODE,
+        ],
+    ),
+    ("DTP", &[el(ID, 3, 3), el(ID, 2, 3), el(AN, 1, 35)]),
+    (
+        "EQ",
+        &[
+            el(ID, 1, 2),
+            el(
+                Ty::Composite(&[
+                    el(ID, 2, 2),
+                    el(AN, 1, 48),
+                    el(AN, 2, 2),
+                    el(AN, 2, 2),
+                    el(AN, 2, 2),
+                    el(AN, 2, 2),
+                    el(AN, 1, 80),
+                    el(AN, 1, 48),
+                ]),
+                1,
+                1,
+            ),
+            el(ID, 3, 3),
+            el(Ty::Composite(&[el(ID, 1, 2), el(AN, 1, 30)]), 1, 1),
+            el(
+                Ty::Composite(&[
+                    el(Ty::N0, 1, 2),
+                    el(Ty::N0, 1, 2),
+                    el(Ty::N0, 1, 2),
+                    el(Ty::N0, 1, 2),
+                ]),
+                1,
+                1,
+            ),
+        ],
+    ),
+    ("AMT", &[el(ID, 1, 3), el(Ty::R, 1, 18), el(ID, 1, 1)]),
+    (
+        "III",
+        &[
+            el(ID, 1, 3),
+            el(AN, 1, 30),
+            el(ID, 1, 2),
+            el(AN, 1, 264),
+            el(Ty::R, 1, 15),
+            el(AN, 1, 264),
+        ],
+    ),
+    ("SE", &[el(Ty::N0, 1, 10), el(AN, 4, 9)]),
+    ("GE", &[el(Ty::N0, 1, 6), el(Ty::N0, 1, 9)]),
+    ("IEA", &[el(Ty::N0, 1, 5), el(Ty::N0, 9, 9)]),
+];
+
+/// Element definitions of segment `tag`. A `match` picks the row: a scan with string compares
+/// showed up in the validator's profile.
+pub fn elements(tag: &str) -> Option<&'static [El]> {
+    let row = match tag {
+        "GS" => 0,
+        "ST" => 1,
+        "BHT" => 2,
+        "HL" => 3,
+        "TRN" => 4,
+        "NM1" => 5,
+        "REF" => 6,
+        "N3" => 7,
+        "N4" => 8,
+        "PRV" => 9,
+        "DMG" => 10,
+        "INS" => 11,
+        "HI" => 12,
+        "DTP" => 13,
+        "EQ" => 14,
+        "AMT" => 15,
+        "III" => 16,
+        "SE" => 17,
+        "GE" => 18,
+        "IEA" => 19,
+        _ => return None,
+    };
+    DICTIONARY.get(row).map(|(_, e)| *e)
+}
+
+const HI_CODE: El = el(
+    Ty::Composite(&[
+        el(ID, 1, 3),
+        el(AN, 1, 30),
+        el(ID, 2, 3),
+        el(AN, 1, 35),
+        el(Ty::R, 1, 15),
+        el(Ty::R, 1, 15),
+        el(ID, 1, 1),
+        el(AN, 1, 30),
+        el(AN, 1, 30),
+    ]),
+    1,
+    1,
+);
+
+/// Element usage in a loop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Usage {
+    /// Required.
+    R,
+    /// Situational.
+    S,
+    /// Not used.
+    N,
+}
+
+/// Usage and allowed codes of one element in one loop. Elements a rule does not list are `S`.
+#[derive(Debug, Clone, Copy)]
+pub struct Use {
+    /// 1-based element position.
+    pub element: u8,
+    /// Usage.
+    pub usage: Usage,
+    /// Allowed codes (first component for composites), `None` when any value of the type will do.
+    pub codes: Option<&'static [&'static str]>,
+}
+
+const fn r(element: u8) -> Use {
+    Use {
+        element,
+        usage: Usage::R,
+        codes: None,
+    }
+}
+const fn n(element: u8) -> Use {
+    Use {
+        element,
+        usage: Usage::N,
+        codes: None,
+    }
+}
+const fn rc(element: u8, codes: &'static [&'static str]) -> Use {
+    Use {
+        element,
+        usage: Usage::R,
+        codes: Some(codes),
+    }
+}
+const fn sc(element: u8, codes: &'static [&'static str]) -> Use {
+    Use {
+        element,
+        usage: Usage::S,
+        codes: Some(codes),
+    }
+}
+
+/// A segment's place in a loop.
+#[derive(Debug, Clone, Copy)]
+pub struct Slot {
+    /// Segment ID.
+    pub tag: &'static str,
+    /// Required in its loop.
+    pub required: bool,
+    /// Maximum use in one loop iteration.
+    pub max_use: u16,
+    /// Element usage and codes.
+    pub uses: &'static [Use],
+    /// Elements whose value may repeat (ISA11), with the maximum repetitions.
+    pub repeats: &'static [(u8, u16)],
+}
+
+const fn slot(tag: &'static str, required: bool, max_use: u16, uses: &'static [Use]) -> Slot {
+    Slot {
+        tag,
+        required,
+        max_use,
+        uses,
+        repeats: &[],
+    }
+}
+
+/// A loop (or the header/trailer part of a transaction set).
+#[derive(Debug, Clone, Copy)]
+pub struct Loop {
+    /// Its name as locations print it: "Loop 2100C".
+    pub name: &'static str,
+    /// Its segments in order.
+    pub slots: &'static [Slot],
+}
+
+const NM1_N_TAIL: [Use; 3] = [n(10), n(11), n(12)];
+
+/// Header: ST, BHT.
+pub static HEADER: Loop = Loop {
+    name: "Transaction set header",
+    slots: &[
+        slot(
+            "ST",
+            true,
+            1,
+            &[rc(1, &["270"]), r(2), rc(3, &["005010X279A1"])],
+        ),
+        slot(
+            "BHT",
+            true,
+            1,
+            &[
+                rc(1, &["0022"]),
+                rc(2, &["01", "13"]),
+                r(3),
+                r(4),
+                r(5),
+                sc(6, &["RT"]),
+            ],
+        ),
+    ],
+};
+
+/// 2000A information source level.
+pub static L2000A: Loop = Loop {
+    name: "Loop 2000A",
+    slots: &[slot(
+        "HL",
+        true,
+        1,
+        &[r(1), n(2), rc(3, &["20"]), rc(4, &["1"])],
+    )],
+};
+/// 2100A information source name.
+pub static L2100A: Loop = Loop {
+    name: "Loop 2100A",
+    slots: &[slot(
+        "NM1",
+        true,
+        1,
+        &[
+            rc(1, &["2B", "36", "GP", "P5", "PR"]),
+            rc(2, &["1", "2"]),
+            r(3),
+            n(6),
+            rc(8, &["24", "46", "FI", "NI", "PI", "XV", "XX"]),
+            r(9),
+            NM1_N_TAIL[0],
+            NM1_N_TAIL[1],
+            NM1_N_TAIL[2],
+        ],
+    )],
+};
+
+/// 2000B information receiver level.
+pub static L2000B: Loop = Loop {
+    name: "Loop 2000B",
+    slots: &[slot(
+        "HL",
+        true,
+        1,
+        &[r(1), r(2), rc(3, &["21"]), rc(4, &["1"])],
+    )],
+};
+
+const PROVIDER_CODES: &[&str] = &[
+    "AD", "AT", "BI", "CO", "CV", "H", "HH", "LA", "OT", "P1", "P2", "PC", "PE", "R", "RF", "SB",
+    "SK", "SU",
+];
+const MEMBER_PROVIDER_CODES: &[&str] = &[
+    "AD", "AT", "BI", "CO", "CV", "H", "HH", "LA", "OT", "P1", "P2", "PC", "PE", "R", "RF", "SK",
+    "SU",
+];
+const N4_USES: &[Use] = &[r(1), n(5), n(6)];
+
+/// 2100B information receiver name.
+pub static L2100B: Loop = Loop {
+    name: "Loop 2100B",
+    slots: &[
+        slot(
+            "NM1",
+            true,
+            1,
+            &[
+                rc(1, &["1P", "2B", "36", "80", "FA", "GP", "P5", "PR"]),
+                rc(2, &["1", "2"]),
+                r(3),
+                n(6),
+                rc(8, &["24", "34", "FI", "PI", "PP", "SV", "XV", "XX"]),
+                r(9),
+                NM1_N_TAIL[0],
+                NM1_N_TAIL[1],
+                NM1_N_TAIL[2],
+            ],
+        ),
+        slot(
+            "REF",
+            false,
+            9,
+            &[
+                rc(
+                    1,
+                    &[
+                        "0B", "1C", "1D", "1J", "4A", "CT", "EL", "EO", "HPI", "JD", "N5", "N7",
+                        "Q4", "SY", "TJ",
+                    ],
+                ),
+                r(2),
+                n(4),
+            ],
+        ),
+        slot("N3", false, 1, &[r(1)]),
+        slot("N4", false, 1, N4_USES),
+        slot(
+            "PRV",
+            false,
+            1,
+            &[
+                rc(1, PROVIDER_CODES),
+                rc(2, &["PXC"]),
+                r(3),
+                n(4),
+                n(5),
+                n(6),
+            ],
+        ),
+    ],
+};
+
+/// 2000C subscriber level.
+pub static L2000C: Loop = Loop {
+    name: "Loop 2000C",
+    slots: &[
+        slot(
+            "HL",
+            true,
+            1,
+            &[r(1), r(2), rc(3, &["22"]), rc(4, &["0", "1"])],
+        ),
+        slot("TRN", false, 2, TRN_USES),
+    ],
+};
+
+const TRN_USES: &[Use] = &[rc(1, &["1"]), r(2), r(3)];
+const MEMBER_PRV: &[Use] = &[
+    rc(1, MEMBER_PROVIDER_CODES),
+    rc(2, &["9K", "D3", "EI", "HPI", "PXC", "SY", "TJ"]),
+    r(3),
+    n(4),
+    n(5),
+    n(6),
+];
+const MEMBER_DMG: &[Use] = &[
+    rc(1, &["D8"]),
+    r(2),
+    sc(3, &["F", "M"]),
+    n(4),
+    n(5),
+    n(6),
+    n(7),
+    n(8),
+    n(9),
+    n(10),
+    n(11),
+];
+const MEMBER_HI: &[Use] = &[
+    rc(1, &["ABK", "BK"]),
+    sc(2, &["ABF", "BF"]),
+    sc(3, &["ABF", "BF"]),
+    sc(4, &["ABF", "BF"]),
+    sc(5, &["ABF", "BF"]),
+    sc(6, &["ABF", "BF"]),
+    sc(7, &["ABF", "BF"]),
+    sc(8, &["ABF", "BF"]),
+    n(9),
+    n(10),
+    n(11),
+    n(12),
+];
+const MEMBER_DTP: &[Use] = &[rc(1, &["102", "291"]), rc(2, &["D8", "RD8"]), r(3)];
+const INS_N_3_16: [Use; 14] = [
+    n(3),
+    n(4),
+    n(5),
+    n(6),
+    n(7),
+    n(8),
+    n(9),
+    n(10),
+    n(11),
+    n(12),
+    n(13),
+    n(14),
+    n(15),
+    n(16),
+];
+
+/// 2100C subscriber name.
+pub static L2100C: Loop = Loop {
+    name: "Loop 2100C",
+    slots: &[
+        slot(
+            "NM1",
+            true,
+            1,
+            &[
+                rc(1, &["IL"]),
+                rc(2, &["1", "2"]),
+                n(6),
+                sc(8, &["II", "MI"]),
+                NM1_N_TAIL[0],
+                NM1_N_TAIL[1],
+                NM1_N_TAIL[2],
+            ],
+        ),
+        slot(
+            "REF",
+            false,
+            9,
+            &[
+                rc(
+                    1,
+                    &[
+                        "18", "1L", "1W", "3H", "6P", "CT", "EA", "EJ", "F6", "GH", "HJ", "IG",
+                        "N6", "NQ", "SY", "Y4",
+                    ],
+                ),
+                r(2),
+                n(4),
+            ],
+        ),
+        slot("N3", false, 1, &[r(1)]),
+        slot("N4", false, 1, N4_USES),
+        slot("PRV", false, 1, MEMBER_PRV),
+        slot("DMG", false, 1, MEMBER_DMG),
+        slot(
+            "INS",
+            false,
+            1,
+            &[
+                rc(1, &["Y"]),
+                rc(2, &["18"]),
+                INS_N_3_16[0],
+                INS_N_3_16[1],
+                INS_N_3_16[2],
+                INS_N_3_16[3],
+                INS_N_3_16[4],
+                INS_N_3_16[5],
+                INS_N_3_16[6],
+                INS_N_3_16[7],
+                INS_N_3_16[8],
+                INS_N_3_16[9],
+                INS_N_3_16[10],
+                INS_N_3_16[11],
+                INS_N_3_16[12],
+                INS_N_3_16[13],
+                r(17),
+            ],
+        ),
+        slot("HI", false, 1, MEMBER_HI),
+        slot("DTP", false, 2, MEMBER_DTP),
+    ],
+};
+
+const EQ02_CODES: &[&str] = &["AD", "CJ", "HC", "ID", "IV", "N4", "ZZ"];
+
+/// 2110C subscriber eligibility or benefit inquiry.
+pub static L2110C: Loop = Loop {
+    name: "Loop 2110C",
+    slots: &[
+        Slot {
+            tag: "EQ",
+            required: true,
+            max_use: 1,
+            uses: &[sc(2, EQ02_CODES), sc(3, &["FAM"]), n(4)],
+            repeats: &[(1, 99)],
+        },
+        slot("AMT", false, 2, &[rc(1, &["PB", "R"]), r(2), n(3)]),
+        slot(
+            "III",
+            false,
+            1,
+            &[rc(1, &["ZZ"]), r(2), n(3), n(4), n(5), n(6)],
+        ),
+        slot("REF", false, 1, &[rc(1, &["9F", "G1"]), r(2), n(4)]),
+        slot(
+            "DTP",
+            false,
+            1,
+            &[rc(1, &["291"]), rc(2, &["D8", "RD8"]), r(3)],
+        ),
+    ],
+};
+
+/// 2000D dependent level.
+pub static L2000D: Loop = Loop {
+    name: "Loop 2000D",
+    slots: &[
+        slot("HL", true, 1, &[r(1), r(2), rc(3, &["23"]), rc(4, &["0"])]),
+        slot("TRN", false, 2, TRN_USES),
+    ],
+};
+
+/// 2100D dependent name.
+pub static L2100D: Loop = Loop {
+    name: "Loop 2100D",
+    slots: &[
+        slot(
+            "NM1",
+            true,
+            1,
+            &[
+                rc(1, &["03"]),
+                rc(2, &["1"]),
+                n(6),
+                n(8),
+                n(9),
+                NM1_N_TAIL[0],
+                NM1_N_TAIL[1],
+                NM1_N_TAIL[2],
+            ],
+        ),
+        slot(
+            "REF",
+            false,
+            9,
+            &[
+                rc(
+                    1,
+                    &[
+                        "18", "1L", "1W", "6P", "CT", "EA", "EJ", "F6", "GH", "HJ", "IF", "IG",
+                        "MRC", "N6", "SY", "Y4",
+                    ],
+                ),
+                r(2),
+                n(4),
+            ],
+        ),
+        slot("N3", false, 1, &[r(1)]),
+        slot("N4", false, 1, N4_USES),
+        slot("PRV", false, 1, MEMBER_PRV),
+        slot("DMG", false, 1, MEMBER_DMG),
+        slot(
+            "INS",
+            false,
+            1,
+            &[
+                rc(1, &["N"]),
+                rc(2, &["01", "19", "34"]),
+                INS_N_3_16[0],
+                INS_N_3_16[1],
+                INS_N_3_16[2],
+                INS_N_3_16[3],
+                INS_N_3_16[4],
+                INS_N_3_16[5],
+                INS_N_3_16[6],
+                INS_N_3_16[7],
+                INS_N_3_16[8],
+                INS_N_3_16[9],
+                INS_N_3_16[10],
+                INS_N_3_16[11],
+                INS_N_3_16[12],
+                INS_N_3_16[13],
+            ],
+        ),
+        slot("HI", false, 1, MEMBER_HI),
+        slot("DTP", false, 2, MEMBER_DTP),
+    ],
+};
+
+/// 2110D dependent eligibility or benefit inquiry.
+pub static L2110D: Loop = Loop {
+    name: "Loop 2110D",
+    slots: &[
+        Slot {
+            tag: "EQ",
+            required: true,
+            max_use: 1,
+            uses: &[sc(2, EQ02_CODES), n(3), n(4)],
+            repeats: &[(1, 99)],
+        },
+        slot(
+            "III",
+            false,
+            1,
+            &[rc(1, &["ZZ"]), r(2), n(3), n(4), n(5), n(6)],
+        ),
+        slot("REF", false, 1, &[rc(1, &["9F", "G1"]), r(2), n(4)]),
+        slot(
+            "DTP",
+            false,
+            1,
+            &[rc(1, &["291"]), rc(2, &["D8", "RD8"]), r(3)],
+        ),
+    ],
+};
+
+/// Trailer: SE.
+pub static TRAILER: Loop = Loop {
+    name: "Transaction set trailer",
+    slots: &[slot("SE", true, 1, &[r(1), r(2)])],
+};
+
+/// Every segment ID a 270 transaction set may contain.
+pub const TRANSACTION_TAGS: &[&str] = &[
+    "AMT", "BHT", "DMG", "DTP", "EQ", "HI", "HL", "III", "INS", "N3", "N4", "NM1", "PRV", "REF",
+    "SE", "ST", "TRN",
+];
+
+/// The slot of `tag` in `l`, with its index.
+pub fn find(l: &'static Loop, tag: &str) -> Option<(usize, &'static Slot)> {
+    l.slots
+        .iter()
+        .position(|s| s.tag == tag)
+        .and_then(|i| l.slots.get(i).map(|s| (i, s)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_lookup_finds_each_row_of_the_dictionary() {
+        for (tag, els) in DICTIONARY {
+            assert_eq!(elements(tag).map(<[El]>::len), Some(els.len()), "{tag}");
+        }
+        assert!(elements("ZZZ").is_none());
+    }
+
+    #[test]
+    fn element_rules_are_in_element_order() {
+        let loops = [
+            &HEADER, &L2000A, &L2100A, &L2000B, &L2100B, &L2000C, &L2100C, &L2110C, &L2000D,
+            &L2100D, &L2110D, &TRAILER,
+        ];
+        for l in loops {
+            for slot in l.slots {
+                assert!(
+                    slot.uses.windows(2).all(|w| w[0].element < w[1].element),
+                    "{} {}",
+                    l.name,
+                    slot.tag
+                );
+                let defs = elements(slot.tag).unwrap();
+                assert!(
+                    slot.uses
+                        .iter()
+                        .all(|u| usize::from(u.element) <= defs.len()),
+                    "{} {}",
+                    l.name,
+                    slot.tag
+                );
+            }
+        }
+    }
+}
