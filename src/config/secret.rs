@@ -43,6 +43,15 @@ impl SecretRef {
         format!("{}_env", self.key)
     }
 
+    /// The key of the source in use (`…_env` or `…_file`), to name in errors about the value.
+    pub fn key_in_use(&self) -> String {
+        if self.file.is_some() && self.env.is_none() {
+            format!("{}_file", self.key)
+        } else {
+            self.env_key()
+        }
+    }
+
     /// Refuses both sources at once: which one wins would be a guess.
     pub fn check(&self) -> Result<(), SettingsError> {
         if self.env.is_some() && self.file.is_some() {

@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use super::oauth::OAuthError;
 use crate::eligibility::Rejected;
 use crate::eligibility::model::Warning;
 use crate::limit::LimitExceeded;
@@ -20,6 +21,14 @@ pub enum ApiError {
     /// No usable credentials.
     #[error("unauthorized: {0}")]
     Unauthorized(&'static str),
+    /// The token endpoint refuses; answered as RFC 6749 §5.2 `{error, error_description}`.
+    #[error("token request refused: {}: {description}", error.as_str())]
+    OAuth {
+        /// The RFC code.
+        error: OAuthError,
+        /// What to fix, without quoting the request.
+        description: String,
+    },
     /// The body is not the JSON we expect.
     #[error("bad request body: {message}")]
     BadBody {
@@ -96,6 +105,7 @@ impl ApiError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::Unauthorized(_) => "UNAUTHORIZED",
+            Self::OAuth { error, .. } => error.as_str(),
             Self::BadBody { .. } => "BAD_REQUEST",
             Self::TooLarge { .. } => "PAYLOAD_TOO_LARGE",
             Self::Rejected { .. } => "INVALID_X12",
@@ -115,6 +125,18 @@ impl ApiError {
         let code = self.code();
         match self {
             Self::Unauthorized(why) => message(StatusCode::UNAUTHORIZED, why, code),
+            Self::OAuth { error, description } => {
+                let status = match error {
+                    OAuthError::InvalidClient => StatusCode::UNAUTHORIZED,
+                    OAuthError::InvalidRequest | OAuthError::UnsupportedGrantType => {
+                        StatusCode::BAD_REQUEST
+                    }
+                };
+                (
+                    status,
+                    json!({ "error": error.as_str(), "error_description": description }),
+                )
+            }
             Self::BadBody { message: m, path } => {
                 let body = match path {
                     Some(p) => {

@@ -11,6 +11,7 @@ mod cli;
 mod errors;
 mod helpers;
 mod limits;
+mod oauth;
 mod packaging;
 mod phi_logs;
 mod raw_x12;
