@@ -63,10 +63,7 @@ impl AppState {
             accounts: auth::Accounts::from_settings(settings),
             tokens: token::TokenKeys::from_settings(&settings.oauth, lookup)?,
             limiter,
-            payers: Payers::new(
-                std::time::Duration::from_millis(settings.sandbox.delay_ms),
-                settings.payer.timeout(),
-            ),
+            payers: Payers::from_settings(settings, lookup)?,
             meta: settings.meta.clone(),
             repairs: settings.validation.repairs,
             max_body_bytes: settings.server.max_body_bytes,

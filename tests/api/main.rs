@@ -8,7 +8,9 @@
 )]
 
 mod cli;
+mod connectors;
 mod errors;
+mod fakes;
 mod helpers;
 mod limits;
 mod oauth;
