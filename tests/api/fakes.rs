@@ -200,3 +200,159 @@ pub async fn change_fake(client: (&str, &str)) -> (Arc<ChangeFake>, String, Stri
         format!("{base}{CHANGE_TOKEN}"),
     )
 }
+
+// ---------------------------------------------------------------- CAQH CORE
+
+/// SOAP 1.2's namespace.
+pub const SOAP12: &str = "http://www.w3.org/2003/05/soap-envelope";
+/// CORE vC2.2.0's namespace.
+pub const CORE: &str = "http://www.caqh.org/SOAP/WSDL/CORERule2.2.0.xsd";
+/// WS-Security's namespace.
+pub const WSSE: &str =
+    "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd";
+
+/// One request as the CORE fake read it.
+#[derive(Clone, Debug, Default)]
+pub struct CoreRequest {
+    /// `Content-Type`.
+    pub content_type: String,
+    /// Text of each element by local name (first occurrence).
+    pub fields: std::collections::HashMap<String, String>,
+    /// Namespace of each element by local name ("" when unqualified).
+    pub namespaces: std::collections::HashMap<String, String>,
+    /// The `Type` attribute of `Password`.
+    pub password_type: String,
+}
+
+/// How the CORE fake answers good credentials.
+#[derive(Clone, Debug)]
+pub enum CoreReply {
+    /// `ErrorCode` Success with this payload and payload type.
+    Payload(&'static str, String),
+    /// This `ErrorCode` and `ErrorMessage`.
+    Error(&'static str, &'static str),
+}
+
+/// A CAQH CORE real-time SOAP endpoint.
+pub struct CoreFake {
+    /// The `UsernameToken` it accepts.
+    pub credentials: (String, String),
+    /// What it answers.
+    pub reply: Mutex<CoreReply>,
+    /// Every request, read.
+    pub requests: Mutex<Vec<CoreRequest>>,
+}
+
+/// Reads a SOAP request with namespaces resolved.
+pub fn read_soap(xml: &str) -> CoreRequest {
+    use quick_xml::events::Event;
+    use quick_xml::name::ResolveResult;
+    let mut reader = quick_xml::NsReader::from_str(xml);
+    let mut out = CoreRequest::default();
+    let mut current = String::new();
+    let mut text = String::new();
+    loop {
+        let (ns, event) = reader.read_resolved_event().expect("well-formed SOAP");
+        let ns = match ns {
+            ResolveResult::Bound(n) => n.0.to_owned(),
+            _ => String::new(),
+        };
+        match event {
+            Event::Start(e) => {
+                e.local_name().as_ref().clone_into(&mut current);
+                out.namespaces.entry(current.clone()).or_insert(ns);
+                if current == "Password" {
+                    for a in e.attributes() {
+                        let a = a.unwrap();
+                        if a.key.local_name().as_ref() == "Type" {
+                            out.password_type = a
+                                .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                                .unwrap()
+                                .into_owned();
+                        }
+                    }
+                }
+                text.clear();
+            }
+            Event::Text(t) => text.push_str(&t.into_inner()),
+            Event::CData(c) => text.push_str(&c.into_inner()),
+            Event::GeneralRef(r) => {
+                let s = quick_xml::escape::resolve_predefined_entity(&r).expect("known entity");
+                text.push_str(s);
+            }
+            Event::End(_) => {
+                out.fields
+                    .entry(current.clone())
+                    .or_insert_with(|| text.clone());
+                text.clear();
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    out
+}
+
+fn soap_response(inner: &str) -> String {
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><soap:Envelope xmlns:soap="{SOAP12}"><soap:Body><ns1:COREEnvelopeRealTimeResponse xmlns:ns1="{CORE}">{inner}</ns1:COREEnvelopeRealTimeResponse></soap:Body></soap:Envelope>"#
+    )
+}
+
+async fn core_endpoint(
+    State(fake): State<Arc<CoreFake>>,
+    headers: HeaderMap,
+    body: String,
+) -> Response {
+    let mut req = read_soap(&body);
+    headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .clone_into(&mut req.content_type);
+    fake.requests.lock().unwrap().push(req.clone());
+    let soap = [("content-type", "application/soap+xml; charset=utf-8")];
+    let user = req.fields.get("Username").cloned().unwrap_or_default();
+    let password = req.fields.get("Password").cloned().unwrap_or_default();
+    if (user.as_str(), password.as_str())
+        != (fake.credentials.0.as_str(), fake.credentials.1.as_str())
+    {
+        // Careless servers echo what they got; the gateway must not pass that on.
+        let fault = format!(
+            r#"<?xml version="1.0"?><env:Envelope xmlns:env="{SOAP12}"><env:Body><env:Fault><env:Code><env:Value>env:Sender</env:Value><env:Subcode><env:Value>wsse:FailedAuthentication</env:Value></env:Subcode></env:Code><env:Reason><env:Text xml:lang="en">Authentication failed for {} with password {}</env:Text></env:Reason></env:Fault></env:Body></env:Envelope>"#,
+            quick_xml::escape::escape(user.as_str()),
+            quick_xml::escape::escape(password.as_str()),
+        );
+        return (StatusCode::INTERNAL_SERVER_ERROR, soap, fault).into_response();
+    }
+    let payload_id = req.fields.get("PayloadID").cloned().unwrap_or_default();
+    let inner = match fake.reply.lock().unwrap().clone() {
+        CoreReply::Payload(kind, x12) => format!(
+            "<PayloadType>{kind}</PayloadType><ProcessingMode>RealTime</ProcessingMode>\
+             <PayloadID>{payload_id}</PayloadID><TimeStamp>2026-01-01T00:00:00Z</TimeStamp>\
+             <SenderID>PAYER</SenderID><ReceiverID>GATEWAY</ReceiverID>\
+             <CORERuleVersion>2.2.0</CORERuleVersion><Payload><![CDATA[{x12}]]></Payload>\
+             <ErrorCode>Success</ErrorCode><ErrorMessage></ErrorMessage>"
+        ),
+        CoreReply::Error(code, message) => format!(
+            "<PayloadType>CoreEnvelopeError</PayloadType><ProcessingMode>RealTime</ProcessingMode>\
+             <PayloadID>{payload_id}</PayloadID><ErrorCode>{code}</ErrorCode>\
+             <ErrorMessage>{message}</ErrorMessage>"
+        ),
+    };
+    (StatusCode::OK, soap, soap_response(&inner)).into_response()
+}
+
+/// A CORE endpoint accepting `credentials`; returns it and its URL.
+pub async fn core_fake(credentials: (&str, &str), reply: CoreReply) -> (Arc<CoreFake>, String) {
+    let fake = Arc::new(CoreFake {
+        credentials: (credentials.0.to_owned(), credentials.1.to_owned()),
+        reply: Mutex::new(reply),
+        requests: Mutex::new(Vec::new()),
+    });
+    let router = Router::new()
+        .route("/core/realtime", post(core_endpoint))
+        .with_state(Arc::clone(&fake));
+    let url = format!("{}/core/realtime", serve(router).await);
+    (fake, url)
+}

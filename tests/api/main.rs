@@ -7,10 +7,12 @@
     missing_docs
 )]
 
+mod caqh;
 mod cli;
 mod connectors;
 mod errors;
 mod fakes;
+mod faults;
 mod helpers;
 mod limits;
 mod oauth;
