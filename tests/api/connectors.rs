@@ -320,3 +320,30 @@ async fn a_missing_connector_secret_stops_start_up_naming_its_key() {
         .to_string();
     assert!(e.contains("payers.connectors.up.api_key_file"), "{e}");
 }
+
+#[test]
+fn the_readme_connector_examples_load() {
+    let readme = include_str!("../../README.md");
+    let section = readme
+        .split("## Payer routes and connectors")
+        .nth(1)
+        .and_then(|s| s.split("\n## ").next())
+        .expect("the README section");
+    let blocks: Vec<&str> = section
+        .split("```toml")
+        .skip(1)
+        .filter_map(|b| b.split("```").next())
+        .collect();
+    assert_eq!(blocks.len(), 3, "one example per connector kind");
+    for block in blocks {
+        let path = std::env::temp_dir().join(format!("eg-readme-{}.toml", uuid::Uuid::new_v4()));
+        std::fs::write(&path, block).unwrap();
+        let loaded = eligibility_gateway::config::Settings::load_with(
+            Some(&path),
+            Some(std::collections::HashMap::new()),
+        );
+        std::fs::remove_file(&path).unwrap();
+        let settings = loaded.unwrap_or_else(|e| panic!("{e}\n{block}"));
+        assert_eq!(settings.payers.connectors.len(), 1, "{block}");
+    }
+}
