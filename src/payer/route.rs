@@ -103,17 +103,20 @@ impl Payers {
         if mode == Mode::Sandbox {
             return Ok(&self.sandbox);
         }
+        let not_configured = || ConnectorError::NotConfigured {
+            payer_id: payer_id.to_owned(),
+        };
         let target = self
             .routes
             .get(&payer_id.to_ascii_uppercase())
             .or(self.default.as_ref())
-            .ok_or_else(|| ConnectorError::NotConfigured {
-                payer_id: payer_id.to_owned(),
-            })?;
-        Ok(match *target {
-            Target::Sandbox => &self.sandbox,
-            Target::Named(i) => self.connectors.get(i).unwrap_or(&self.sandbox),
-        })
+            .ok_or_else(not_configured)?;
+        match *target {
+            Target::Sandbox => Ok(&self.sandbox),
+            // Indices come from `from_settings`; a miss would be a bug, and must never fall back
+            // to another connector.
+            Target::Named(i) => self.connectors.get(i).ok_or_else(not_configured),
+        }
     }
 
     /// Sends through `connector` under the payer deadline (which also bounds a token fetch and a
