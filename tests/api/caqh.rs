@@ -11,7 +11,8 @@ use crate::fakes::*;
 use crate::helpers::*;
 
 async fn core_app(password_sent: &str, fake_url: &str) -> TestApp {
-    let password_file = secret_file(password_sent);
+    let secret = secret_file(password_sent);
+    let password_file = secret.path();
     let url = fake_url.to_owned();
     spawn_app(move |s| {
         production(s);

@@ -14,7 +14,8 @@ use crate::helpers::*;
 async fn stedi_upstream_gets_its_key_and_the_270_and_its_271_is_mapped() {
     let key = unique("stedi-key");
     let (fake, url) = stedi_fake(&key, SUBSCRIBER_271).await;
-    let key_file = secret_file(&format!("{key}\n"));
+    let secret = secret_file(&format!("{key}\n"));
+    let key_file = secret.path();
     let app = spawn_app(|s| {
         production(s);
         s.payers
@@ -52,7 +53,8 @@ async fn stedi_upstream_gets_its_key_and_the_270_and_its_271_is_mapped() {
 async fn a_payer_rejection_through_an_upstream_is_200_with_errors() {
     let key = unique("stedi-key");
     let (_fake, url) = stedi_fake(&key, REJECTED_271).await;
-    let key_file = secret_file(&key);
+    let secret = secret_file(&key);
+    let key_file = secret.path();
     let app = spawn_app(|s| {
         production(s);
         s.payers
@@ -71,7 +73,8 @@ async fn a_payer_rejection_through_an_upstream_is_200_with_errors() {
 
 async fn change_app(client: (&str, &str)) -> (TestApp, Arc<ChangeFake>, String) {
     let (fake, url, token_url) = change_fake(client).await;
-    let secret_path = secret_file(client.1);
+    let secret = secret_file(client.1);
+    let secret_path = secret.path();
     let client_id = client.0.to_owned();
     let app = spawn_app(move |s| {
         production(s);
@@ -182,7 +185,8 @@ async fn change_upstream_still_refusing_after_a_refresh_gets_502_without_a_loop(
 async fn change_token_endpoint_refusing_our_credentials_gets_502_naming_it() {
     let secret = unique("change-secret");
     let (fake, url, token_url) = change_fake(("gateway-client", "another-secret")).await;
-    let secret_path = secret_file(&secret);
+    let secret_guard = secret_file(&secret);
+    let secret_path = secret_guard.path();
     let app = spawn_app(move |s| {
         production(s);
         s.payers.connectors.insert(
@@ -242,7 +246,8 @@ async fn payer_ids_with_leading_zeros_route_to_their_own_connector() {
     let (key_a, key_b) = (unique("key-a"), unique("key-b"));
     let (a, url_a) = stedi_fake(&key_a, SUBSCRIBER_271).await;
     let (b, url_b) = stedi_fake(&key_b, SUBSCRIBER_271).await;
-    let (file_a, file_b) = (secret_file(&key_a), secret_file(&key_b));
+    let (guard_a, guard_b) = (secret_file(&key_a), secret_file(&key_b));
+    let (file_a, file_b) = (guard_a.path(), guard_b.path());
     let app = spawn_app(|s| {
         production(s);
         s.payers

@@ -17,7 +17,8 @@ use crate::helpers::*;
 /// checking the slot came back and the key stayed out of the logs.
 async fn through(url: &str, timeout_ms: u64) -> (StatusCode, Value) {
     let key = unique("fault-key");
-    let key_file = secret_file(&key);
+    let secret = secret_file(&key);
+    let key_file = secret.path();
     let url = url.to_owned();
     let app = spawn_app(move |s| {
         production(s);

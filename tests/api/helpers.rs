@@ -83,12 +83,29 @@ pub fn assert_not_logged(request_id: &str, secrets: &[&str]) {
     }
 }
 
-/// Writes `contents` to a fresh file under the temp directory and returns its path (secrets for
-/// connectors and the signing key come from files in tests, never from the process environment).
-pub fn secret_file(contents: &str) -> String {
+/// A secret in a temporary file, removed on drop (secrets for connectors and the signing key come
+/// from files in tests, never from the process environment). The gateway reads it at start-up, so
+/// it only has to outlive `spawn_app`.
+pub struct SecretFile(std::path::PathBuf);
+
+impl SecretFile {
+    /// The path, as configuration holds it.
+    pub fn path(&self) -> String {
+        self.0.to_str().expect("UTF-8 temp path").to_owned()
+    }
+}
+
+impl Drop for SecretFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// Writes `contents` to a fresh file under the temp directory.
+pub fn secret_file(contents: &str) -> SecretFile {
     let path = std::env::temp_dir().join(format!("eg-test-secret-{}", uuid::Uuid::new_v4()));
     std::fs::write(&path, contents).expect("write a secret file");
-    path.to_str().expect("UTF-8 temp path").to_owned()
+    SecretFile(path)
 }
 
 /// A request ID from a response.

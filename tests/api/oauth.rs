@@ -31,7 +31,8 @@ fn craft(key: &str, claims: &Value) -> String {
 }
 
 async fn keyed_app(ttl: u64) -> TestApp {
-    let key_file = secret_file(&format!("{KEY}\n"));
+    let secret = secret_file(&format!("{KEY}\n"));
+    let key_file = secret.path();
     spawn_app(move |s| {
         s.oauth.signing_key_file = key_file;
         s.oauth.token_ttl_secs = ttl;
