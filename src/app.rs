@@ -8,8 +8,24 @@ use std::sync::Arc;
 use axum::Router;
 use tokio::net::TcpListener;
 
-use crate::config::Settings;
+use crate::config::{Settings, SettingsError};
 use crate::http::{self, AppState};
+
+/// Why the gateway could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    /// A secret or connector named in the settings is unusable; names the key.
+    #[error(transparent)]
+    Settings(#[from] SettingsError),
+    /// The listener could not bind.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// `host:port` as configured.
+        addr: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+}
 
 /// A bound, not yet serving, gateway.
 #[derive(Debug)]
@@ -21,12 +37,18 @@ pub struct App {
 }
 
 impl App {
-    /// Binds `server.host:server.port` and builds the router.
-    pub async fn build(settings: &Settings) -> std::io::Result<Self> {
-        let listener =
-            TcpListener::bind((settings.server.host.as_str(), settings.server.port)).await?;
-        let addr = listener.local_addr()?;
-        let state = Arc::new(AppState::new(settings));
+    /// Reads the secrets and builds the connectors, then binds `server.host:server.port` and
+    /// builds the router.
+    pub async fn build(settings: &Settings) -> Result<Self, BuildError> {
+        let state = Arc::new(AppState::new(settings)?);
+        let bind_error = |source| BuildError::Bind {
+            addr: format!("{}:{}", settings.server.host, settings.server.port),
+            source,
+        };
+        let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))
+            .await
+            .map_err(bind_error)?;
+        let addr = listener.local_addr().map_err(bind_error)?;
         let router = http::router(Arc::clone(&state), settings);
         Ok(Self {
             listener,

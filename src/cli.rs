@@ -99,12 +99,7 @@ fn serve(config: Option<&std::path::Path>) -> ExitCode {
         }
     };
     let result = runtime.block_on(async {
-        let app = App::build(&settings).await.map_err(|e| {
-            format!(
-                "cannot listen on {}:{}: {e}",
-                settings.server.host, settings.server.port
-            )
-        })?;
+        let app = App::build(&settings).await.map_err(|e| e.to_string())?;
         app.run_until_stopped()
             .await
             .map_err(|e| format!("server error: {e}"))

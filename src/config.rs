@@ -1,12 +1,18 @@
 //! The typed settings tree and its loader: embedded `config/default.toml`, then an optional file,
 //! then `GATEWAY__SECTION__KEY` environment variables. Uses nothing else in the crate.
 
-use std::collections::BTreeMap;
+mod payers;
+mod secret;
+
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::time::Duration;
 
 use config::{Config, Environment, File, FileFormat};
 use serde::Deserialize;
+
+pub use payers::{ConnectorKind, ConnectorSettings, HttpFlavor, PayerRoutes, SANDBOX};
+pub use secret::SecretRef;
 
 /// The embedded defaults: the binary needs no file.
 pub const DEFAULTS: &str = include_str!("../config/default.toml");
@@ -29,6 +35,11 @@ pub struct Settings {
     pub meta: MetaSettings,
     /// Logging.
     pub log: Log,
+    /// The OAuth token endpoint.
+    pub oauth: OAuthSettings,
+    /// Payer routes and connectors.
+    #[serde(default)]
+    pub payers: PayerRoutes,
     /// Accounts by ID.
     #[serde(default)]
     pub accounts: BTreeMap<String, AccountSettings>,
@@ -94,6 +105,34 @@ pub struct MetaSettings {
     pub biller_id: String,
 }
 
+/// `[oauth]`: the Change-style client-credentials token endpoint.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OAuthSettings {
+    /// `iss` of the tokens we sign, checked when they come back.
+    pub issuer: String,
+    /// Lifetime of an access token (`expires_in`).
+    pub token_ttl_secs: u64,
+    /// Environment variable holding the HS256 signing key (`""` = none).
+    #[serde(default)]
+    pub signing_key_env: String,
+    /// File holding the HS256 signing key (`""` = none). With neither, a random key is made at
+    /// start-up: tokens then die with the process and are not shared between instances.
+    #[serde(default)]
+    pub signing_key_file: String,
+}
+
+impl OAuthSettings {
+    /// Where the signing key comes from.
+    pub fn signing_key(&self) -> SecretRef {
+        SecretRef::new(
+            "oauth.signing_key",
+            Some(&self.signing_key_env),
+            Some(&self.signing_key_file),
+        )
+    }
+}
+
 /// `[log]`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -138,6 +177,19 @@ pub struct AccountSettings {
     /// In-flight limit for this account (default `limits.per_account`).
     #[serde(default)]
     pub per_account: Option<u32>,
+    /// OAuth clients that get tokens for this account.
+    #[serde(default)]
+    pub oauth_clients: Vec<OAuthClient>,
+}
+
+/// One entry of `accounts.<id>.oauth_clients`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OAuthClient {
+    /// `client_id`, unique across accounts.
+    pub client_id: String,
+    /// `sha256:<hex>` of the client secret (`eligibility-gateway hash-key` prints it).
+    pub secret_hash: String,
 }
 
 /// Why the settings could not be loaded.
@@ -203,7 +255,34 @@ impl Settings {
         if self.server.max_body_bytes == 0 {
             return invalid("server.max_body_bytes", "must be at least 1");
         }
+        if self.oauth.token_ttl_secs == 0 {
+            return invalid("oauth.token_ttl_secs", "must be at least 1");
+        }
+        if self.oauth.issuer.trim().is_empty() {
+            return invalid("oauth.issuer", "must not be empty");
+        }
+        self.oauth.signing_key().check()?;
+        self.payers.check()?;
+        let mut client_ids = BTreeSet::new();
         for (id, account) in &self.accounts {
+            for (i, client) in account.oauth_clients.iter().enumerate() {
+                let key = format!("accounts.{id}.oauth_clients[{i}]");
+                if client.client_id.trim().is_empty() {
+                    return invalid(&format!("{key}.client_id"), "must not be empty");
+                }
+                if !client_ids.insert(client.client_id.as_str()) {
+                    return invalid(
+                        &format!("{key}.client_id"),
+                        "is already used (client IDs are unique across accounts)",
+                    );
+                }
+                if parse_key_hash(&client.secret_hash).is_none() {
+                    return invalid(
+                        &format!("{key}.secret_hash"),
+                        "must be `sha256:` followed by 64 hex digits (see `eligibility-gateway hash-key`)",
+                    );
+                }
+            }
             if account.per_account == Some(0) {
                 return invalid(&format!("accounts.{id}.per_account"), "must be at least 1");
             }
@@ -338,6 +417,226 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("gateway.toml"), "{e}");
+    }
+
+    #[test]
+    fn oauth_defaults_and_the_sandbox_client() {
+        let s = Settings::defaults().unwrap();
+        assert_eq!(s.oauth.token_ttl_secs, 3600);
+        assert!(!s.oauth.signing_key().is_set(), "random key by default");
+        let clients = &s.accounts["demo"].oauth_clients;
+        assert_eq!(clients.len(), 1);
+        assert_eq!(clients[0].client_id, "sandbox-client");
+        assert_eq!(
+            s.payers.default, "",
+            "no default route: unknown payers get 400"
+        );
+        assert!(s.payers.routes.is_empty() && s.payers.connectors.is_empty());
+        let s = Settings::load_with(
+            None,
+            env(&[
+                ("GATEWAY__OAUTH__TOKEN_TTL_SECS", "60"),
+                ("GATEWAY__OAUTH__SIGNING_KEY_ENV", "GW_KEY"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(s.oauth.token_ttl_secs, 60);
+        assert!(s.oauth.signing_key().is_set());
+    }
+
+    #[test]
+    fn routes_and_connectors_load_from_the_environment_with_payer_ids_as_strings() {
+        let s = Settings::load_with(
+            None,
+            env(&[
+                ("GATEWAY__PAYERS__DEFAULT", "sandbox"),
+                ("GATEWAY__PAYERS__ROUTES__00006", "stedi"),
+                ("GATEWAY__PAYERS__ROUTES__6", "core"),
+                ("GATEWAY__PAYERS__CONNECTORS__STEDI__KIND", "http"),
+                ("GATEWAY__PAYERS__CONNECTORS__STEDI__FLAVOR", "stedi"),
+                (
+                    "GATEWAY__PAYERS__CONNECTORS__STEDI__URL",
+                    "https://stedi.example/raw-x12",
+                ),
+                (
+                    "GATEWAY__PAYERS__CONNECTORS__STEDI__API_KEY_ENV",
+                    "STEDI_API_KEY",
+                ),
+                ("GATEWAY__PAYERS__CONNECTORS__CORE__KIND", "caqh-core"),
+                (
+                    "GATEWAY__PAYERS__CONNECTORS__CORE__URL",
+                    "https://core.example/soap",
+                ),
+                ("GATEWAY__PAYERS__CONNECTORS__CORE__SENDER_ID", "00123"),
+                ("GATEWAY__PAYERS__CONNECTORS__CORE__RECEIVER_ID", "000456"),
+                ("GATEWAY__PAYERS__CONNECTORS__CORE__USERNAME", "gateway"),
+                (
+                    "GATEWAY__PAYERS__CONNECTORS__CORE__PASSWORD_FILE",
+                    "/run/secrets/core",
+                ),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(s.payers.default, "sandbox");
+        assert_eq!(s.payers.routes["00006"], "stedi");
+        assert_eq!(
+            s.payers.routes["6"], "core",
+            "6 and 00006 are different payers"
+        );
+        let stedi = &s.payers.connectors["stedi"];
+        assert_eq!(
+            (stedi.kind, stedi.flavor),
+            (ConnectorKind::Http, Some(HttpFlavor::Stedi))
+        );
+        let core = &s.payers.connectors["core"];
+        assert_eq!(core.kind, ConnectorKind::CaqhCore);
+        assert_eq!(core.sender_id.as_deref(), Some("00123"));
+        assert_eq!(core.receiver_id.as_deref(), Some("000456"));
+        assert!(core.password("core").is_set());
+    }
+
+    #[test]
+    fn routes_and_connectors_load_from_a_file() {
+        let path = std::env::temp_dir().join(format!("eg-routes-{}.toml", uuid::Uuid::new_v4()));
+        std::fs::write(
+            &path,
+            r#"
+[payers]
+default = "optum"
+[payers.routes]
+"00006" = "optum"
+87726 = "optum"
+[payers.connectors.optum]
+kind = "http"
+flavor = "change"
+url = "https://apigw.example/medicalnetwork/eligibility/v3/raw-x12"
+token_url = "https://apigw.example/apip/auth/v2/token"
+client_id = "gateway"
+client_secret_file = "/run/secrets/optum"
+
+[accounts.clinic]
+mode = "production"
+oauth_clients = [{ client_id = "clinic-app", secret_hash = "sha256:ABABABABABABABABABABABABABABABABABABABABABABABABABABABABABABABAB" }]
+"#,
+        )
+        .unwrap();
+        let s = Settings::load_with(Some(&path), env(&[])).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(s.payers.routes["00006"], "optum");
+        assert_eq!(s.payers.routes["87726"], "optum");
+        let optum = &s.payers.connectors["optum"];
+        assert_eq!(optum.flavor, Some(HttpFlavor::Change));
+        assert!(optum.client_secret("optum").is_set());
+        assert_eq!(
+            s.accounts["clinic"].oauth_clients[0].client_id,
+            "clinic-app"
+        );
+        assert_eq!(
+            s.accounts["demo"].mode,
+            Mode::Sandbox,
+            "defaults still there"
+        );
+    }
+
+    #[test]
+    fn bad_routes_connectors_and_clients_name_their_key() {
+        let stedi = [
+            ("GATEWAY__PAYERS__CONNECTORS__UP__KIND", "http"),
+            ("GATEWAY__PAYERS__CONNECTORS__UP__FLAVOR", "stedi"),
+            (
+                "GATEWAY__PAYERS__CONNECTORS__UP__URL",
+                "https://up.example/raw-x12",
+            ),
+            ("GATEWAY__PAYERS__CONNECTORS__UP__API_KEY_ENV", "UP_KEY"),
+        ];
+        assert!(
+            Settings::load_with(None, env(&stedi)).is_ok(),
+            "the base case loads"
+        );
+        for (why, extra, want) in [
+            (
+                "route to an unknown connector",
+                vec![("GATEWAY__PAYERS__ROUTES__00007", "nowhere")],
+                "payers.routes.00007",
+            ),
+            (
+                "unknown default",
+                vec![("GATEWAY__PAYERS__DEFAULT", "nowhere")],
+                "payers.default",
+            ),
+            (
+                "flavor missing",
+                vec![
+                    ("GATEWAY__PAYERS__CONNECTORS__X__KIND", "http"),
+                    ("GATEWAY__PAYERS__CONNECTORS__X__URL", "https://x"),
+                ],
+                "payers.connectors.x.flavor",
+            ),
+            (
+                "unknown kind",
+                vec![("GATEWAY__PAYERS__CONNECTORS__UP__KIND", "ftp")],
+                "ftp",
+            ),
+            (
+                "bad url",
+                vec![("GATEWAY__PAYERS__CONNECTORS__UP__URL", "up.example")],
+                "payers.connectors.up.url",
+            ),
+            (
+                "key and file together",
+                vec![("GATEWAY__PAYERS__CONNECTORS__UP__API_KEY_FILE", "/k")],
+                "payers.connectors.up.api_key_env",
+            ),
+            (
+                "a CORE field on an http connector",
+                vec![("GATEWAY__PAYERS__CONNECTORS__UP__SENDER_ID", "1")],
+                "payers.connectors.up.sender_id",
+            ),
+            (
+                "change flavor without its token settings",
+                vec![("GATEWAY__PAYERS__CONNECTORS__UP__FLAVOR", "change")],
+                "payers.connectors.up.token_url",
+            ),
+            (
+                "unknown connector key",
+                vec![("GATEWAY__PAYERS__CONNECTORS__UP__API_KEY", "literal")],
+                "api_key",
+            ),
+            (
+                "a connector called sandbox",
+                vec![("GATEWAY__PAYERS__CONNECTORS__SANDBOX__KIND", "http")],
+                "payers.connectors.sandbox",
+            ),
+            (
+                "zero token lifetime",
+                vec![("GATEWAY__OAUTH__TOKEN_TTL_SECS", "0")],
+                "oauth.token_ttl_secs",
+            ),
+            (
+                "signing key from both sources",
+                vec![
+                    ("GATEWAY__OAUTH__SIGNING_KEY_ENV", "K"),
+                    ("GATEWAY__OAUTH__SIGNING_KEY_FILE", "/k"),
+                ],
+                "oauth.signing_key_env",
+            ),
+        ] {
+            let mut pairs = stedi.to_vec();
+            pairs.extend(extra);
+            let e = Settings::load_with(None, env(&pairs))
+                .map(|_| ())
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(want), "{why}: {e}");
+        }
+        let e = Settings::load_with(
+            None,
+            env(&[("GATEWAY__ACCOUNTS__DEMO__OAUTH_CLIENTS", "plain")]),
+        )
+        .map(|_| ())
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("oauth_clients"), "{e}");
     }
 
     #[test]

@@ -1,6 +1,8 @@
-//! API keys: stored as SHA-256 digests, compared in constant time. Accepted forms:
-//! `Authorization: <key>` and `Authorization: Key <key>` (Stedi).
+//! Credentials: API keys and OAuth client secrets are stored as SHA-256 digests and compared in
+//! constant time. Accepted forms: `Authorization: <key>`, `Authorization: Key <key>` (Stedi) and
+//! `Authorization: Bearer <token>` (Change, a token from `/apip/auth/v2/token`).
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::sync::Arc;
 
@@ -12,6 +14,7 @@ use subtle::ConstantTimeEq;
 
 use super::AppState;
 use super::error::ApiError;
+use super::token::TokenError;
 use crate::config::{Mode, Settings, parse_key_hash};
 
 /// An authenticated caller.
@@ -27,6 +30,9 @@ pub struct Caller {
 #[derive(Debug, Default)]
 pub struct Accounts {
     keys: Vec<([u8; 32], Caller)>,
+    /// (client ID, secret digest, owner).
+    clients: Vec<(String, [u8; 32], Caller)>,
+    by_id: HashMap<String, Caller>,
 }
 
 /// SHA-256 of a key, as `sha256:<hex>` (what `hash-key` prints and config stores).
@@ -44,11 +50,17 @@ impl Accounts {
     /// The accounts of `settings` (hashes were checked when the settings loaded).
     pub fn from_settings(settings: &Settings) -> Self {
         let mut keys = Vec::new();
+        let mut clients = Vec::new();
+        let mut by_id = HashMap::new();
         for (id, a) in &settings.accounts {
             let caller = Caller {
                 account: Arc::from(id.as_str()),
                 mode: a.mode,
             };
+            clients.extend(a.oauth_clients.iter().filter_map(|c| {
+                parse_key_hash(&c.secret_hash).map(|h| (c.client_id.clone(), h, caller.clone()))
+            }));
+            by_id.insert(id.clone(), caller.clone());
             keys.extend(
                 a.api_key_hashes
                     .iter()
@@ -56,7 +68,31 @@ impl Accounts {
                     .map(|h| (h, caller.clone())),
             );
         }
-        Self { keys }
+        Self {
+            keys,
+            clients,
+            by_id,
+        }
+    }
+
+    /// The account `id` (a bearer token's subject), when it still exists.
+    pub fn by_account(&self, id: &str) -> Option<Caller> {
+        self.by_id.get(id).cloned()
+    }
+
+    /// The caller owning client `client_id` when `secret` is its secret. Every client is compared,
+    /// ID and digest in constant time, so timing tells neither which client exists nor how close
+    /// a secret came.
+    pub fn by_client(&self, client_id: &str, secret: &str) -> Option<Caller> {
+        let digest: [u8; 32] = Sha256::digest(secret.as_bytes()).into();
+        let mut found = None;
+        for (id, stored, caller) in &self.clients {
+            let same = id.as_bytes().ct_eq(client_id.as_bytes()) & stored.ct_eq(&digest);
+            if bool::from(same) {
+                found = Some(caller.clone());
+            }
+        }
+        found
     }
 
     /// The caller owning `key`. Compares against every stored digest in constant time, without
@@ -71,6 +107,13 @@ impl Accounts {
         }
         found
     }
+}
+
+/// The token of a `Bearer <token>` value (scheme case-insensitive), if that is the form.
+pub fn bearer(value: &str) -> Option<&str> {
+    let v = value.trim();
+    let (scheme, rest) = v.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| rest.trim())
 }
 
 /// Cuts the credential out of an `Authorization` value: `<key>` or `Key <key>`.
@@ -89,15 +132,31 @@ impl FromRequestParts<Arc<AppState>> for Caller {
         state: &Arc<AppState>,
     ) -> Result<Self, Self::Rejection> {
         let header = parts.headers.get(AUTHORIZATION).ok_or(ApiError::Unauthorized(
-            "Missing Authorization header. Send `Authorization: <api-key>` or `Authorization: Key <api-key>`.",
+            "Missing Authorization header. Send `Authorization: <api-key>`, `Authorization: Key <api-key>` or `Authorization: Bearer <access-token>`.",
         ))?;
         let value = header
             .to_str()
             .map_err(|_| ApiError::Unauthorized("The Authorization header is not valid text."))?;
-        let caller = state
-            .accounts
-            .by_key(api_key(value))
-            .ok_or(ApiError::Unauthorized("The API key is not valid."))?;
+        let caller = if let Some(token) = bearer(value) {
+            let account = state.tokens.verify(token).map_err(|e| {
+                ApiError::Unauthorized(match e {
+                    TokenError::Expired => {
+                        "The access token has expired; get a new one from POST /apip/auth/v2/token."
+                    }
+                    TokenError::Invalid => "The access token is not valid.",
+                })
+            })?;
+            // An account removed since the token was signed loses access at once.
+            state
+                .accounts
+                .by_account(&account)
+                .ok_or(ApiError::Unauthorized("The access token is not valid."))?
+        } else {
+            state
+                .accounts
+                .by_key(api_key(value))
+                .ok_or(ApiError::Unauthorized("The API key is not valid."))?
+        };
         tracing::Span::current().record("account", &*caller.account);
         parts.extensions.insert(caller.clone());
         Ok(caller)
@@ -123,6 +182,34 @@ mod tests {
         );
         assert!(accounts.by_key("sandbox-api-key ").is_none());
         assert!(accounts.by_key("").is_none());
+    }
+
+    #[test]
+    fn client_secrets_match_only_their_client() {
+        let accounts = Accounts::from_settings(&Settings::defaults().unwrap());
+        let demo = accounts.by_client("sandbox-client", "sandbox-secret");
+        assert_eq!(demo.map(|c| c.account.to_string()), Some("demo".into()));
+        assert!(
+            accounts
+                .by_client("sandbox-client", "sandbox-api-key")
+                .is_none()
+        );
+        assert!(
+            accounts
+                .by_client("other-client", "sandbox-secret")
+                .is_none()
+        );
+        assert!(accounts.by_client("", "").is_none());
+        assert!(accounts.by_account("demo").is_some());
+        assert!(accounts.by_account("nobody").is_none());
+    }
+
+    #[test]
+    fn bearer_values() {
+        assert_eq!(bearer("Bearer abc.def"), Some("abc.def"));
+        assert_eq!(bearer("bearer  abc "), Some("abc"));
+        assert_eq!(bearer("sandbox-api-key"), None);
+        assert_eq!(bearer("Key abc"), None);
     }
 
     #[test]

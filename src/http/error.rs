@@ -9,7 +9,9 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use super::oauth::OAuthError;
 use crate::eligibility::Rejected;
+use crate::eligibility::issue::CORRECT_AND_RESUBMIT;
 use crate::eligibility::model::Warning;
 use crate::limit::LimitExceeded;
 use crate::payer::ConnectorError;
@@ -20,6 +22,14 @@ pub enum ApiError {
     /// No usable credentials.
     #[error("unauthorized: {0}")]
     Unauthorized(&'static str),
+    /// The token endpoint refuses; answered as RFC 6749 §5.2 `{error, error_description}`.
+    #[error("token request refused: {}: {description}", error.as_str())]
+    OAuth {
+        /// The RFC code.
+        error: OAuthError,
+        /// What to fix, without quoting the request.
+        description: String,
+    },
     /// The body is not the JSON we expect.
     #[error("bad request body: {message}")]
     BadBody {
@@ -96,12 +106,20 @@ impl ApiError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::Unauthorized(_) => "UNAUTHORIZED",
+            Self::OAuth { error, .. } => error.as_str(),
             Self::BadBody { .. } => "BAD_REQUEST",
             Self::TooLarge { .. } => "PAYLOAD_TOO_LARGE",
             Self::Rejected { .. } => "INVALID_X12",
             Self::Limit(_) => "TOO_MANY_REQUESTS",
             Self::Connector(e) => match e {
                 ConnectorError::Timeout { .. } => "GATEWAY_TIMEOUT",
+                ConnectorError::NotConfigured { .. } => "PAYER_NOT_CONFIGURED",
+                ConnectorError::Unreachable { .. } => "SERVICE_UNAVAILABLE",
+                ConnectorError::Throttled { .. } => "TOO_MANY_REQUESTS",
+                ConnectorError::Dropped { .. }
+                | ConnectorError::Status { .. }
+                | ConnectorError::Refused { .. } => "BAD_GATEWAY",
+                ConnectorError::BadResponse { .. } => "INVALID_PAYER_RESPONSE",
             },
             Self::BadPayerResponse { .. } => "INVALID_PAYER_RESPONSE",
             Self::RequestTimeout => "GATEWAY_TIMEOUT",
@@ -115,6 +133,18 @@ impl ApiError {
         let code = self.code();
         match self {
             Self::Unauthorized(why) => message(StatusCode::UNAUTHORIZED, why, code),
+            Self::OAuth { error, description } => {
+                let status = match error {
+                    OAuthError::InvalidClient => StatusCode::UNAUTHORIZED,
+                    OAuthError::InvalidRequest | OAuthError::UnsupportedGrantType => {
+                        StatusCode::BAD_REQUEST
+                    }
+                };
+                (
+                    status,
+                    json!({ "error": error.as_str(), "error_description": description }),
+                )
+            }
             Self::BadBody { message: m, path } => {
                 let body = match path {
                     Some(p) => {
@@ -141,13 +171,23 @@ impl ApiError {
                 "The request can't be submitted because the sender's submission has been throttled: CUSTOMER_LIMIT",
                 code,
             ),
-            Self::Connector(e) => match e {
-                ConnectorError::Timeout { .. } => message(
-                    StatusCode::GATEWAY_TIMEOUT,
-                    &capitalise(&e.to_string()),
-                    code,
-                ),
-            },
+            Self::Connector(e) => {
+                let status = match e {
+                    ConnectorError::NotConfigured { payer_id } => {
+                        return (StatusCode::BAD_REQUEST, not_configured(payer_id));
+                    }
+                    ConnectorError::Timeout { .. } => StatusCode::GATEWAY_TIMEOUT,
+                    // Nothing reached the payer: the caller may retry.
+                    ConnectorError::Unreachable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+                    ConnectorError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
+                    ConnectorError::Dropped { .. }
+                    | ConnectorError::Status { .. }
+                    | ConnectorError::Refused { .. }
+                    | ConnectorError::BadResponse { .. } => StatusCode::BAD_GATEWAY,
+                };
+                // The Display text names the connector and host, never a credential or the 270.
+                message(status, &capitalise(&e.to_string()), code)
+            }
             Self::BadPayerResponse { payer, reason, x12 } => (
                 StatusCode::BAD_GATEWAY,
                 json!({
@@ -178,6 +218,30 @@ impl ApiError {
             ),
         }
     }
+}
+
+/// Stedi's unknown-payer 400: the eligibility error shape, AAA 79 "Invalid Participant
+/// Identification" at the payer loop. The payer ID is an identifier of the payer, not PHI.
+fn not_configured(payer_id: &str) -> Value {
+    let description = if payer_id.is_empty() {
+        "The 270 names no payer in 2100A NM109, and this gateway has no default payer route."
+            .to_owned()
+    } else {
+        format!("Payer {payer_id} is not configured on this gateway.")
+    };
+    json!({
+        "status": "ERROR",
+        "tradingPartnerServiceId": payer_id,
+        "errors": [{
+            "code": "79",
+            "description": description,
+            "followupAction": CORRECT_AND_RESUBMIT,
+            "location": "Loop 2100A",
+            "possibleResolutions": "Check the payer ID in 2100A NM109, or ask the gateway's operator to route it (payers.routes) or to set a default route (payers.default).",
+            "rule": "payer_not_configured",
+            "field": "NM109",
+        }],
+    })
 }
 
 fn capitalise(s: &str) -> String {

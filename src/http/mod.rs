@@ -5,7 +5,9 @@ pub mod auth;
 pub mod body;
 pub mod error;
 mod layers;
+pub mod oauth;
 mod raw_x12;
+pub mod token;
 
 use std::sync::Arc;
 
@@ -15,7 +17,7 @@ use axum::routing::{get, post};
 use tower::ServiceBuilder;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 
-use crate::config::{MetaSettings, Settings};
+use crate::config::{MetaSettings, Settings, SettingsError};
 use crate::limit::AccountLimiter;
 use crate::payer::Payers;
 pub use error::ApiError;
@@ -23,8 +25,10 @@ pub use error::ApiError;
 /// Everything handlers share.
 #[derive(Debug)]
 pub struct AppState {
-    /// API keys by account.
+    /// API keys and OAuth clients by account.
     pub accounts: auth::Accounts,
+    /// Signs and checks bearer tokens.
+    pub tokens: token::TokenKeys,
     /// Per-account in-flight limits.
     pub limiter: AccountLimiter,
     /// Connectors and routing.
@@ -38,25 +42,32 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// State for `settings`.
-    pub fn new(settings: &Settings) -> Self {
+    /// State for `settings`; secrets named in them are read from the process environment or
+    /// their files. An unreadable secret is an error naming its key.
+    pub fn new(settings: &Settings) -> Result<Self, SettingsError> {
+        Self::with_env(settings, &|name| std::env::var(name).ok())
+    }
+
+    /// As [`AppState::new`], reading environment variables through `lookup`.
+    pub fn with_env(
+        settings: &Settings,
+        lookup: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Self, SettingsError> {
         let limiter = AccountLimiter::new(settings.accounts.iter().map(|(id, a)| {
             (
                 id.as_str(),
                 a.per_account.unwrap_or(settings.limits.per_account),
             )
         }));
-        Self {
+        Ok(Self {
             accounts: auth::Accounts::from_settings(settings),
+            tokens: token::TokenKeys::from_settings(&settings.oauth, lookup)?,
             limiter,
-            payers: Payers::new(
-                std::time::Duration::from_millis(settings.sandbox.delay_ms),
-                settings.payer.timeout(),
-            ),
+            payers: Payers::from_settings(settings, lookup)?,
             meta: settings.meta.clone(),
             repairs: settings.validation.repairs,
             max_body_bytes: settings.server.max_body_bytes,
-        }
+        })
     }
 }
 
@@ -80,6 +91,7 @@ pub fn router(state: Arc<AppState>, settings: &Settings) -> Router {
     for p in HEALTH_PATHS {
         r = r.route(p, get(health));
     }
+    r = r.route(oauth::TOKEN_PATH, post(oauth::token));
     let limit = settings.server.max_body_bytes;
     let timeout = settings.server.request_timeout();
     r.fallback(|| async { ApiError::NotFound })

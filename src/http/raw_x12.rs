@@ -44,7 +44,8 @@ pub async fn handle(
     let inquiry = inquiry::read(x12)?;
     let payer_id = inquiry.payer_id().unwrap_or("");
     tracing::Span::current().record("payer_id", payer_id);
-    let connector = state.payers.route(payer_id);
+    // Routing comes before the limiter too: an unconfigured payer never takes a slot.
+    let connector = state.payers.route(caller.mode, payer_id)?;
     let _slot = state.limiter.try_enter(&caller.account)?;
     let reply = state
         .payers
@@ -70,7 +71,7 @@ pub async fn handle(
         meta: meta(&state, &caller, &headers, inquiry.envelope.reference),
     };
     let mut response = map271::map(&reply, &ctx).map_err(|e| ApiError::BadPayerResponse {
-        payer: connector.name().to_owned(),
+        payer: connector.label().to_owned(),
         reason: e.to_string(),
         x12: reply.clone(),
     })?;

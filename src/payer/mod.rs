@@ -1,11 +1,20 @@
 //! Payer connectors: the one place the gateway calls out. A `Connector` takes the (repaired) 270
 //! and returns the payer's document as received; the caller maps it. Every call has a deadline.
+//! Kinds: the built-in sandbox, `http` (a Change-compatible raw-X12 endpoint: Change/Optum or
+//! Stedi) and `caqh-core` (CAQH CORE Phase II real-time SOAP). [`Payers`] picks one per request.
 
+mod caqh;
+mod http;
+mod route;
 pub mod sandbox;
+mod soap;
+mod transport;
+mod upstream_token;
 
 use std::time::Duration;
 
 use crate::eligibility::Inquiry;
+pub use route::Payers;
 
 /// What a connector needs from the request.
 #[derive(Debug, Clone, Copy)]
@@ -16,16 +25,75 @@ pub struct Outbound<'a> {
     pub inquiry: &'a Inquiry<'a>,
 }
 
-/// Why a payer call failed. Names the payer or upstream, never its credentials.
+/// Why a payer call failed. Names the connector and its upstream's host, never credentials, URLs
+/// with their paths or queries, or anything from the 270.
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectorError {
     /// No answer within the deadline.
     #[error("payer {payer} did not answer within {} ms", timeout.as_millis())]
     Timeout {
-        /// Route or upstream name.
+        /// Connector name, with the upstream's host.
         payer: String,
         /// The deadline.
         timeout: Duration,
+    },
+    /// No route for the payer ID and no default route.
+    #[error("payer {payer_id:?} is not configured")]
+    NotConfigured {
+        /// 2100A NM109 (an identifier of the payer, not PHI).
+        payer_id: String,
+    },
+    /// The upstream could not be connected to (refused, unresolvable, TLS failure).
+    #[error("upstream {upstream} could not be reached")]
+    Unreachable {
+        /// Connector name, with the upstream's host.
+        upstream: String,
+        /// The transport error, its URL removed.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// The connection broke before a whole answer arrived (reset, closed).
+    #[error("upstream {upstream} dropped the connection before answering")]
+    Dropped {
+        /// Connector name, with the upstream's host.
+        upstream: String,
+        /// The transport error, its URL removed.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// The upstream answered 429.
+    #[error("upstream {upstream} is throttling requests (HTTP 429)")]
+    Throttled {
+        /// Connector name, with the upstream's host.
+        upstream: String,
+    },
+    /// The upstream answered an HTTP status we cannot use (5xx, or 401 after a fresh token).
+    #[error("upstream {upstream} answered HTTP {status} from its {endpoint}")]
+    Status {
+        /// Connector name, with the upstream's host.
+        upstream: String,
+        /// Which of its endpoints: "token endpoint", "raw-x12 endpoint", "SOAP endpoint".
+        endpoint: &'static str,
+        /// The status code.
+        status: u16,
+    },
+    /// The answer is not what the protocol promises (not JSON, no `x12`, not SOAP, no payload).
+    #[error("upstream {upstream} did not answer with a 271: {reason}")]
+    BadResponse {
+        /// Connector name, with the upstream's host.
+        upstream: String,
+        /// What is wrong with the answer, without quoting it.
+        reason: String,
+    },
+    /// A CAQH CORE envelope error (`ErrorCode` other than `Success`) or a SOAP fault.
+    #[error("upstream {upstream} refused the request: {code}: {message}")]
+    Refused {
+        /// Connector name, with the upstream's host.
+        upstream: String,
+        /// `ErrorCode`, or the SOAP fault code.
+        code: String,
+        /// `ErrorMessage`, or the fault reason (shortened, credentials blanked).
+        message: String,
     },
 }
 
@@ -34,13 +102,28 @@ pub enum ConnectorError {
 pub enum Connector {
     /// The built-in sandbox payer.
     Sandbox(sandbox::SandboxPayer),
+    /// A Change-compatible raw-X12 endpoint.
+    Http(http::HttpConnector),
+    /// A CAQH CORE real-time SOAP endpoint.
+    Caqh(caqh::CaqhConnector),
 }
 
 impl Connector {
-    /// A short name for logs and errors.
+    /// The configured name (`sandbox` for the built-in one).
     pub fn name(&self) -> &str {
         match self {
-            Self::Sandbox(_) => "sandbox",
+            Self::Sandbox(_) => crate::config::SANDBOX,
+            Self::Http(c) => c.upstream().name(),
+            Self::Caqh(c) => c.upstream().name(),
+        }
+    }
+
+    /// The name with the upstream's host, for errors and logs.
+    pub fn label(&self) -> &str {
+        match self {
+            Self::Sandbox(_) => crate::config::SANDBOX,
+            Self::Http(c) => c.upstream().label(),
+            Self::Caqh(c) => c.upstream().label(),
         }
     }
 
@@ -48,44 +131,8 @@ impl Connector {
     pub async fn send(&self, out: Outbound<'_>) -> Result<String, ConnectorError> {
         match self {
             Self::Sandbox(s) => Ok(s.answer(out.inquiry).await),
+            Self::Http(c) => c.send(out.x12).await,
+            Self::Caqh(c) => c.send(out).await,
         }
-    }
-}
-
-/// The connectors, and which one a request goes to.
-#[derive(Debug)]
-pub struct Payers {
-    sandbox: Connector,
-    timeout: Duration,
-}
-
-impl Payers {
-    /// The sandbox payer with `delay`, and the payer deadline.
-    pub fn new(sandbox_delay: Duration, timeout: Duration) -> Self {
-        Self {
-            sandbox: Connector::Sandbox(sandbox::SandboxPayer::new(sandbox_delay)),
-            timeout,
-        }
-    }
-
-    /// The connector for a request.
-    pub fn route(&self, _payer_id: &str) -> &Connector {
-        &self.sandbox
-    }
-
-    /// Sends through `connector` under the payer deadline.
-    pub async fn send(
-        &self,
-        connector: &Connector,
-        out: Outbound<'_>,
-    ) -> Result<String, ConnectorError> {
-        tokio::time::timeout(self.timeout, connector.send(out))
-            .await
-            .unwrap_or_else(|_| {
-                Err(ConnectorError::Timeout {
-                    payer: connector.name().to_owned(),
-                    timeout: self.timeout,
-                })
-            })
     }
 }

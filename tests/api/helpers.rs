@@ -16,6 +16,11 @@ pub const RAW: &str = "/change/medicalnetwork/eligibility/v3/raw-x12";
 /// Change's own path.
 pub const RAW_BARE: &str = "/medicalnetwork/eligibility/v3/raw-x12";
 
+/// The demo account's OAuth client in the embedded defaults.
+pub const DEMO_CLIENT: (&str, &str) = ("sandbox-client", "sandbox-secret");
+/// Change's token path.
+pub const TOKEN: &str = "/apip/auth/v2/token";
+
 /// Public fixtures (byte-exact copies, see tests/fixtures/x12/SOURCES.md).
 pub const SUBSCRIBER_270: &str =
     include_str!("../fixtures/x12/irobayna-stupidedi/270-X279A1-request-subscriber.edi");
@@ -62,6 +67,56 @@ impl std::io::Write for LogWriter {
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
     }
+}
+
+/// Everything logged so far by any app in this binary.
+pub fn logs_text() -> String {
+    String::from_utf8_lossy(&captured_logs().lock().expect("log buffer")).into_owned()
+}
+
+/// Asserts none of `secrets` appears in the captured logs, and that the logs are being written at
+/// all (`request_id` is there), so the check can fail.
+pub fn assert_not_logged(request_id: &str, secrets: &[&str]) {
+    let text = logs_text();
+    assert!(text.contains(request_id), "request {request_id} was logged");
+    for s in secrets {
+        assert!(!s.is_empty());
+        assert!(!text.contains(s), "a credential leaked into the logs");
+    }
+}
+
+/// A secret in a temporary file, removed on drop (secrets for connectors and the signing key come
+/// from files in tests, never from the process environment). The gateway reads it at start-up, so
+/// it only has to outlive `spawn_app`.
+pub struct SecretFile(std::path::PathBuf);
+
+impl SecretFile {
+    /// The path, as configuration holds it.
+    pub fn path(&self) -> String {
+        self.0.to_str().expect("UTF-8 temp path").to_owned()
+    }
+}
+
+impl Drop for SecretFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// Writes `contents` to a fresh file under the temp directory.
+pub fn secret_file(contents: &str) -> SecretFile {
+    let path = std::env::temp_dir().join(format!("eg-test-secret-{}", uuid::Uuid::new_v4()));
+    std::fs::write(&path, contents).expect("write a secret file");
+    SecretFile(path)
+}
+
+/// A request ID from a response.
+pub fn request_id(res: &reqwest::Response) -> String {
+    res.headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
 }
 
 /// A running gateway.
@@ -132,6 +187,45 @@ impl TestApp {
         let res = req.send().await.expect("POST raw-x12");
         let status = res.status();
         (status, res.json().await.unwrap_or(Value::Null))
+    }
+
+    /// POSTs `{"x12": x12}` and returns the request ID too.
+    pub async fn raw_x12_traced(&self, auth: &str, x12: &str) -> (StatusCode, Value, String) {
+        let res = self
+            .post(RAW)
+            .header("Authorization", auth)
+            .json(&serde_json::json!({ "x12": x12 }))
+            .send()
+            .await
+            .expect("POST raw-x12");
+        let (status, id) = (res.status(), request_id(&res));
+        (status, res.json().await.unwrap_or(Value::Null), id)
+    }
+
+    /// POSTs a form to the token endpoint.
+    pub async fn token_form(&self, form: &[(&str, &str)]) -> reqwest::Response {
+        self.post(TOKEN)
+            .form(form)
+            .send()
+            .await
+            .expect("POST token")
+    }
+
+    /// A bearer token for the demo account's client.
+    pub async fn demo_token(&self) -> String {
+        let res = self
+            .token_form(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", DEMO_CLIENT.0),
+                ("client_secret", DEMO_CLIENT.1),
+            ])
+            .await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let body: Value = res.json().await.expect("token JSON");
+        body["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_owned()
     }
 
     /// POSTs a 270 with the demo key to the Stedi path.

@@ -7,10 +7,15 @@
     missing_docs
 )]
 
+mod caqh;
 mod cli;
+mod connectors;
 mod errors;
+mod fakes;
+mod faults;
 mod helpers;
 mod limits;
+mod oauth;
 mod packaging;
 mod phi_logs;
 mod raw_x12;

@@ -1,0 +1,132 @@
+//! The `http` connector: forwards the 270 as `{"x12": "..."}` to a Change-compatible raw-X12
+//! endpoint and returns the 271 from the answer's `x12` field. Flavour `change` authenticates with
+//! an OAuth token from the upstream's token endpoint (refreshed once, and the call retried once,
+//! when the upstream answers 401); flavour `stedi` sends its API key in `Authorization`.
+
+use std::time::Duration;
+
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue};
+use reqwest::{Client, Response, StatusCode};
+
+use super::ConnectorError;
+use super::transport::{Upstream, endpoint};
+use super::upstream_token::UpstreamToken;
+use crate::config::{ConnectorSettings, HttpFlavor, SettingsError};
+use crate::telemetry::Redacted;
+
+/// How the upstream wants us to authenticate.
+#[derive(Debug)]
+enum Auth {
+    /// Stedi: the API key as the whole `Authorization` value.
+    ApiKey(Redacted<HeaderValue>),
+    /// Change/Optum: a bearer token from the token endpoint.
+    Change(UpstreamToken),
+}
+
+/// A Change-compatible raw-X12 upstream.
+#[derive(Debug)]
+pub struct HttpConnector {
+    upstream: Upstream,
+    auth: Auth,
+}
+
+impl HttpConnector {
+    /// Connector `name` from its settings; reads its secret now so a missing one stops start-up.
+    pub fn new(
+        name: &str,
+        cfg: &ConnectorSettings,
+        client: Client,
+        timeout: Duration,
+        lookup: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Self, SettingsError> {
+        let upstream = Upstream::new(name, endpoint(name, "url", &cfg.url)?, client, timeout);
+        let auth = if cfg.flavor == Some(HttpFlavor::Stedi) {
+            let source = cfg.api_key(name);
+            let key = source.read_required(lookup)?;
+            let mut value = HeaderValue::from_str(&key).map_err(|_| SettingsError::Invalid {
+                key: source.key_in_use(),
+                problem: "names an API key with characters not allowed in an HTTP header".into(),
+            })?;
+            value.set_sensitive(true);
+            Auth::ApiKey(Redacted(value))
+        } else {
+            let token_url = endpoint(name, "token_url", cfg.token_url.as_deref().unwrap_or(""))?;
+            let secret = cfg.client_secret(name).read_required(lookup)?;
+            Auth::Change(UpstreamToken::new(
+                token_url,
+                cfg.client_id.clone().unwrap_or_default(),
+                Redacted(secret),
+            ))
+        };
+        Ok(Self { upstream, auth })
+    }
+
+    /// The endpoint.
+    pub fn upstream(&self) -> &Upstream {
+        &self.upstream
+    }
+
+    /// Sends the 270 and returns the 271 from the answer.
+    pub async fn send(&self, x12: &str) -> Result<String, ConnectorError> {
+        let body = serde_json::json!({ "x12": x12 }).to_string();
+        match &self.auth {
+            Auth::ApiKey(key) => {
+                let res = self.post(&body, key.expose()).await?;
+                self.answer(res).await
+            }
+            Auth::Change(tokens) => {
+                let token = tokens.get(&self.upstream).await?;
+                let res = self.post(&body, token.expose()).await?;
+                if res.status() != StatusCode::UNAUTHORIZED {
+                    return self.answer(res).await;
+                }
+                // Tokens can be revoked before they expire: one fresh token, one retry.
+                tokens.forget(&token).await;
+                let token = tokens.get(&self.upstream).await?;
+                let res = self.post(&body, token.expose()).await?;
+                self.answer(res).await
+            }
+        }
+    }
+
+    async fn post(
+        &self,
+        body: &str,
+        authorization: &HeaderValue,
+    ) -> Result<Response, ConnectorError> {
+        self.upstream
+            .client()
+            .post(self.upstream.url().clone())
+            .header(CONTENT_TYPE, "application/json")
+            .header(ACCEPT, "application/json")
+            .header(AUTHORIZATION, authorization.clone())
+            .body(body.to_owned())
+            .send()
+            .await
+            .map_err(|e| self.upstream.fault(e))
+    }
+
+    /// The 271 in the answer's `x12`. A 400 that still carries an `x12` is a payer rejection the
+    /// mapper reports in `errors[]` (Stedi declares some AAA answers under 400).
+    async fn answer(&self, res: Response) -> Result<String, ConnectorError> {
+        let status = res.status();
+        if !(status.is_success() || status == StatusCode::BAD_REQUEST) {
+            return Err(self.upstream.status_error("raw-x12 endpoint", status));
+        }
+        let bytes = self.upstream.body(res).await?;
+        let value: serde_json::Value = match serde_json::from_slice(&bytes) {
+            Ok(v) => v,
+            Err(_) if status == StatusCode::BAD_REQUEST => {
+                return Err(self.upstream.status_error("raw-x12 endpoint", status));
+            }
+            Err(_) => return Err(self.upstream.bad("the answer is not JSON")),
+        };
+        match value.get("x12") {
+            Some(serde_json::Value::String(x12)) if !x12.trim().is_empty() => Ok(x12.clone()),
+            _ if status == StatusCode::BAD_REQUEST => {
+                Err(self.upstream.status_error("raw-x12 endpoint", status))
+            }
+            _ => Err(self.upstream.bad("the JSON answer has no `x12` string")),
+        }
+    }
+}
