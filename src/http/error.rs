@@ -186,7 +186,12 @@ impl ApiError {
                     | ConnectorError::BadResponse { .. } => StatusCode::BAD_GATEWAY,
                 };
                 // The Display text names the connector and host, never a credential or the 270.
-                message(status, &capitalise(&e.to_string()), code)
+                let mut text = capitalise(&e.to_string());
+                if let ConnectorError::Refused { message: m, .. } = e {
+                    // The upstream's own words go back to the caller only, never to the log.
+                    text = format!("{}: {m}", text.trim_end_matches('.'));
+                }
+                message(status, &text, code)
             }
             Self::BadPayerResponse { payer, reason, x12 } => (
                 StatusCode::BAD_GATEWAY,

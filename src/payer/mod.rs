@@ -85,8 +85,10 @@ pub enum ConnectorError {
         /// What is wrong with the answer, without quoting it.
         reason: String,
     },
-    /// A CAQH CORE envelope error (`ErrorCode` other than `Success`) or a SOAP fault.
-    #[error("upstream {upstream} refused the request: {code}: {message}")]
+    /// A CAQH CORE envelope error (`ErrorCode` other than `Success`) or a SOAP fault. Display
+    /// (what the log gets) leaves out `message`: it is the upstream's free text and may echo the
+    /// 270; only the caller's response carries it.
+    #[error("upstream {upstream} refused the request with error code {code}")]
     Refused {
         /// Connector name, with the upstream's host.
         upstream: String,
