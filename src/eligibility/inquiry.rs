@@ -204,10 +204,11 @@ pub fn read(text: &str) -> Result<Inquiry<'_>, Rejected> {
             }
             "SE" | "GE" | "IEA" => {}
             _ => {
-                if level == Level::Source && seg.tag == "NM1" {
-                    if let Some(s) = seen.get_mut(4) {
-                        *s = true;
-                    }
+                if level == Level::Source
+                    && seg.tag == "NM1"
+                    && let Some(s) = seen.get_mut(4)
+                {
+                    *s = true;
                 }
                 take(&mut q, level, &seg);
             }

@@ -206,10 +206,10 @@ pub fn parse(xml: &str) -> Result<Answer, String> {
                         }
                     }
                     [.., "Fault", "Reason", "Text"] | [.., "Fault", "faultstring"] => {
-                        if let Some((_, reason)) = fault.as_mut() {
-                            if reason.is_empty() {
-                                *reason = value;
-                            }
+                        if let Some((_, reason)) = fault.as_mut()
+                            && reason.is_empty()
+                        {
+                            *reason = value;
                         }
                     }
                     _ => {}

@@ -65,10 +65,10 @@ impl UpstreamToken {
     /// The cached token, or a fresh one when there is none or it is about to expire.
     pub async fn get(&self, upstream: &Upstream) -> Result<Bearer, ConnectorError> {
         let mut slot = self.cached.lock().await;
-        if let Some(c) = slot.as_ref() {
-            if Instant::now() < c.refresh_at {
-                return Ok(c.bearer.clone());
-            }
+        if let Some(c) = slot.as_ref()
+            && Instant::now() < c.refresh_at
+        {
+            return Ok(c.bearer.clone());
         }
         let fresh = self.fetch(upstream).await?;
         let bearer = fresh.bearer.clone();
