@@ -145,24 +145,25 @@ pub struct Contact<'a> {
     pub communication_number: Option<Text<'a>>,
 }
 
-/// An AAA, in `errors[]` and in its entity's `aaaErrors`.
+/// An error the payer reported: an AAA (in `errors[]` and in its entity's `aaaErrors`), or, when
+/// the payer answered with a 999 or TA1 instead of a 271, one of its error segments.
 #[derive(Debug, Serialize, Clone, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct AaaError<'a> {
-    /// Always `"AAA"`.
+    /// The segment that carried the error: `"AAA"`, or `"IK3"`, `"IK4"`, `"IK5"`, `"TA1"`.
     pub field: &'static str,
-    /// AAA03.
+    /// AAA03 (IK304, IK403, IK502–IK506, TA105 for acknowledgements).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<Text<'a>>,
-    /// AAA03's meaning.
+    /// The code's meaning.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<&'static str>,
     /// AAA04's meaning.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub followup_action: Option<Text<'a>>,
-    /// `"Loop 2100C"` and the like.
+    /// `"Loop 2100C"` and the like; for a 999, the position it names in the 270 we sent.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub location: Option<&'static str>,
+    pub location: Option<Text<'a>>,
     /// Advice from the clearinghouse.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub possible_resolutions: Option<&'static str>,
@@ -543,7 +544,7 @@ pub struct Benefit<'a> {
     /// 2110 REF.
     #[serde(skip_serializing_if = "PlanInformation::is_empty")]
     pub benefits_additional_information: PlanInformation<'a>,
-    /// 2110 DTP.
+    /// 2110 DTP (096 and 435 as the `discharges`/`admissions` arrays).
     #[serde(skip_serializing_if = "DateInformation::is_empty")]
     pub benefits_date_information: DateInformation<'a>,
     /// First III (deprecated by Stedi, still emitted).
@@ -709,11 +710,45 @@ pub struct ProviderInformation<'a> {
     pub reference_identification: Option<Text<'a>>,
 }
 
+/// One date of the `discharges`/`admissions` arrays: `{date}` for D8, `{startDate, endDate}` for RD8.
+#[derive(Debug, Default, Serialize, Clone, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct DatePeriod<'a> {
+    /// DTP03 when DTP02 is `D8` (or anything but a range).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date: Option<Text<'a>>,
+    /// DTP03 before the `-` when DTP02 is `RD8`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start_date: Option<Text<'a>>,
+    /// DTP03 after the `-` when DTP02 is `RD8`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end_date: Option<Text<'a>>,
+}
+
+/// The value of one qualifier-named field: a string, or (2110 DTP 096/435 only) a list of dates.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FieldValue<'a> {
+    /// Most fields: REF02 or DTP03 verbatim.
+    Text(Text<'a>),
+    /// `discharges`, `admissions`: every DTP with that qualifier, in 271 order.
+    Dates(Vec<DatePeriod<'a>>),
+}
+
+impl Serialize for FieldValue<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Text(t) => s.serialize_str(t),
+            Self::Dates(d) => d.serialize(s),
+        }
+    }
+}
+
 /// `planInformation`, `planDateInformation` and their 2110 twins: qualifier-named fields,
 /// serialised as one object in schema order (the order of the code table), first value wins.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Fields<'a> {
-    entries: Vec<(u16, &'static str, Text<'a>)>,
+    /// Sorted by schema position; keys unique.
+    entries: Vec<(u16, &'static str, FieldValue<'a>)>,
 }
 
 /// REF02 by REF01.
@@ -732,17 +767,41 @@ impl<'a> Fields<'a> {
         if self.entries.iter().any(|(_, k, _)| *k == key) {
             return false;
         }
-        let at = self.entries.partition_point(|(o, _, _)| *o <= order);
-        self.entries.insert(at, (order, key, value));
+        self.put(order, key, FieldValue::Text(value));
         true
     }
 
-    /// The value of `key`.
+    /// Appends `date` to the list field `key` (at schema position `order`), creating it.
+    pub fn push_date(&mut self, order: u16, key: &'static str, date: DatePeriod<'a>) {
+        match self.entries.iter_mut().find(|(_, k, _)| *k == key) {
+            Some((_, _, FieldValue::Dates(list))) => list.push(date),
+            Some(_) => {}
+            None => self.put(order, key, FieldValue::Dates(vec![date])),
+        }
+    }
+
+    fn put(&mut self, order: u16, key: &'static str, value: FieldValue<'a>) {
+        let at = self.entries.partition_point(|(o, _, _)| *o <= order);
+        self.entries.insert(at, (order, key, value));
+    }
+
+    /// The value of the string field `key`.
     pub fn get(&self, key: &str) -> Option<&Text<'a>> {
+        self.entries.iter().find_map(|(_, k, v)| match v {
+            FieldValue::Text(t) if *k == key => Some(t),
+            _ => None,
+        })
+    }
+
+    /// The list field `key` (`discharges`, `admissions`).
+    pub fn dates(&self, key: &str) -> &[DatePeriod<'a>] {
         self.entries
             .iter()
-            .find(|(_, k, _)| *k == key)
-            .map(|(_, _, v)| v)
+            .find_map(|(_, k, v)| match v {
+                FieldValue::Dates(d) if *k == key => Some(d.as_slice()),
+                _ => None,
+            })
+            .unwrap_or(&[])
     }
 }
 

@@ -1,8 +1,10 @@
 //! Code lists as sorted data tables, and lookups by binary search.
 
+mod ack;
 mod stedi;
 mod x12;
 
+pub use ack::*;
 pub use stedi::*;
 pub use x12::*;
 

@@ -25,7 +25,7 @@ pub fn aaa<'a>(seg: &Segment<'a>, location: &'static str) -> AaaError<'a> {
         followup_action: seg
             .element(4)
             .map(|a| name_or_code(codes::FOLLOWUP_ACTIONS, a)),
-        location: Some(location),
+        location: Some(Cow::Borrowed(location)),
         possible_resolutions: code.and_then(advice),
     }
 }
@@ -241,6 +241,7 @@ pub fn member_segment<'a>(w: &mut Walk<'a, '_>, seg: &Segment<'a>) {
     } else {
         "Loop 2100C"
     };
+    let here = w.location();
     let Some(r) = w.current.as_mut() else {
         return;
     };
@@ -339,7 +340,7 @@ pub fn member_segment<'a>(w: &mut Walk<'a, '_>, seg: &Segment<'a>) {
             w.warn_at(
                 "response::271::unexpected_segment",
                 format!(
-                    "Segment `{}` is not expected in {location} and was ignored.",
+                    "Segment `{}` is not expected in {here} and was ignored.",
                     seg.tag
                 ),
                 seg,

@@ -1,14 +1,16 @@
 //! A payer's 271 (or 999) mapped into the anchors' eligibility JSON. Tolerant: whatever can be
 //! mapped is, each oddity becomes a warning, and only a document with nothing to map is an error.
 
+mod ack;
 mod benefit;
 mod entity;
+mod segments;
 mod text;
 
 use std::borrow::Cow;
 
 use super::model::{AaaError, EligibilityResponse, Meta, Payer, Provider, Warning};
-use crate::x12::{ParseError, Reader, Segment};
+use crate::x12::{ParseError, Segment};
 
 /// What the request adds to the response: the anchors echo the 270's control number and payer ID.
 #[derive(Debug, Clone, Default)]
@@ -62,8 +64,14 @@ pub fn map<'a>(x12: &'a str, ctx: &Context) -> Result<EligibilityResponse<'a>, M
 
 /// Maps every subscriber answer in every transaction set, in document order (the CLI prints all).
 pub fn map_all<'a>(x12: &'a str, ctx: &Context) -> Result<Vec<EligibilityResponse<'a>>, MapError> {
-    let reader = Reader::new(x12)?;
+    let (reader, guessed) = segments::open(x12)?;
     let mut walk = Walk::new(x12, ctx);
+    if guessed {
+        walk.warn(
+            "response::271::isa_delimiters_guessed",
+            "The `ISA` does not have 16 elements with usable delimiters; the delimiters were taken from the segments after it.".into(),
+        );
+    }
     for seg in reader {
         match seg {
             Ok(seg) => walk.segment(&seg),
@@ -74,6 +82,7 @@ pub fn map_all<'a>(x12: &'a str, ctx: &Context) -> Result<Vec<EligibilityRespons
         }
     }
     walk.finish_transaction();
+    walk.interchange_ack();
     if walk.out.is_empty() {
         return Err(MapError::NoTransaction);
     }
@@ -113,7 +122,12 @@ struct Walk<'a, 'c> {
     current: Option<EligibilityResponse<'a>>,
     answered: bool,
     benefit: benefit::State,
-    ack: Option<(Option<&'a str>, Option<&'a str>)>,
+    /// The 999 being read, when the transaction set is one.
+    ack: Option<ack::Ack<'a>>,
+    /// TA104 and the TA105 error of a TA1 in the interchange.
+    ta1: Option<(Option<&'a str>, Option<AaaError<'a>>)>,
+    /// BHT03 of the current transaction set.
+    bht03: Option<&'a str>,
 }
 
 fn warning(code: &str, description: String) -> Warning {
@@ -148,6 +162,8 @@ impl<'a, 'c> Walk<'a, 'c> {
             answered: false,
             benefit: benefit::State::default(),
             ack: None,
+            ta1: None,
+            bht03: None,
         }
     }
 
@@ -204,8 +220,13 @@ impl<'a, 'c> Walk<'a, 'c> {
             }
             "ST" => self.start_transaction(seg),
             "SE" => self.end_transaction(seg),
-            "GE" | "IEA" | "TA1" => {}
-            _ if self.st_type == Some("999") => self.ack_segment(seg),
+            "GE" | "IEA" => {}
+            "TA1" => self.ta1 = Some(ack::ta1(seg)),
+            _ if self.st_type == Some("999") => {
+                if let Some(a) = self.ack.as_mut() {
+                    a.segment(seg);
+                }
+            }
             _ if self.st_type.is_none() => {
                 self.warn_at(
                     "response::271::outside_transaction",
@@ -217,7 +238,7 @@ impl<'a, 'c> Walk<'a, 'c> {
                     0,
                 );
             }
-            "BHT" => {}
+            "BHT" => self.bht03 = seg.element(3),
             "HL" => self.hl(seg),
             _ => self.loop_segment(seg),
         }
@@ -242,7 +263,7 @@ impl<'a, 'c> Walk<'a, 'c> {
         let kind = seg.element(1).unwrap_or("");
         self.st_type = Some(kind);
         if kind == "999" {
-            self.ack = Some((None, None));
+            self.ack = Some(ack::Ack::default());
         } else if kind != "271" {
             self.warn_at(
                 "response::271::unexpected_transaction",
@@ -282,12 +303,6 @@ impl<'a, 'c> Walk<'a, 'c> {
         self.finish_transaction();
     }
 
-    fn ack_segment(&mut self, seg: &Segment<'a>) {
-        if seg.tag == "IK5" {
-            self.ack = Some((seg.element(1), seg.element(2)));
-        }
-    }
-
     fn hl(&mut self, seg: &Segment<'a>) {
         self.benefit.close();
         match seg.element(3) {
@@ -307,7 +322,7 @@ impl<'a, 'c> Walk<'a, 'c> {
                 self.provider = None;
                 self.provider_refs.clear();
                 self.upper_errors
-                    .retain(|e| e.location != Some("Loop 2100B"));
+                    .retain(|e| e.location.as_deref() != Some("Loop 2100B"));
             }
             Some("22") => {
                 self.finish_subscriber();
@@ -356,6 +371,18 @@ impl<'a, 'c> Walk<'a, 'c> {
                 if benefit::takes(self, seg) {
                     return;
                 }
+                if self.benefit.active && matches!(seg.tag, "TRN" | "DMG" | "INS" | "HI" | "MPI") {
+                    self.warn_at(
+                        "response::271::segment_order",
+                        format!(
+                            "Segment `{}` of {} came after the first `EB`; it was mapped to the member.",
+                            seg.tag,
+                            if self.level == Level::Dependent { "loop 2100D" } else { "loop 2100C" }
+                        ),
+                        seg,
+                        0,
+                    );
+                }
                 entity::member_segment(self, seg);
             }
             Level::Outside => {
@@ -384,15 +411,18 @@ impl<'a, 'c> Walk<'a, 'c> {
         self.finish_subscriber();
         if self.st_type.is_some() && !self.answered {
             let mut r = self.new_response();
-            if let Some((ack, syntax)) = self.ack.take() {
-                r.transaction_set_acknowledgement = ack.map(Cow::Borrowed);
-                r.implementation_transaction_set_syntax_error = syntax.map(Cow::Borrowed);
+            if let Some(ack) = self.ack.take() {
+                r.transaction_set_acknowledgement = ack.code.map(Cow::Borrowed);
+                r.implementation_transaction_set_syntax_error = ack.syntax_error.map(Cow::Borrowed);
+                r.errors = ack.errors;
                 r.status = Some("ERROR");
             }
             self.complete(&mut r);
             self.out.push(r);
         }
         self.st_type = None;
+        self.ack = None;
+        self.bht03 = None;
         self.level = Level::Outside;
         self.answered = false;
         self.payer = None;
@@ -401,8 +431,35 @@ impl<'a, 'c> Walk<'a, 'c> {
         self.upper_errors.clear();
     }
 
+    /// A TA1 alone (no transaction set) answers the request: its code and note become the response.
+    /// Beside transaction sets, a TA1 that is not `A` only adds a warning.
+    fn interchange_ack(&mut self) {
+        let Some((code, error)) = self.ta1.take() else {
+            return;
+        };
+        if self.out.is_empty() {
+            let mut r = self.new_response();
+            r.transaction_set_acknowledgement = code.map(Cow::Borrowed);
+            r.errors.extend(error);
+            r.status = Some("ERROR");
+            self.complete(&mut r);
+            self.out.push(r);
+        } else if code.is_some_and(|c| c != "A") {
+            for r in &mut self.out {
+                r.warnings.push(warning(
+                    "response::271::interchange_acknowledgement",
+                    "The interchange carries a TA1 that does not accept the 270's envelope; the transaction sets were mapped.".into(),
+                ));
+            }
+        }
+    }
+
     fn complete(&self, r: &mut EligibilityResponse<'a>) {
         r.meta = self.ctx.meta.clone();
+        if r.meta.trace_id.is_none() {
+            // Stedi's `traceId` is the 271's BHT03; the gateway passes its request ID instead.
+            r.meta.trace_id = self.bht03.map(str::to_owned);
+        }
         let ctl = self
             .ctx
             .control_number
@@ -416,12 +473,12 @@ impl<'a, 'c> Walk<'a, 'c> {
             .trading_partner_service_id
             .clone()
             .map(Cow::Owned)
+            // Without the request (the CLI), the payer's own ID in the 271 stands in; a tax ID
+            // (NM108 `FI`) is not a trading partner ID, so only `PI` does.
             .or_else(|| {
-                self.payer.as_ref().and_then(|p| {
-                    p.payor_identification
-                        .clone()
-                        .or_else(|| p.federal_taxpayers_id_number.clone())
-                })
+                self.payer
+                    .as_ref()
+                    .and_then(|p| p.payor_identification.clone())
             });
         r.payer.clone_from(&self.payer);
         if r.provider.is_none() {
