@@ -9,8 +9,12 @@
 
 mod cli;
 mod errors;
+mod fixtures271;
 mod helpers;
 mod limits;
+mod map271_anchor;
+mod map271_props;
+mod map271_snapshots;
 mod packaging;
 mod phi_logs;
 mod raw_x12;

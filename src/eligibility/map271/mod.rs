@@ -105,8 +105,13 @@ struct Walk<'a, 'c> {
     ctx: &'c Context,
     out: Vec<EligibilityResponse<'a>>,
     isa13: Option<&'a str>,
-    /// Warnings about the interchange, copied to every response.
-    envelope_warnings: Vec<Warning>,
+    /// Warnings about the interchange (ISA, GS), copied to every response.
+    interchange_warnings: Vec<Warning>,
+    /// Warnings about the current transaction set outside its subscribers (ST/SE, 2000A–2100B),
+    /// copied to each of its responses when it ends.
+    transaction_warnings: Vec<Warning>,
+    /// Index in `out` of the current transaction set's first response.
+    tx_start: usize,
     /// Transaction set state.
     st_type: Option<&'a str>,
     st_control: Option<&'a str>,
@@ -148,7 +153,9 @@ impl<'a, 'c> Walk<'a, 'c> {
             ctx,
             out: Vec::new(),
             isa13: None,
-            envelope_warnings: Vec::new(),
+            interchange_warnings: Vec::new(),
+            transaction_warnings: Vec::new(),
+            tx_start: 0,
             st_type: None,
             st_control: None,
             st_index: 0,
@@ -168,26 +175,39 @@ impl<'a, 'c> Walk<'a, 'c> {
     }
 
     fn warn(&mut self, code: &str, description: String) {
-        match self.current.as_mut() {
-            Some(r) => r.warnings.push(warning(code, description)),
-            None => self.envelope_warnings.push(warning(code, description)),
+        self.push_warning(warning(code, description), false);
+    }
+
+    /// Files a warning with the response it concerns: the current subscriber's, else every
+    /// response of the transaction set (or, outside one, of the interchange).
+    fn push_warning(&mut self, w: Warning, transaction_level: bool) {
+        match (self.current.as_mut(), self.st_type.is_some()) {
+            (Some(r), _) if !transaction_level => r.warnings.push(w),
+            (_, true) => self.transaction_warnings.push(w),
+            (_, false) => self.interchange_warnings.push(w),
         }
     }
 
     fn warn_at(&mut self, code: &str, description: String, seg: &Segment<'a>, element: usize) {
         let mut w = warning(code, description);
         w.segment = Some(seg.tag.to_owned());
-        w.segment_position = Some(if self.st_type.is_some() {
+        let in_set = self.st_type.is_some() && !matches!(seg.tag, "ISA" | "GS" | "GE" | "IEA");
+        w.segment_position = Some(if in_set {
             seg.index.saturating_sub(self.st_index) + 1
         } else {
             seg.index
         });
         w.element = u8::try_from(element).ok().filter(|e| *e > 0);
-        w.location = Some(self.location().to_owned());
-        match self.current.as_mut() {
-            Some(r) => r.warnings.push(w),
-            None => self.envelope_warnings.push(w),
-        }
+        w.location = Some(
+            match seg.tag {
+                "ISA" | "IEA" | "TA1" => "Interchange",
+                "GS" | "GE" => "Functional group",
+                "ST" | "SE" => "Transaction set",
+                _ => self.location(),
+            }
+            .to_owned(),
+        );
+        self.push_warning(w, matches!(seg.tag, "ST" | "SE"));
     }
 
     fn location(&self) -> &'static str {
@@ -258,6 +278,7 @@ impl<'a, 'c> Walk<'a, 'c> {
 
     fn start_transaction(&mut self, seg: &Segment<'a>) {
         self.finish_transaction();
+        self.tx_start = self.out.len();
         self.st_index = seg.index;
         self.st_control = seg.element(2);
         let kind = seg.element(1).unwrap_or("");
@@ -358,7 +379,7 @@ impl<'a, 'c> Walk<'a, 'c> {
 
     fn new_response(&self) -> EligibilityResponse<'a> {
         EligibilityResponse {
-            warnings: self.envelope_warnings.clone(),
+            warnings: self.interchange_warnings.clone(),
             ..EligibilityResponse::default()
         }
     }
@@ -420,6 +441,15 @@ impl<'a, 'c> Walk<'a, 'c> {
             self.complete(&mut r);
             self.out.push(r);
         }
+        let tx = std::mem::take(&mut self.transaction_warnings);
+        if !tx.is_empty() {
+            let at = self.interchange_warnings.len();
+            for r in self.out.iter_mut().skip(self.tx_start) {
+                let at = at.min(r.warnings.len());
+                r.warnings.splice(at..at, tx.iter().cloned());
+            }
+        }
+        self.tx_start = self.out.len();
         self.st_type = None;
         self.ack = None;
         self.bht03 = None;
