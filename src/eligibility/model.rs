@@ -484,9 +484,9 @@ pub struct Benefit<'a> {
     /// EB03 repeats.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub service_type_codes: Vec<Text<'a>>,
-    /// Names of EB03 repeats, in the same order (codes without a name are left out).
+    /// Names of EB03 repeats, parallel to the codes (an unknown code stands for its own name).
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub service_types: Vec<&'static str>,
+    pub service_types: Vec<Text<'a>>,
     /// EB04.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub insurance_type_code: Option<Text<'a>>,

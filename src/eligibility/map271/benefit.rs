@@ -219,9 +219,10 @@ fn period<'a>(format: Option<&str>, value: &'a str) -> DatePeriod<'a> {
 fn eb<'a>(seg: &Segment<'a>) -> (Benefit<'a>, Option<PlanStatus<'a>>) {
     let code = seg.element(1);
     let service_type_codes: Vec<Cow<'a, str>> = seg.repeats(3).map(Cow::Borrowed).collect();
+    // A code the table does not know stands in for its name, so the two arrays stay parallel.
     let service_types = seg
         .repeats(3)
-        .filter_map(|c| codes::name(codes::SERVICE_TYPES, c))
+        .map(|c| name_or_code(codes::SERVICE_TYPES, c))
         .collect();
     let procedure = procedure(seg);
     let status = code.filter(|c| is_status(c)).map(|c| PlanStatus {

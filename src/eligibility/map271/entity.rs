@@ -321,7 +321,12 @@ pub fn member_segment<'a>(w: &mut Walk<'a, '_>, seg: &Segment<'a>) {
             if let (Some(q), Some(v)) = (seg.element(1), seg.element(3)) {
                 match field(codes::PLAN_DATE_FIELDS, q) {
                     Some((order, key)) => {
-                        r.plan_date_information.insert(order, key, Cow::Borrowed(v));
+                        if !r.plan_date_information.insert(order, key, Cow::Borrowed(v)) {
+                            r.warnings.push(super::warning(
+                                "response::271::unknown_qualifier",
+                                format!("A second DTP for `{key}` in {location} was not mapped (subscriber and dependent dates share planDateInformation; the first is kept)."),
+                            ));
+                        }
                     }
                     None => r.warnings.push(super::warning(
                         "response::271::unknown_qualifier",

@@ -32,7 +32,7 @@ pub enum MapError {
     #[error("the response is not readable X12: {0}")]
     Unreadable(#[from] ParseError),
     /// Readable, but holds no 271 or 999 transaction set.
-    #[error("the response holds no 271 (or 999) transaction set")]
+    #[error("the response holds no 271 or 999 transaction set and no TA1")]
     NoTransaction,
 }
 

@@ -344,3 +344,29 @@ fn a_ta1_alone_is_an_error_response() {
 fn cli_without_request_takes_trace_id_from_bht03() {
     assert_eq!(json(LFH_271)["meta"]["traceId"], "10001234");
 }
+
+#[test]
+fn unknown_codes_are_kept_and_service_types_stay_parallel() {
+    let x12 = LFH_271.replace("EB*L~", "EB*L*QQQ*30^Z9*ZZ~");
+    let b = &json(&x12)["benefitsInformation"][1];
+    assert_eq!(b["serviceTypeCodes"], serde_json::json!(["30", "Z9"]));
+    assert_eq!(
+        b["serviceTypes"],
+        serde_json::json!(["Health Benefit Plan Coverage", "Z9"])
+    );
+    assert_eq!(b["coverageLevelCode"], "QQQ");
+    assert!(b.get("coverageLevel").is_none());
+    assert_eq!(b["insuranceTypeCode"], "ZZ");
+    assert!(b.get("insuranceType").is_none());
+}
+
+#[test]
+fn a_second_date_for_one_field_is_kept_out_with_a_warning() {
+    let x12 = LFH_271.replace(
+        "DTP*346*D8*20060101~",
+        "DTP*346*D8*20060101~\nDTP*346*D8*20070101~",
+    );
+    let j = json(&x12);
+    assert_eq!(j["planDateInformation"]["planBegin"], "20060101");
+    assert!(warning_codes(&j).contains(&"response::271::unknown_qualifier".to_owned()));
+}
