@@ -461,8 +461,8 @@ pub struct PlanStatus<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub plan_details: Option<Text<'a>>,
     /// EB03 repeats.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub service_type_codes: Vec<Text<'a>>,
+    #[serde(skip_serializing_if = "Repeats::is_empty")]
+    pub service_type_codes: Repeats<'a>,
 }
 
 /// `benefitsInformation[]` entry: one EB with its 2110 loop.
@@ -482,11 +482,11 @@ pub struct Benefit<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub coverage_level: Option<&'static str>,
     /// EB03 repeats.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub service_type_codes: Vec<Text<'a>>,
+    #[serde(skip_serializing_if = "Repeats::is_empty")]
+    pub service_type_codes: Repeats<'a>,
     /// Names of EB03 repeats, parallel to the codes (an unknown code stands for its own name).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub service_types: Vec<Text<'a>>,
+    #[serde(skip_serializing_if = "ServiceTypeNames::is_empty")]
+    pub service_types: ServiceTypeNames<'a>,
     /// EB04.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub insurance_type_code: Option<Text<'a>>,
@@ -559,6 +559,65 @@ pub struct Benefit<'a> {
     /// Every 2120 entity.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub benefits_related_entities: Vec<RelatedEntity<'a>>,
+}
+
+/// A repeated element (EB03) as received, split on the interchange's repetition separator as it
+/// is serialised: an array of its non-empty repetitions, with no list built per benefit.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Repeats<'a> {
+    raw: &'a str,
+    separator: Option<u8>,
+}
+
+impl<'a> Repeats<'a> {
+    /// `raw` split on `separator` (none: one repetition).
+    pub fn new(raw: &'a str, separator: Option<u8>) -> Self {
+        Self { raw, separator }
+    }
+
+    /// The non-empty repetitions, in order.
+    pub fn iter(&self) -> impl Iterator<Item = &'a str> + use<'a> {
+        let sep = self.separator;
+        self.raw
+            .split(move |c: char| sep.is_some_and(|s| c == char::from(s)))
+            .filter(|r| !r.is_empty())
+    }
+
+    /// True when there is no non-empty repetition.
+    pub fn is_empty(&self) -> bool {
+        self.iter().next().is_none()
+    }
+}
+
+impl Serialize for Repeats<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
+    }
+}
+
+/// The names of EB03's service type codes, parallel to them: a code the table does not know
+/// stands for its own name. Looked up as it is serialised.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct ServiceTypeNames<'a>(pub Repeats<'a>);
+
+impl<'a> ServiceTypeNames<'a> {
+    /// The names, in order.
+    pub fn iter(&self) -> impl Iterator<Item = &'a str> + use<'a> {
+        self.0
+            .iter()
+            .map(|c| super::codes::name(super::codes::SERVICE_TYPES, c).unwrap_or(c))
+    }
+
+    /// True when there is no code.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl Serialize for ServiceTypeNames<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
+    }
 }
 
 /// EB13/EB14.

@@ -379,3 +379,31 @@ fn ref_and_dtp_qualifiers_name_the_contract_fields() {
         assert!(field(BENEFIT_DATE_FIELDS, q).is_some());
     }
 }
+
+#[test]
+fn lookups_find_every_code_of_every_table_and_nothing_else() {
+    for table in [
+        SERVICE_TYPES,
+        ELIGIBILITY_CODES,
+        INSURANCE_TYPES,
+        REJECT_REASONS,
+        ENTITY_IDENTIFIERS,
+        PLACES_OF_SERVICE,
+        INTERCHANGE_NOTES,
+        ELEMENT_ERRORS,
+        PRODUCT_SERVICE_QUALIFIERS,
+    ] {
+        for (code, want) in table {
+            assert_eq!(name(table, code), Some(*want), "{code}");
+            assert_eq!(
+                name(table, &format!("{code}0")),
+                table
+                    .iter()
+                    .find(|(c, _)| *c == format!("{code}0"))
+                    .map(|(_, n)| *n)
+            );
+        }
+        assert_eq!(name(table, ""), None);
+        assert_eq!(name(table, "LONGER-THAN-FOUR"), None);
+    }
+}

@@ -4,9 +4,9 @@
 
 use std::borrow::Cow;
 
+use super::elements::Seg;
 use crate::eligibility::codes;
 use crate::eligibility::model::AaaError;
-use crate::x12::Segment;
 
 const RESUBMIT: &str = "Please Correct and Resubmit";
 const ADVICE_999: &str = "The payer rejected the syntax of the 270 it was sent (999 acknowledgement). Correct the segment or element named in location and resubmit.";
@@ -52,7 +52,7 @@ fn is_accepted(code: &str) -> bool {
 
 impl<'a> Ack<'a> {
     /// Takes one segment of a 999 transaction set.
-    pub fn segment(&mut self, seg: &Segment<'a>) {
+    pub fn segment(&mut self, seg: &Seg<'a>) {
         match seg.tag {
             "AK2" => {
                 self.set_control = seg.element(2);
@@ -140,7 +140,7 @@ impl<'a> Ack<'a> {
 }
 
 /// A TA1: its acknowledgment code (TA104) and, unless the note is `000`, an error for TA105.
-pub fn ta1<'a>(seg: &Segment<'a>) -> (Option<&'a str>, Option<AaaError<'a>>) {
+pub fn ta1<'a>(seg: &Seg<'a>) -> (Option<&'a str>, Option<AaaError<'a>>) {
     let note = seg.element(5).filter(|n| *n != "000");
     let at = seg
         .element(1)

@@ -2,15 +2,15 @@
 
 use std::borrow::Cow;
 
+use super::elements::Seg;
 use super::entity::{aaa, address, contact};
 use super::text::{decimal, name_or_code};
 use super::{Level, Walk};
 use crate::eligibility::codes::{self, field};
 use crate::eligibility::model::{
     AdditionalIdentification, AdditionalInformation, Benefit, DatePeriod, PlanStatus, Procedure,
-    ProviderInformation, RelatedEntity, ServiceDelivery,
+    ProviderInformation, RelatedEntity, Repeats, ServiceDelivery, ServiceTypeNames,
 };
-use crate::x12::Segment;
 
 /// Where the walk is inside the benefit loops.
 #[derive(Debug, Default, Clone, Copy)]
@@ -28,7 +28,7 @@ impl State {
     }
 }
 
-fn text<'a>(seg: &Segment<'a>, n: usize) -> Option<Cow<'a, str>> {
+fn text<'a>(seg: &Seg<'a>, n: usize) -> Option<Cow<'a, str>> {
     seg.element(n).map(Cow::Borrowed)
 }
 
@@ -38,7 +38,7 @@ fn is_status(code: &str) -> bool {
 }
 
 /// Takes `seg` when it belongs to the benefit loops; returns whether it did.
-pub fn takes<'a>(w: &mut Walk<'a, '_>, seg: &Segment<'a>) -> bool {
+pub fn takes<'a>(w: &mut Walk<'a, '_>, seg: &Seg<'a>) -> bool {
     if seg.tag == "EB" {
         w.benefit = State {
             active: true,
@@ -46,6 +46,10 @@ pub fn takes<'a>(w: &mut Walk<'a, '_>, seg: &Segment<'a>) -> bool {
         };
         let (benefit, status) = eb(seg);
         if let Some(r) = w.current.as_mut() {
+            if r.benefits_information.capacity() == 0 {
+                // Commercial 271s carry dozens of EBs; growing from 4 moved each ~1 KB entry often.
+                r.benefits_information.reserve(32);
+            }
             r.benefits_information.push(benefit);
             r.plan_status.extend(status);
         }
@@ -149,7 +153,7 @@ pub fn takes<'a>(w: &mut Walk<'a, '_>, seg: &Segment<'a>) -> bool {
 }
 
 /// A 2110 REF into `benefitsAdditionalInformation`; a warning when it could not be mapped.
-fn benefit_ref<'a>(b: &mut Benefit<'a>, seg: &Segment<'a>) -> Option<String> {
+fn benefit_ref<'a>(b: &mut Benefit<'a>, seg: &Seg<'a>) -> Option<String> {
     let (Some(q), Some(v)) = (seg.element(1), seg.element(2)) else {
         return None;
     };
@@ -175,7 +179,7 @@ fn benefit_ref<'a>(b: &mut Benefit<'a>, seg: &Segment<'a>) -> Option<String> {
 }
 
 /// A 2110 DTP into `benefitsDateInformation`; a warning when it could not be mapped.
-fn benefit_date<'a>(b: &mut Benefit<'a>, seg: &Segment<'a>) -> Option<String> {
+fn benefit_date<'a>(b: &mut Benefit<'a>, seg: &Seg<'a>) -> Option<String> {
     let (Some(q), Some(v)) = (seg.element(1), seg.element(3)) else {
         return None;
     };
@@ -216,20 +220,18 @@ fn period<'a>(format: Option<&str>, value: &'a str) -> DatePeriod<'a> {
     }
 }
 
-fn eb<'a>(seg: &Segment<'a>) -> (Benefit<'a>, Option<PlanStatus<'a>>) {
+fn eb<'a>(seg: &Seg<'a>) -> (Benefit<'a>, Option<PlanStatus<'a>>) {
     let code = seg.element(1);
-    let service_type_codes: Vec<Cow<'a, str>> = seg.repeats(3).map(Cow::Borrowed).collect();
-    // A code the table does not know stands in for its name, so the two arrays stay parallel.
-    let service_types = seg
-        .repeats(3)
-        .map(|c| name_or_code(codes::SERVICE_TYPES, c))
-        .collect();
+    // EB03 is split (and its names looked up) as the response is serialised.
+    let service_type_codes =
+        Repeats::new(seg.element(3).unwrap_or(""), seg.delimiters().repetition);
+    let service_types = ServiceTypeNames(service_type_codes);
     let procedure = procedure(seg);
     let status = code.filter(|c| is_status(c)).map(|c| PlanStatus {
         status_code: Cow::Borrowed(c),
         status: codes::name(codes::ELIGIBILITY_CODES, c),
         plan_details: text(seg, 5),
-        service_type_codes: service_type_codes.clone(),
+        service_type_codes,
     });
     let b = Benefit {
         code: code.map(Cow::Borrowed),
@@ -267,7 +269,7 @@ fn eb<'a>(seg: &Segment<'a>) -> (Benefit<'a>, Option<PlanStatus<'a>>) {
     (b, status)
 }
 
-fn procedure<'a>(seg: &Segment<'a>) -> Option<Procedure<'a>> {
+fn procedure<'a>(seg: &Seg<'a>) -> Option<Procedure<'a>> {
     let pointers: Vec<Cow<'a, str>> = seg
         .components(14)
         .filter(|c| !c.is_empty())
@@ -291,7 +293,7 @@ fn procedure<'a>(seg: &Segment<'a>) -> Option<Procedure<'a>> {
     })
 }
 
-fn hsd<'a>(seg: &Segment<'a>) -> ServiceDelivery<'a> {
+fn hsd<'a>(seg: &Seg<'a>) -> ServiceDelivery<'a> {
     ServiceDelivery {
         quantity_qualifier_code: text(seg, 1),
         quantity_qualifier: seg
@@ -320,7 +322,7 @@ fn hsd<'a>(seg: &Segment<'a>) -> ServiceDelivery<'a> {
 }
 
 /// III as Change (and Stedi 2024) print it: names in the code fields where the code is known.
-fn iii<'a>(seg: &Segment<'a>) -> AdditionalIdentification<'a> {
+fn iii<'a>(seg: &Seg<'a>) -> AdditionalIdentification<'a> {
     let qualifier = seg.element(1);
     AdditionalIdentification {
         code_list_qualifier_code: qualifier.map(|q| name_or_code(codes::CODE_LIST_QUALIFIERS, q)),
@@ -336,7 +338,7 @@ fn iii<'a>(seg: &Segment<'a>) -> AdditionalIdentification<'a> {
     }
 }
 
-fn related_entity<'a>(seg: &Segment<'a>) -> RelatedEntity<'a> {
+fn related_entity<'a>(seg: &Seg<'a>) -> RelatedEntity<'a> {
     RelatedEntity {
         entity_identifier: seg
             .element(1)
@@ -353,7 +355,7 @@ fn related_entity<'a>(seg: &Segment<'a>) -> RelatedEntity<'a> {
     }
 }
 
-fn entity_detail<'a>(e: &mut RelatedEntity<'a>, seg: &Segment<'a>) {
+fn entity_detail<'a>(e: &mut RelatedEntity<'a>, seg: &Seg<'a>) {
     match seg.tag {
         "N3" | "N4" => address(&mut e.address, seg),
         "PER" => contact(&mut e.contact_information, seg),

@@ -3,6 +3,7 @@
 
 mod ack;
 mod benefit;
+mod elements;
 mod entity;
 mod segments;
 mod text;
@@ -10,7 +11,8 @@ mod text;
 use std::borrow::Cow;
 
 use super::model::{AaaError, EligibilityResponse, Meta, Payer, Provider, Warning};
-use crate::x12::{ParseError, Segment};
+use crate::x12::ParseError;
+use elements::Seg;
 
 /// What the request adds to the response: the anchors echo the 270's control number and payer ID.
 #[derive(Debug, Clone, Default)]
@@ -74,7 +76,7 @@ pub fn map_all<'a>(x12: &'a str, ctx: &Context) -> Result<Vec<EligibilityRespons
     }
     for seg in reader {
         match seg {
-            Ok(seg) => walk.segment(&seg),
+            Ok(seg) => walk.segment(&Seg::new(seg)),
             Err(e) => walk.warn(
                 "response::271::unreadable_segment",
                 format!("A segment was skipped: {e}."),
@@ -188,7 +190,7 @@ impl<'a, 'c> Walk<'a, 'c> {
         }
     }
 
-    fn warn_at(&mut self, code: &str, description: String, seg: &Segment<'a>, element: usize) {
+    fn warn_at(&mut self, code: &str, description: String, seg: &Seg<'a>, element: usize) {
         let mut w = warning(code, description);
         w.segment = Some(seg.tag.to_owned());
         let in_set = self.st_type.is_some() && !matches!(seg.tag, "ISA" | "GS" | "GE" | "IEA");
@@ -225,7 +227,7 @@ impl<'a, 'c> Walk<'a, 'c> {
         }
     }
 
-    fn segment(&mut self, seg: &Segment<'a>) {
+    fn segment(&mut self, seg: &Seg<'a>) {
         match seg.tag {
             "ISA" => self.isa(seg),
             "GS" => {
@@ -264,7 +266,7 @@ impl<'a, 'c> Walk<'a, 'c> {
         }
     }
 
-    fn isa(&mut self, seg: &Segment<'a>) {
+    fn isa(&mut self, seg: &Seg<'a>) {
         self.isa13 = seg.element(13);
         if seg.element(12).is_some_and(|v| v != "00501") {
             self.warn_at(
@@ -276,7 +278,7 @@ impl<'a, 'c> Walk<'a, 'c> {
         }
     }
 
-    fn start_transaction(&mut self, seg: &Segment<'a>) {
+    fn start_transaction(&mut self, seg: &Seg<'a>) {
         self.finish_transaction();
         self.tx_start = self.out.len();
         self.st_index = seg.index;
@@ -303,7 +305,7 @@ impl<'a, 'c> Walk<'a, 'c> {
         }
     }
 
-    fn end_transaction(&mut self, seg: &Segment<'a>) {
+    fn end_transaction(&mut self, seg: &Seg<'a>) {
         let counted = seg.index.saturating_sub(self.st_index) + 1;
         if seg.element(1).and_then(|n| n.parse::<u32>().ok()) != Some(counted) {
             self.warn_at(
@@ -324,7 +326,7 @@ impl<'a, 'c> Walk<'a, 'c> {
         self.finish_transaction();
     }
 
-    fn hl(&mut self, seg: &Segment<'a>) {
+    fn hl(&mut self, seg: &Seg<'a>) {
         self.benefit.close();
         match seg.element(3) {
             Some("20") => {
@@ -384,7 +386,7 @@ impl<'a, 'c> Walk<'a, 'c> {
         }
     }
 
-    fn loop_segment(&mut self, seg: &Segment<'a>) {
+    fn loop_segment(&mut self, seg: &Seg<'a>) {
         match self.level {
             Level::Source => entity::source_segment(self, seg),
             Level::Receiver => entity::receiver_segment(self, seg),
