@@ -6,8 +6,9 @@ use std::ops::Deref;
 
 use crate::x12::Segment;
 
-/// More elements than any 5010 271 segment has (ISA has 16, EB 14, HI 12); beyond are ignored.
-const MAX: usize = 24;
+/// The tag and 17 elements: more than any 5010 271 segment has (ISA has 16, EB 14, HI 12); a
+/// longer segment's extra elements read as absent. Kept small: every segment fills the array.
+const MAX: usize = 18;
 
 /// A [`Segment`] with its elements as slices; `element`, `raw_element`, `component`
 /// and `components` shadow the segment's own, with the same meaning.
@@ -27,13 +28,22 @@ fn pieces(s: &str, sep: u8) -> impl Iterator<Item = &str> {
 impl<'a> Seg<'a> {
     /// Cuts `seg` into its elements.
     pub fn new(seg: Segment<'a>) -> Self {
+        let text = seg.text();
+        let sep = seg.delimiters().element;
         let mut items = [""; MAX];
         let mut len = 0;
-        for (slot, piece) in items
-            .iter_mut()
-            .zip(pieces(seg.text(), seg.delimiters().element))
-        {
-            *slot = piece;
+        let mut start = 0;
+        // A byte loop: the separator is ASCII, so every cut is a char boundary, and decoding
+        // chars (as `str::split` does) cost more than the rest of the mapping of an element.
+        for (i, _) in text.bytes().enumerate().filter(|(_, b)| *b == sep) {
+            if let Some(slot) = items.get_mut(len) {
+                *slot = text.get(start..i).unwrap_or("");
+                len += 1;
+            }
+            start = i + 1;
+        }
+        if let Some(slot) = items.get_mut(len) {
+            *slot = text.get(start..).unwrap_or("");
             len += 1;
         }
         Self {
