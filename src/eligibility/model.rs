@@ -359,7 +359,7 @@ pub struct Member<'a> {
     pub address: Option<Address<'a>>,
     /// Member-level PRV.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub response_provider: Option<Provider<'a>>,
+    pub response_provider: Option<Box<Provider<'a>>>,
     /// AAA in 2100C/2100D.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub aaa_errors: Vec<AaaError<'a>>,
@@ -528,7 +528,7 @@ pub struct Benefit<'a> {
     pub in_plan_network_indicator: Option<&'static str>,
     /// EB13/EB14.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub composite_medical_procedure_identifier: Option<Procedure<'a>>,
+    pub composite_medical_procedure_identifier: Option<Box<Procedure<'a>>>,
     /// LS01 of a 2120 loop after this EB.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub header_loop_identifier_code: Option<Text<'a>>,
@@ -555,7 +555,7 @@ pub struct Benefit<'a> {
     pub eligibility_additional_information_list: Vec<AdditionalIdentification<'a>>,
     /// First 2120 entity (deprecated, still emitted).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub benefits_related_entity: Option<RelatedEntity<'a>>,
+    pub benefits_related_entity: Option<Box<RelatedEntity<'a>>>,
     /// Every 2120 entity.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub benefits_related_entities: Vec<RelatedEntity<'a>>,

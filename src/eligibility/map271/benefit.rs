@@ -263,7 +263,7 @@ fn eb<'a>(seg: &Seg<'a>) -> (Benefit<'a>, Option<PlanStatus<'a>>) {
         in_plan_network_indicator: seg
             .element(12)
             .and_then(|c| codes::name(codes::NETWORK_INDICATORS, c)),
-        composite_medical_procedure_identifier: procedure,
+        composite_medical_procedure_identifier: procedure.map(Box::new),
         ..Benefit::default()
     };
     (b, status)
@@ -371,7 +371,7 @@ fn entity_detail<'a>(e: &mut RelatedEntity<'a>, seg: &Seg<'a>) {
 /// Fills the deprecated single-value twins (`benefitsRelatedEntity`, `eligibilityAdditionalInformation`)
 /// from the first item of their lists, as the anchors still do.
 pub fn finish(b: &mut Benefit<'_>) {
-    b.benefits_related_entity = b.benefits_related_entities.first().cloned();
+    b.benefits_related_entity = b.benefits_related_entities.first().cloned().map(Box::new);
     b.eligibility_additional_information =
         b.eligibility_additional_information_list.first().cloned();
 }

@@ -20,6 +20,39 @@ pub struct Seg<'a> {
     len: usize,
 }
 
+const ONES: u64 = 0x0101_0101_0101_0101;
+const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+
+/// The high bit of each byte of `word` that equals `needle`, and no other bit.
+fn equal_bytes(word: u64, needle: u8) -> u64 {
+    let x = word ^ (ONES * u64::from(needle));
+    // A byte of `x` is zero exactly when adding 0x7f to its low 7 bits leaves bit 7 clear and
+    // its own bit 7 is clear; no carry crosses bytes.
+    !(((x & LOW7) + LOW7) | x | LOW7)
+}
+
+/// Calls `found` with each offset of `needle` in `hay`, in order, eight bytes at a time: a branch
+/// per byte (or a `memchr` call per element, as `str::split` makes) cost more than the rest of the
+/// mapping of an element.
+fn each_position(hay: &[u8], needle: u8, found: &mut impl FnMut(usize)) {
+    let mut words = hay.chunks_exact(8);
+    let mut base = 0;
+    for chunk in &mut words {
+        let word = <[u8; 8]>::try_from(chunk).map_or(0, u64::from_le_bytes);
+        let mut mask = equal_bytes(word, needle);
+        while mask != 0 {
+            found(base + (mask.trailing_zeros() / 8) as usize);
+            mask &= mask - 1;
+        }
+        base += 8;
+    }
+    for (i, b) in words.remainder().iter().enumerate() {
+        if *b == needle {
+            found(base + i);
+        }
+    }
+}
+
 /// Splits on one ASCII byte without a searcher per piece (elements are short).
 fn pieces(s: &str, sep: u8) -> impl Iterator<Item = &str> {
     s.split(move |c: char| c == char::from(sep))
@@ -29,23 +62,18 @@ impl<'a> Seg<'a> {
     /// Cuts `seg` into its elements.
     pub fn new(seg: Segment<'a>) -> Self {
         let text = seg.text();
-        let sep = seg.delimiters().element;
         let mut items = [""; MAX];
         let mut len = 0;
         let mut start = 0;
-        // A byte loop: the separator is ASCII, so every cut is a char boundary, and decoding
-        // chars (as `str::split` does) cost more than the rest of the mapping of an element.
-        for (i, _) in text.bytes().enumerate().filter(|(_, b)| *b == sep) {
+        let mut cut = |at: usize| {
             if let Some(slot) = items.get_mut(len) {
-                *slot = text.get(start..i).unwrap_or("");
+                *slot = text.get(start..at).unwrap_or("");
                 len += 1;
             }
-            start = i + 1;
-        }
-        if let Some(slot) = items.get_mut(len) {
-            *slot = text.get(start..).unwrap_or("");
-            len += 1;
-        }
+            start = at + 1;
+        };
+        each_position(text.as_bytes(), seg.delimiters().element, &mut cut);
+        cut(text.len());
         Self {
             segment: seg,
             items,
@@ -95,6 +123,34 @@ impl<'a> Deref for Seg<'a> {
 mod tests {
     use super::*;
     use crate::x12::Reader;
+
+    #[test]
+    fn positions_finds_every_separator_and_nothing_else() {
+        let text = "EB*C*IND*BC^A4***0.00*\u{e9}*N**Y*1234567*1234567890123456*";
+        for needle in [b'*', b'^', b'1', b'\xc3', b'Z'] {
+            let want: Vec<usize> = text
+                .bytes()
+                .enumerate()
+                .filter(|(_, b)| *b == needle)
+                .map(|(i, _)| i)
+                .collect();
+            let mut got = Vec::new();
+            each_position(text.as_bytes(), needle, &mut |at| got.push(at));
+            assert_eq!(got, want);
+        }
+        for b in 0..=255u8 {
+            let word = u64::from_le_bytes([b, 0, 255, b, 1, 128, b.wrapping_add(1), 42]);
+            let mask = equal_bytes(word, b);
+            let want: u64 = word
+                .to_le_bytes()
+                .iter()
+                .enumerate()
+                .filter(|(_, x)| **x == b)
+                .map(|(i, _)| 0x80u64 << (8 * i))
+                .sum();
+            assert_eq!(mask, want, "{b}");
+        }
+    }
 
     /// The cut elements mean exactly what `Segment`'s own accessors return.
     #[test]

@@ -288,7 +288,7 @@ pub fn member_segment<'a>(w: &mut Walk<'a, '_>, seg: &Seg<'a>) {
         }
         "N3" | "N4" => address(&mut m.address, seg),
         "PRV" => {
-            let p = m.response_provider.get_or_insert_with(Provider::default);
+            let p = m.response_provider.get_or_insert_with(Box::default);
             p.provider_code = text(seg, 1);
             p.reference_identification = text(seg, 3);
         }
