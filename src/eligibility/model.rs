@@ -145,24 +145,25 @@ pub struct Contact<'a> {
     pub communication_number: Option<Text<'a>>,
 }
 
-/// An AAA, in `errors[]` and in its entity's `aaaErrors`.
+/// An error the payer reported: an AAA (in `errors[]` and in its entity's `aaaErrors`), or, when
+/// the payer answered with a 999 or TA1 instead of a 271, one of its error segments.
 #[derive(Debug, Serialize, Clone, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct AaaError<'a> {
-    /// Always `"AAA"`.
+    /// The segment that carried the error: `"AAA"`, or `"IK3"`, `"IK4"`, `"IK5"`, `"TA1"`.
     pub field: &'static str,
-    /// AAA03.
+    /// AAA03 (IK304, IK403, IK502–IK506, TA105 for acknowledgements).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<Text<'a>>,
-    /// AAA03's meaning.
+    /// The code's meaning.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<&'static str>,
     /// AAA04's meaning.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub followup_action: Option<Text<'a>>,
-    /// `"Loop 2100C"` and the like.
+    /// `"Loop 2100C"` and the like; for a 999, the position it names in the 270 we sent.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub location: Option<&'static str>,
+    pub location: Option<Text<'a>>,
     /// Advice from the clearinghouse.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub possible_resolutions: Option<&'static str>,
@@ -358,7 +359,7 @@ pub struct Member<'a> {
     pub address: Option<Address<'a>>,
     /// Member-level PRV.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub response_provider: Option<Provider<'a>>,
+    pub response_provider: Option<Box<Provider<'a>>>,
     /// AAA in 2100C/2100D.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub aaa_errors: Vec<AaaError<'a>>,
@@ -460,8 +461,8 @@ pub struct PlanStatus<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub plan_details: Option<Text<'a>>,
     /// EB03 repeats.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub service_type_codes: Vec<Text<'a>>,
+    #[serde(skip_serializing_if = "Repeats::is_empty")]
+    pub service_type_codes: Repeats<'a>,
 }
 
 /// `benefitsInformation[]` entry: one EB with its 2110 loop.
@@ -481,11 +482,11 @@ pub struct Benefit<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub coverage_level: Option<&'static str>,
     /// EB03 repeats.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub service_type_codes: Vec<Text<'a>>,
-    /// Names of EB03 repeats, in the same order (codes without a name are left out).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub service_types: Vec<&'static str>,
+    #[serde(skip_serializing_if = "Repeats::is_empty")]
+    pub service_type_codes: Repeats<'a>,
+    /// Names of EB03 repeats, parallel to the codes (an unknown code stands for its own name).
+    #[serde(skip_serializing_if = "ServiceTypeNames::is_empty")]
+    pub service_types: ServiceTypeNames<'a>,
     /// EB04.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub insurance_type_code: Option<Text<'a>>,
@@ -527,7 +528,7 @@ pub struct Benefit<'a> {
     pub in_plan_network_indicator: Option<&'static str>,
     /// EB13/EB14.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub composite_medical_procedure_identifier: Option<Procedure<'a>>,
+    pub composite_medical_procedure_identifier: Option<Box<Procedure<'a>>>,
     /// LS01 of a 2120 loop after this EB.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub header_loop_identifier_code: Option<Text<'a>>,
@@ -543,7 +544,7 @@ pub struct Benefit<'a> {
     /// 2110 REF.
     #[serde(skip_serializing_if = "PlanInformation::is_empty")]
     pub benefits_additional_information: PlanInformation<'a>,
-    /// 2110 DTP.
+    /// 2110 DTP (096 and 435 as the `discharges`/`admissions` arrays).
     #[serde(skip_serializing_if = "DateInformation::is_empty")]
     pub benefits_date_information: DateInformation<'a>,
     /// First III (deprecated by Stedi, still emitted).
@@ -554,10 +555,69 @@ pub struct Benefit<'a> {
     pub eligibility_additional_information_list: Vec<AdditionalIdentification<'a>>,
     /// First 2120 entity (deprecated, still emitted).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub benefits_related_entity: Option<RelatedEntity<'a>>,
+    pub benefits_related_entity: Option<Box<RelatedEntity<'a>>>,
     /// Every 2120 entity.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub benefits_related_entities: Vec<RelatedEntity<'a>>,
+}
+
+/// A repeated element (EB03) as received, split on the interchange's repetition separator as it
+/// is serialised: an array of its non-empty repetitions, with no list built per benefit.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Repeats<'a> {
+    raw: &'a str,
+    separator: Option<u8>,
+}
+
+impl<'a> Repeats<'a> {
+    /// `raw` split on `separator` (none: one repetition).
+    pub fn new(raw: &'a str, separator: Option<u8>) -> Self {
+        Self { raw, separator }
+    }
+
+    /// The non-empty repetitions, in order.
+    pub fn iter(&self) -> impl Iterator<Item = &'a str> + use<'a> {
+        let sep = self.separator;
+        self.raw
+            .split(move |c: char| sep.is_some_and(|s| c == char::from(s)))
+            .filter(|r| !r.is_empty())
+    }
+
+    /// True when there is no non-empty repetition.
+    pub fn is_empty(&self) -> bool {
+        self.iter().next().is_none()
+    }
+}
+
+impl Serialize for Repeats<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
+    }
+}
+
+/// The names of EB03's service type codes, parallel to them: a code the table does not know
+/// stands for its own name. Looked up as it is serialised.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct ServiceTypeNames<'a>(pub Repeats<'a>);
+
+impl<'a> ServiceTypeNames<'a> {
+    /// The names, in order.
+    pub fn iter(&self) -> impl Iterator<Item = &'a str> + use<'a> {
+        self.0
+            .iter()
+            .map(|c| super::codes::name(super::codes::SERVICE_TYPES, c).unwrap_or(c))
+    }
+
+    /// True when there is no code.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl Serialize for ServiceTypeNames<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
+    }
 }
 
 /// EB13/EB14.
@@ -709,11 +769,45 @@ pub struct ProviderInformation<'a> {
     pub reference_identification: Option<Text<'a>>,
 }
 
+/// One date of the `discharges`/`admissions` arrays: `{date}` for D8, `{startDate, endDate}` for RD8.
+#[derive(Debug, Default, Serialize, Clone, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct DatePeriod<'a> {
+    /// DTP03 when DTP02 is `D8` (or anything but a range).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date: Option<Text<'a>>,
+    /// DTP03 before the `-` when DTP02 is `RD8`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start_date: Option<Text<'a>>,
+    /// DTP03 after the `-` when DTP02 is `RD8`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end_date: Option<Text<'a>>,
+}
+
+/// The value of one qualifier-named field: a string, or (2110 DTP 096/435 only) a list of dates.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FieldValue<'a> {
+    /// Most fields: REF02 or DTP03 verbatim.
+    Text(Text<'a>),
+    /// `discharges`, `admissions`: every DTP with that qualifier, in 271 order.
+    Dates(Vec<DatePeriod<'a>>),
+}
+
+impl Serialize for FieldValue<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Text(t) => s.serialize_str(t),
+            Self::Dates(d) => d.serialize(s),
+        }
+    }
+}
+
 /// `planInformation`, `planDateInformation` and their 2110 twins: qualifier-named fields,
 /// serialised as one object in schema order (the order of the code table), first value wins.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Fields<'a> {
-    entries: Vec<(u16, &'static str, Text<'a>)>,
+    /// Sorted by schema position; keys unique.
+    entries: Vec<(u16, &'static str, FieldValue<'a>)>,
 }
 
 /// REF02 by REF01.
@@ -732,17 +826,41 @@ impl<'a> Fields<'a> {
         if self.entries.iter().any(|(_, k, _)| *k == key) {
             return false;
         }
-        let at = self.entries.partition_point(|(o, _, _)| *o <= order);
-        self.entries.insert(at, (order, key, value));
+        self.put(order, key, FieldValue::Text(value));
         true
     }
 
-    /// The value of `key`.
+    /// Appends `date` to the list field `key` (at schema position `order`), creating it.
+    pub fn push_date(&mut self, order: u16, key: &'static str, date: DatePeriod<'a>) {
+        match self.entries.iter_mut().find(|(_, k, _)| *k == key) {
+            Some((_, _, FieldValue::Dates(list))) => list.push(date),
+            Some(_) => {}
+            None => self.put(order, key, FieldValue::Dates(vec![date])),
+        }
+    }
+
+    fn put(&mut self, order: u16, key: &'static str, value: FieldValue<'a>) {
+        let at = self.entries.partition_point(|(o, _, _)| *o <= order);
+        self.entries.insert(at, (order, key, value));
+    }
+
+    /// The value of the string field `key`.
     pub fn get(&self, key: &str) -> Option<&Text<'a>> {
+        self.entries.iter().find_map(|(_, k, v)| match v {
+            FieldValue::Text(t) if *k == key => Some(t),
+            _ => None,
+        })
+    }
+
+    /// The list field `key` (`discharges`, `admissions`).
+    pub fn dates(&self, key: &str) -> &[DatePeriod<'a>] {
         self.entries
             .iter()
-            .find(|(_, k, _)| *k == key)
-            .map(|(_, _, v)| v)
+            .find_map(|(_, k, v)| match v {
+                FieldValue::Dates(d) if *k == key => Some(d.as_slice()),
+                _ => None,
+            })
+            .unwrap_or(&[])
     }
 }
 

@@ -115,3 +115,39 @@ fn a_bad_setting_stops_start_up_naming_the_key() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("nonexistent.toml"));
 }
+
+#[test]
+fn to_json_exits_0_with_json_for_every_271_fixture() {
+    for f in crate::fixtures271::ALL {
+        let path = format!("{}/tests/fixtures/{}", env!("CARGO_MANIFEST_DIR"), f.path);
+        let (code, out, err) = run(&["to-json", &path], None);
+        assert_eq!(code, 0, "{}: {err}", f.name);
+        let v: serde_json::Value =
+            serde_json::from_str(&out).unwrap_or_else(|e| panic!("{}: {e}", f.name));
+        let first = if v.is_array() { &v[0] } else { &v };
+        assert_eq!(first["x12"], f.x12, "{}", f.name);
+        assert!(first["errors"].is_array(), "{}", f.name);
+    }
+}
+
+#[test]
+fn to_json_prints_an_array_for_a_batch() {
+    let path =
+        format!("{FIXTURES}/Kartik-Hirijaganer-X12-Parser-Encoder/gainwell_271_redacted.edi");
+    let (code, out, _) = run(&["to-json", &path], None);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 153);
+}
+
+#[test]
+fn to_json_on_a_file_without_a_271_fails_clearly() {
+    let isa_only = "ISA*00*          *00*          *ZZ*A              *ZZ*B              *240101*1200*^*00501*000000001*0*T*:~IEA*0*000000001~";
+    let (code, out, _) = run(&["to-json", "-"], Some(isa_only));
+    assert_eq!(code, 1);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(v["message"].as_str().unwrap().contains("no 271"), "{v}");
+    let (code, _, err) = run(&["to-json", "/nonexistent.x12"], None);
+    assert_eq!(code, 2);
+    assert!(err.contains("cannot read"), "{err}");
+}

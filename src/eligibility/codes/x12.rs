@@ -346,6 +346,7 @@ pub static PLAN_DATE_FIELDS: &[(&str, &str)] = &[
 /// DTP01 qualifiers → `benefitsDateInformation` field names: as [`PLAN_DATE_FIELDS`] but with the
 /// anchors' spelling `premiumPaidtoDateBegin`; 096 and 435 go to the `discharges`/`admissions` arrays.
 pub static BENEFIT_DATE_FIELDS: &[(&str, &str)] = &[
+    ("096", "discharges"),
     ("102", "issue"),
     ("152", "effectiveDateOfChange"),
     ("193", "periodStart"),
@@ -369,6 +370,7 @@ pub static BENEFIT_DATE_FIELDS: &[(&str, &str)] = &[
     ("356", "eligibilityBegin"),
     ("357", "eligibilityEnd"),
     ("382", "enrollment"),
+    ("435", "admissions"),
     ("442", "dateOfDeath"),
     ("458", "certification"),
     ("472", "service"),
@@ -377,6 +379,9 @@ pub static BENEFIT_DATE_FIELDS: &[(&str, &str)] = &[
     ("636", "dateOfLastUpdate"),
     ("771", "status"),
 ];
+
+/// DTP01 qualifiers of 2110 whose dates form a list (`discharges`, `admissions`) rather than one string.
+pub static BENEFIT_DATE_LISTS: &[&str] = &["096", "435"];
 
 /// Looks a qualifier up in one of the schema-ordered field tables; returns the field name and
 /// its position (for key order).

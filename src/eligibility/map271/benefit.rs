@@ -2,15 +2,15 @@
 
 use std::borrow::Cow;
 
+use super::elements::Seg;
 use super::entity::{aaa, address, contact};
 use super::text::{decimal, name_or_code};
 use super::{Level, Walk};
 use crate::eligibility::codes::{self, field};
 use crate::eligibility::model::{
-    AdditionalIdentification, AdditionalInformation, Benefit, PlanStatus, Procedure,
-    ProviderInformation, RelatedEntity, ServiceDelivery,
+    AdditionalIdentification, AdditionalInformation, Benefit, DatePeriod, PlanStatus, Procedure,
+    ProviderInformation, RelatedEntity, Repeats, ServiceDelivery, ServiceTypeNames,
 };
-use crate::x12::Segment;
 
 /// Where the walk is inside the benefit loops.
 #[derive(Debug, Default, Clone, Copy)]
@@ -28,7 +28,7 @@ impl State {
     }
 }
 
-fn text<'a>(seg: &Segment<'a>, n: usize) -> Option<Cow<'a, str>> {
+fn text<'a>(seg: &Seg<'a>, n: usize) -> Option<Cow<'a, str>> {
     seg.element(n).map(Cow::Borrowed)
 }
 
@@ -38,7 +38,7 @@ fn is_status(code: &str) -> bool {
 }
 
 /// Takes `seg` when it belongs to the benefit loops; returns whether it did.
-pub fn takes<'a>(w: &mut Walk<'a, '_>, seg: &Segment<'a>) -> bool {
+pub fn takes<'a>(w: &mut Walk<'a, '_>, seg: &Seg<'a>) -> bool {
     if seg.tag == "EB" {
         w.benefit = State {
             active: true,
@@ -46,6 +46,10 @@ pub fn takes<'a>(w: &mut Walk<'a, '_>, seg: &Segment<'a>) -> bool {
         };
         let (benefit, status) = eb(seg);
         if let Some(r) = w.current.as_mut() {
+            if r.benefits_information.capacity() == 0 {
+                // Commercial 271s carry dozens of EBs; growing from 4 moved each ~1 KB entry often.
+                r.benefits_information.reserve(32);
+            }
             r.benefits_information.push(benefit);
             r.plan_status.extend(status);
         }
@@ -61,128 +65,173 @@ pub fn takes<'a>(w: &mut Walk<'a, '_>, seg: &Segment<'a>) -> bool {
         ("Loop 2110C", "Loop 2120C")
     };
     let in_2120 = w.benefit.in_2120;
-    let mut stray = None;
-    {
-        let Some(r) = w.current.as_mut() else {
-            return false;
-        };
-        let Some(b) = r.benefits_information.last_mut() else {
-            return false;
-        };
-        match (seg.tag, in_2120) {
-            ("LS", _) => {
-                b.header_loop_identifier_code = text(seg, 1);
-                w.benefit.in_2120 = true;
-            }
-            ("LE", _) => {
-                b.trailer_loop_identifier_code = text(seg, 1);
-                w.benefit.in_2120 = false;
-            }
-            ("NM1", true) => b.benefits_related_entities.push(related_entity(seg)),
-            ("N3" | "N4" | "PER" | "PRV", true) => {
-                if let Some(e) = b.benefits_related_entities.last_mut() {
-                    entity_detail(e, seg);
-                } else {
-                    stray = Some(format!(
-                        "Segment `{}` in loop 2120 before its NM1 was ignored.",
-                        seg.tag
-                    ));
-                }
-            }
-            ("HSD", _) => b.benefits_service_delivery.push(hsd(seg)),
-            ("MSG", _) => {
-                if let Some(m) = seg.raw_element(1).filter(|m| !m.is_empty()) {
-                    b.additional_information.push(AdditionalInformation {
-                        description: Cow::Borrowed(m),
-                    });
-                }
-            }
-            ("III", _) => b.eligibility_additional_information_list.push(iii(seg)),
-            ("REF", _) => {
-                if !benefit_ref(b, seg) {
-                    stray = Some(format!(
-                        "REF01 qualifier in {loop_2110} has no field in benefitsAdditionalInformation; the REF was not mapped."
-                    ));
-                } else if in_2120 {
-                    stray = Some(format!(
-                        "REF inside the LS/LE loop of {loop_2120} was mapped to its benefit."
-                    ));
-                }
-            }
-            ("DTP", _) => {
-                if !benefit_date(b, seg) {
-                    stray = Some(format!(
-                        "DTP01 qualifier in {loop_2110} has no field in benefitsDateInformation; the date was not mapped."
-                    ));
-                } else if in_2120 {
-                    stray = Some(format!(
-                        "DTP inside the LS/LE loop of {loop_2120} was mapped to its benefit."
-                    ));
-                }
-            }
-            ("AAA", _) => {
-                let e = aaa(seg, if in_2120 { loop_2120 } else { loop_2110 });
-                r.errors.push(e);
-            }
-            _ => return false,
+    let Some(r) = w.current.as_mut() else {
+        return false;
+    };
+    let Some(b) = r.benefits_information.last_mut() else {
+        return false;
+    };
+    // (warning code, text) for what was odd about this segment's place.
+    let mut odd: Option<(&str, String)> = None;
+    match seg.tag {
+        "LS" => {
+            b.header_loop_identifier_code = text(seg, 1);
+            w.benefit.in_2120 = true;
         }
+        "LE" => {
+            b.trailer_loop_identifier_code = text(seg, 1);
+            w.benefit.in_2120 = false;
+        }
+        "NM1" => {
+            // An NM1 after an EB is a 2120 entity even when its `LS` is missing: mapping it to the
+            // member would overwrite the subscriber's name.
+            b.benefits_related_entities.push(related_entity(seg));
+            if !in_2120 {
+                w.benefit.in_2120 = true;
+                odd = Some((
+                    "response::271::ls_missing",
+                    format!(
+                        "`NM1` after an `EB` without `LS*2120` was mapped as a {loop_2120} entity."
+                    ),
+                ));
+            }
+        }
+        "N3" | "N4" | "PER" | "PRV" => match b.benefits_related_entities.last_mut() {
+            Some(e) => entity_detail(e, seg),
+            None => {
+                odd = Some((
+                    "response::271::benefit_segment",
+                    format!(
+                        "Segment `{}` after an `EB` and before any {loop_2120} `NM1` was ignored.",
+                        seg.tag
+                    ),
+                ));
+            }
+        },
+        "HSD" => b.benefits_service_delivery.push(hsd(seg)),
+        "MSG" => {
+            if let Some(m) = seg.raw_element(1).filter(|m| !m.is_empty()) {
+                b.additional_information.push(AdditionalInformation {
+                    description: Cow::Borrowed(m),
+                });
+            }
+        }
+        "III" => b.eligibility_additional_information_list.push(iii(seg)),
+        "REF" => odd = benefit_ref(b, seg).map(|text| ("response::271::unknown_qualifier", text)),
+        "DTP" => {
+            odd = benefit_date(b, seg).map(|text| ("response::271::unknown_qualifier", text));
+        }
+        "AAA" => {
+            let e = aaa(seg, if in_2120 { loop_2120 } else { loop_2110 });
+            // The entity of a 2110 AAA is the member the benefit belongs to.
+            let member = if dependent {
+                r.dependents.last_mut()
+            } else {
+                r.subscriber.as_mut()
+            };
+            if let Some(m) = member {
+                m.aaa_errors.push(e.clone());
+            }
+            r.errors.push(e);
+        }
+        _ => return false,
     }
-    if let Some(msg) = stray {
-        w.warn_at("response::271::benefit_segment", msg, seg, 0);
+    if odd.is_none() && in_2120 && matches!(seg.tag, "REF" | "DTP" | "HSD" | "MSG" | "III" | "AAA")
+    {
+        odd = Some((
+            "response::271::ls_le_misplaced",
+            format!(
+                "Segment `{}` inside the `LS`/`LE` of {loop_2120} belongs to {loop_2110}; it was mapped to its benefit.",
+                seg.tag
+            ),
+        ));
+    }
+    if let Some((code, text)) = odd {
+        w.warn_at(code, text, seg, 0);
     }
     true
 }
 
-/// A 2110 REF into `benefitsAdditionalInformation`; false when its qualifier has no field.
-fn benefit_ref<'a>(b: &mut Benefit<'a>, seg: &Segment<'a>) -> bool {
+/// A 2110 REF into `benefitsAdditionalInformation`; a warning when it could not be mapped.
+fn benefit_ref<'a>(b: &mut Benefit<'a>, seg: &Seg<'a>) -> Option<String> {
     let (Some(q), Some(v)) = (seg.element(1), seg.element(2)) else {
-        return true;
+        return None;
     };
     let Some((order, key)) = field(codes::BENEFIT_REF_FIELDS, q) else {
-        return false;
+        return Some(
+            "REF01 qualifier has no field in benefitsAdditionalInformation; the REF was not mapped."
+                .to_owned(),
+        );
     };
-    b.benefits_additional_information
-        .insert(order * 2, key, Cow::Borrowed(v));
+    if !b
+        .benefits_additional_information
+        .insert(order * 2, key, Cow::Borrowed(v))
+    {
+        return Some(format!(
+            "A second REF for `{key}` in one benefit was not mapped (the first is kept)."
+        ));
+    }
     if let (Some(d), Some((_, dk))) = (seg.element(3), field(codes::BENEFIT_REF_DESCRIPTIONS, q)) {
         b.benefits_additional_information
             .insert(order * 2 + 1, dk, Cow::Borrowed(d));
     }
-    true
+    None
 }
 
-/// A 2110 DTP into `benefitsDateInformation`; false when its qualifier has no field.
-fn benefit_date<'a>(b: &mut Benefit<'a>, seg: &Segment<'a>) -> bool {
+/// A 2110 DTP into `benefitsDateInformation`; a warning when it could not be mapped.
+fn benefit_date<'a>(b: &mut Benefit<'a>, seg: &Seg<'a>) -> Option<String> {
     let (Some(q), Some(v)) = (seg.element(1), seg.element(3)) else {
-        return true;
+        return None;
     };
-    match field(codes::BENEFIT_DATE_FIELDS, q) {
-        Some((order, key)) => {
-            b.benefits_date_information
-                .insert(order, key, Cow::Borrowed(v));
-            true
-        }
-        None if matches!(q, "096" | "435") => {
-            let key = if q == "096" { "discharge" } else { "admission" };
-            b.benefits_date_information.insert(0, key, Cow::Borrowed(v));
-            true
-        }
-        None => false,
+    let Some((order, key)) = field(codes::BENEFIT_DATE_FIELDS, q) else {
+        return Some(
+            "DTP01 qualifier has no field in benefitsDateInformation; the date was not mapped."
+                .to_owned(),
+        );
+    };
+    if codes::BENEFIT_DATE_LISTS.contains(&q) {
+        b.benefits_date_information
+            .push_date(order, key, period(seg.element(2), v));
+        return None;
+    }
+    if b.benefits_date_information
+        .insert(order, key, Cow::Borrowed(v))
+    {
+        None
+    } else {
+        Some(format!(
+            "A second DTP for `{key}` in one benefit was not mapped (the first is kept)."
+        ))
     }
 }
 
-fn eb<'a>(seg: &Segment<'a>) -> (Benefit<'a>, Option<PlanStatus<'a>>) {
+/// DTP03 as `{date}`, or `{startDate, endDate}` when DTP02 is `RD8`.
+fn period<'a>(format: Option<&str>, value: &'a str) -> DatePeriod<'a> {
+    match (format, value.split_once('-')) {
+        (Some("RD8"), Some((start, end))) => DatePeriod {
+            date: None,
+            start_date: Some(Cow::Borrowed(start)).filter(|s| !s.is_empty()),
+            end_date: Some(Cow::Borrowed(end)).filter(|s| !s.is_empty()),
+        },
+        _ => DatePeriod {
+            date: Some(Cow::Borrowed(value)),
+            ..DatePeriod::default()
+        },
+    }
+}
+
+fn eb<'a>(seg: &Seg<'a>) -> (Benefit<'a>, Option<PlanStatus<'a>>) {
     let code = seg.element(1);
-    let service_type_codes: Vec<Cow<'a, str>> = seg.repeats(3).map(Cow::Borrowed).collect();
-    let service_types = seg
-        .repeats(3)
-        .filter_map(|c| codes::name(codes::SERVICE_TYPES, c))
-        .collect();
+    // EB03 is split (and its names looked up) as the response is serialised.
+    let service_type_codes =
+        Repeats::new(seg.element(3).unwrap_or(""), seg.delimiters().repetition);
+    let service_types = ServiceTypeNames(service_type_codes);
     let procedure = procedure(seg);
     let status = code.filter(|c| is_status(c)).map(|c| PlanStatus {
         status_code: Cow::Borrowed(c),
         status: codes::name(codes::ELIGIBILITY_CODES, c),
         plan_details: text(seg, 5),
-        service_type_codes: service_type_codes.clone(),
+        service_type_codes,
     });
     let b = Benefit {
         code: code.map(Cow::Borrowed),
@@ -214,13 +263,13 @@ fn eb<'a>(seg: &Segment<'a>) -> (Benefit<'a>, Option<PlanStatus<'a>>) {
         in_plan_network_indicator: seg
             .element(12)
             .and_then(|c| codes::name(codes::NETWORK_INDICATORS, c)),
-        composite_medical_procedure_identifier: procedure,
+        composite_medical_procedure_identifier: procedure.map(Box::new),
         ..Benefit::default()
     };
     (b, status)
 }
 
-fn procedure<'a>(seg: &Segment<'a>) -> Option<Procedure<'a>> {
+fn procedure<'a>(seg: &Seg<'a>) -> Option<Procedure<'a>> {
     let pointers: Vec<Cow<'a, str>> = seg
         .components(14)
         .filter(|c| !c.is_empty())
@@ -244,7 +293,7 @@ fn procedure<'a>(seg: &Segment<'a>) -> Option<Procedure<'a>> {
     })
 }
 
-fn hsd<'a>(seg: &Segment<'a>) -> ServiceDelivery<'a> {
+fn hsd<'a>(seg: &Seg<'a>) -> ServiceDelivery<'a> {
     ServiceDelivery {
         quantity_qualifier_code: text(seg, 1),
         quantity_qualifier: seg
@@ -273,7 +322,7 @@ fn hsd<'a>(seg: &Segment<'a>) -> ServiceDelivery<'a> {
 }
 
 /// III as Change (and Stedi 2024) print it: names in the code fields where the code is known.
-fn iii<'a>(seg: &Segment<'a>) -> AdditionalIdentification<'a> {
+fn iii<'a>(seg: &Seg<'a>) -> AdditionalIdentification<'a> {
     let qualifier = seg.element(1);
     AdditionalIdentification {
         code_list_qualifier_code: qualifier.map(|q| name_or_code(codes::CODE_LIST_QUALIFIERS, q)),
@@ -289,7 +338,7 @@ fn iii<'a>(seg: &Segment<'a>) -> AdditionalIdentification<'a> {
     }
 }
 
-fn related_entity<'a>(seg: &Segment<'a>) -> RelatedEntity<'a> {
+fn related_entity<'a>(seg: &Seg<'a>) -> RelatedEntity<'a> {
     RelatedEntity {
         entity_identifier: seg
             .element(1)
@@ -306,7 +355,7 @@ fn related_entity<'a>(seg: &Segment<'a>) -> RelatedEntity<'a> {
     }
 }
 
-fn entity_detail<'a>(e: &mut RelatedEntity<'a>, seg: &Segment<'a>) {
+fn entity_detail<'a>(e: &mut RelatedEntity<'a>, seg: &Seg<'a>) {
     match seg.tag {
         "N3" | "N4" => address(&mut e.address, seg),
         "PER" => contact(&mut e.contact_information, seg),
@@ -322,7 +371,7 @@ fn entity_detail<'a>(e: &mut RelatedEntity<'a>, seg: &Segment<'a>) {
 /// Fills the deprecated single-value twins (`benefitsRelatedEntity`, `eligibilityAdditionalInformation`)
 /// from the first item of their lists, as the anchors still do.
 pub fn finish(b: &mut Benefit<'_>) {
-    b.benefits_related_entity = b.benefits_related_entities.first().cloned();
+    b.benefits_related_entity = b.benefits_related_entities.first().cloned().map(Box::new);
     b.eligibility_additional_information =
         b.eligibility_additional_information_list.first().cloned();
 }

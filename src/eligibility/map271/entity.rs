@@ -2,6 +2,7 @@
 
 use std::borrow::Cow;
 
+use super::elements::Seg;
 use super::text::name_or_code;
 use super::{Level, Walk};
 use crate::eligibility::codes::{self, field};
@@ -9,14 +10,13 @@ use crate::eligibility::model::{
     AaaError, Address, Contact, ContactInformation, DiagnosisCode, Member, Payer, PlanInformation,
     Provider, TraceNumber,
 };
-use crate::x12::Segment;
 
-fn text<'a>(seg: &Segment<'a>, n: usize) -> Option<Cow<'a, str>> {
+fn text<'a>(seg: &Seg<'a>, n: usize) -> Option<Cow<'a, str>> {
     seg.element(n).map(Cow::Borrowed)
 }
 
 /// An AAA as the anchors print it, with `location` and advice.
-pub fn aaa<'a>(seg: &Segment<'a>, location: &'static str) -> AaaError<'a> {
+pub fn aaa<'a>(seg: &Seg<'a>, location: &'static str) -> AaaError<'a> {
     let code = seg.element(3);
     AaaError {
         field: "AAA",
@@ -25,7 +25,7 @@ pub fn aaa<'a>(seg: &Segment<'a>, location: &'static str) -> AaaError<'a> {
         followup_action: seg
             .element(4)
             .map(|a| name_or_code(codes::FOLLOWUP_ACTIONS, a)),
-        location: Some(location),
+        location: Some(Cow::Borrowed(location)),
         possible_resolutions: code.and_then(advice),
     }
 }
@@ -67,7 +67,7 @@ fn address_mut<'x, 'a>(slot: &'x mut Option<Address<'a>>) -> &'x mut Address<'a>
 }
 
 /// N3/N4 into an address.
-pub fn address<'a>(slot: &mut Option<Address<'a>>, seg: &Segment<'a>) {
+pub fn address<'a>(slot: &mut Option<Address<'a>>, seg: &Seg<'a>) {
     let a = address_mut(slot);
     if seg.tag == "N3" {
         a.address1 = text(seg, 1);
@@ -83,7 +83,7 @@ pub fn address<'a>(slot: &mut Option<Address<'a>>, seg: &Segment<'a>) {
 }
 
 /// PER into contact information; several PER segments add contacts to one object.
-pub fn contact<'a>(slot: &mut Option<ContactInformation<'a>>, seg: &Segment<'a>) {
+pub fn contact<'a>(slot: &mut Option<ContactInformation<'a>>, seg: &Seg<'a>) {
     let c = slot.get_or_insert_with(ContactInformation::default);
     if c.name.is_none() {
         c.name = text(seg, 2);
@@ -119,7 +119,7 @@ pub fn plan_information<'a>(
 }
 
 /// 2000A and 2100A.
-pub fn source_segment<'a>(w: &mut Walk<'a, '_>, seg: &Segment<'a>) {
+pub fn source_segment<'a>(w: &mut Walk<'a, '_>, seg: &Seg<'a>) {
     match seg.tag {
         "NM1" => {
             w.payer_named = true;
@@ -172,7 +172,7 @@ pub fn source_segment<'a>(w: &mut Walk<'a, '_>, seg: &Segment<'a>) {
     }
 }
 
-fn provider_name<'a>(p: &mut Provider<'a>, seg: &Segment<'a>) {
+fn provider_name<'a>(p: &mut Provider<'a>, seg: &Seg<'a>) {
     p.provider_name = text(seg, 3);
     p.provider_first_name = text(seg, 4);
     p.middle_name = text(seg, 5);
@@ -196,7 +196,7 @@ fn provider_name<'a>(p: &mut Provider<'a>, seg: &Segment<'a>) {
 }
 
 /// 2100B.
-pub fn receiver_segment<'a>(w: &mut Walk<'a, '_>, seg: &Segment<'a>) {
+pub fn receiver_segment<'a>(w: &mut Walk<'a, '_>, seg: &Seg<'a>) {
     match seg.tag {
         "NM1" => provider_name(w.provider.get_or_insert_with(Provider::default), seg),
         "REF" => {
@@ -234,13 +234,14 @@ pub fn receiver_segment<'a>(w: &mut Walk<'a, '_>, seg: &Segment<'a>) {
 }
 
 /// 2000C/2100C and 2000D/2100D, before the first EB.
-pub fn member_segment<'a>(w: &mut Walk<'a, '_>, seg: &Segment<'a>) {
+pub fn member_segment<'a>(w: &mut Walk<'a, '_>, seg: &Seg<'a>) {
     let dependent = w.level == Level::Dependent;
     let location = if dependent {
         "Loop 2100D"
     } else {
         "Loop 2100C"
     };
+    let here = w.location();
     let Some(r) = w.current.as_mut() else {
         return;
     };
@@ -287,7 +288,7 @@ pub fn member_segment<'a>(w: &mut Walk<'a, '_>, seg: &Segment<'a>) {
         }
         "N3" | "N4" => address(&mut m.address, seg),
         "PRV" => {
-            let p = m.response_provider.get_or_insert_with(Provider::default);
+            let p = m.response_provider.get_or_insert_with(Box::default);
             p.provider_code = text(seg, 1);
             p.reference_identification = text(seg, 3);
         }
@@ -320,7 +321,12 @@ pub fn member_segment<'a>(w: &mut Walk<'a, '_>, seg: &Segment<'a>) {
             if let (Some(q), Some(v)) = (seg.element(1), seg.element(3)) {
                 match field(codes::PLAN_DATE_FIELDS, q) {
                     Some((order, key)) => {
-                        r.plan_date_information.insert(order, key, Cow::Borrowed(v));
+                        if !r.plan_date_information.insert(order, key, Cow::Borrowed(v)) {
+                            r.warnings.push(super::warning(
+                                "response::271::unknown_qualifier",
+                                format!("A second DTP for `{key}` in {location} was not mapped (subscriber and dependent dates share planDateInformation; the first is kept)."),
+                            ));
+                        }
                     }
                     None => r.warnings.push(super::warning(
                         "response::271::unknown_qualifier",
@@ -339,7 +345,7 @@ pub fn member_segment<'a>(w: &mut Walk<'a, '_>, seg: &Segment<'a>) {
             w.warn_at(
                 "response::271::unexpected_segment",
                 format!(
-                    "Segment `{}` is not expected in {location} and was ignored.",
+                    "Segment `{}` is not expected in {here} and was ignored.",
                     seg.tag
                 ),
                 seg,
@@ -351,7 +357,7 @@ pub fn member_segment<'a>(w: &mut Walk<'a, '_>, seg: &Segment<'a>) {
 
 /// A member REF: named member fields for SY, 6P, 18, N6, and `planInformation` for every known
 /// qualifier. Returns false when the qualifier has no field.
-fn member_ref<'a>(m: &mut Member<'a>, info: &mut PlanInformation<'a>, seg: &Segment<'a>) -> bool {
+fn member_ref<'a>(m: &mut Member<'a>, info: &mut PlanInformation<'a>, seg: &Seg<'a>) -> bool {
     let (Some(q), Some(v)) = (seg.element(1), seg.element(2)) else {
         return true;
     };
@@ -376,7 +382,7 @@ fn member_ref<'a>(m: &mut Member<'a>, info: &mut PlanInformation<'a>, seg: &Segm
 }
 
 /// MPI (military personnel information).
-fn mpi<'a>(m: &mut Member<'a>, seg: &Segment<'a>) {
+fn mpi<'a>(m: &mut Member<'a>, seg: &Seg<'a>) {
     m.information_status_code = text(seg, 1);
     m.employment_status_code = text(seg, 2);
     m.government_service_affiliation_code = text(seg, 3);

@@ -1,14 +1,18 @@
 //! A payer's 271 (or 999) mapped into the anchors' eligibility JSON. Tolerant: whatever can be
 //! mapped is, each oddity becomes a warning, and only a document with nothing to map is an error.
 
+mod ack;
 mod benefit;
+mod elements;
 mod entity;
+mod segments;
 mod text;
 
 use std::borrow::Cow;
 
 use super::model::{AaaError, EligibilityResponse, Meta, Payer, Provider, Warning};
-use crate::x12::{ParseError, Reader, Segment};
+use crate::x12::ParseError;
+use elements::Seg;
 
 /// What the request adds to the response: the anchors echo the 270's control number and payer ID.
 #[derive(Debug, Clone, Default)]
@@ -30,7 +34,7 @@ pub enum MapError {
     #[error("the response is not readable X12: {0}")]
     Unreadable(#[from] ParseError),
     /// Readable, but holds no 271 or 999 transaction set.
-    #[error("the response holds no 271 (or 999) transaction set")]
+    #[error("the response holds no 271 or 999 transaction set and no TA1")]
     NoTransaction,
 }
 
@@ -62,11 +66,17 @@ pub fn map<'a>(x12: &'a str, ctx: &Context) -> Result<EligibilityResponse<'a>, M
 
 /// Maps every subscriber answer in every transaction set, in document order (the CLI prints all).
 pub fn map_all<'a>(x12: &'a str, ctx: &Context) -> Result<Vec<EligibilityResponse<'a>>, MapError> {
-    let reader = Reader::new(x12)?;
+    let (reader, guessed) = segments::open(x12)?;
     let mut walk = Walk::new(x12, ctx);
+    if guessed {
+        walk.warn(
+            "response::271::isa_delimiters_guessed",
+            "The `ISA` does not have 16 elements with usable delimiters; the delimiters were taken from the segments after it.".into(),
+        );
+    }
     for seg in reader {
         match seg {
-            Ok(seg) => walk.segment(&seg),
+            Ok(seg) => walk.segment(&Seg::new(seg)),
             Err(e) => walk.warn(
                 "response::271::unreadable_segment",
                 format!("A segment was skipped: {e}."),
@@ -74,6 +84,7 @@ pub fn map_all<'a>(x12: &'a str, ctx: &Context) -> Result<Vec<EligibilityRespons
         }
     }
     walk.finish_transaction();
+    walk.interchange_ack();
     if walk.out.is_empty() {
         return Err(MapError::NoTransaction);
     }
@@ -96,8 +107,13 @@ struct Walk<'a, 'c> {
     ctx: &'c Context,
     out: Vec<EligibilityResponse<'a>>,
     isa13: Option<&'a str>,
-    /// Warnings about the interchange, copied to every response.
-    envelope_warnings: Vec<Warning>,
+    /// Warnings about the interchange (ISA, GS), copied to every response.
+    interchange_warnings: Vec<Warning>,
+    /// Warnings about the current transaction set outside its subscribers (ST/SE, 2000A–2100B),
+    /// copied to each of its responses when it ends.
+    transaction_warnings: Vec<Warning>,
+    /// Index in `out` of the current transaction set's first response.
+    tx_start: usize,
     /// Transaction set state.
     st_type: Option<&'a str>,
     st_control: Option<&'a str>,
@@ -113,7 +129,12 @@ struct Walk<'a, 'c> {
     current: Option<EligibilityResponse<'a>>,
     answered: bool,
     benefit: benefit::State,
-    ack: Option<(Option<&'a str>, Option<&'a str>)>,
+    /// The 999 being read, when the transaction set is one.
+    ack: Option<ack::Ack<'a>>,
+    /// TA104 and the TA105 error of a TA1 in the interchange.
+    ta1: Option<(Option<&'a str>, Option<AaaError<'a>>)>,
+    /// BHT03 of the current transaction set.
+    bht03: Option<&'a str>,
 }
 
 fn warning(code: &str, description: String) -> Warning {
@@ -134,7 +155,9 @@ impl<'a, 'c> Walk<'a, 'c> {
             ctx,
             out: Vec::new(),
             isa13: None,
-            envelope_warnings: Vec::new(),
+            interchange_warnings: Vec::new(),
+            transaction_warnings: Vec::new(),
+            tx_start: 0,
             st_type: None,
             st_control: None,
             st_index: 0,
@@ -148,30 +171,45 @@ impl<'a, 'c> Walk<'a, 'c> {
             answered: false,
             benefit: benefit::State::default(),
             ack: None,
+            ta1: None,
+            bht03: None,
         }
     }
 
     fn warn(&mut self, code: &str, description: String) {
-        match self.current.as_mut() {
-            Some(r) => r.warnings.push(warning(code, description)),
-            None => self.envelope_warnings.push(warning(code, description)),
+        self.push_warning(warning(code, description), false);
+    }
+
+    /// Files a warning with the response it concerns: the current subscriber's, else every
+    /// response of the transaction set (or, outside one, of the interchange).
+    fn push_warning(&mut self, w: Warning, transaction_level: bool) {
+        match (self.current.as_mut(), self.st_type.is_some()) {
+            (Some(r), _) if !transaction_level => r.warnings.push(w),
+            (_, true) => self.transaction_warnings.push(w),
+            (_, false) => self.interchange_warnings.push(w),
         }
     }
 
-    fn warn_at(&mut self, code: &str, description: String, seg: &Segment<'a>, element: usize) {
+    fn warn_at(&mut self, code: &str, description: String, seg: &Seg<'a>, element: usize) {
         let mut w = warning(code, description);
         w.segment = Some(seg.tag.to_owned());
-        w.segment_position = Some(if self.st_type.is_some() {
+        let in_set = self.st_type.is_some() && !matches!(seg.tag, "ISA" | "GS" | "GE" | "IEA");
+        w.segment_position = Some(if in_set {
             seg.index.saturating_sub(self.st_index) + 1
         } else {
             seg.index
         });
         w.element = u8::try_from(element).ok().filter(|e| *e > 0);
-        w.location = Some(self.location().to_owned());
-        match self.current.as_mut() {
-            Some(r) => r.warnings.push(w),
-            None => self.envelope_warnings.push(w),
-        }
+        w.location = Some(
+            match seg.tag {
+                "ISA" | "IEA" | "TA1" => "Interchange",
+                "GS" | "GE" => "Functional group",
+                "ST" | "SE" => "Transaction set",
+                _ => self.location(),
+            }
+            .to_owned(),
+        );
+        self.push_warning(w, matches!(seg.tag, "ST" | "SE"));
     }
 
     fn location(&self) -> &'static str {
@@ -189,7 +227,7 @@ impl<'a, 'c> Walk<'a, 'c> {
         }
     }
 
-    fn segment(&mut self, seg: &Segment<'a>) {
+    fn segment(&mut self, seg: &Seg<'a>) {
         match seg.tag {
             "ISA" => self.isa(seg),
             "GS" => {
@@ -204,8 +242,13 @@ impl<'a, 'c> Walk<'a, 'c> {
             }
             "ST" => self.start_transaction(seg),
             "SE" => self.end_transaction(seg),
-            "GE" | "IEA" | "TA1" => {}
-            _ if self.st_type == Some("999") => self.ack_segment(seg),
+            "GE" | "IEA" => {}
+            "TA1" => self.ta1 = Some(ack::ta1(seg)),
+            _ if self.st_type == Some("999") => {
+                if let Some(a) = self.ack.as_mut() {
+                    a.segment(seg);
+                }
+            }
             _ if self.st_type.is_none() => {
                 self.warn_at(
                     "response::271::outside_transaction",
@@ -217,13 +260,13 @@ impl<'a, 'c> Walk<'a, 'c> {
                     0,
                 );
             }
-            "BHT" => {}
+            "BHT" => self.bht03 = seg.element(3),
             "HL" => self.hl(seg),
             _ => self.loop_segment(seg),
         }
     }
 
-    fn isa(&mut self, seg: &Segment<'a>) {
+    fn isa(&mut self, seg: &Seg<'a>) {
         self.isa13 = seg.element(13);
         if seg.element(12).is_some_and(|v| v != "00501") {
             self.warn_at(
@@ -235,14 +278,15 @@ impl<'a, 'c> Walk<'a, 'c> {
         }
     }
 
-    fn start_transaction(&mut self, seg: &Segment<'a>) {
+    fn start_transaction(&mut self, seg: &Seg<'a>) {
         self.finish_transaction();
+        self.tx_start = self.out.len();
         self.st_index = seg.index;
         self.st_control = seg.element(2);
         let kind = seg.element(1).unwrap_or("");
         self.st_type = Some(kind);
         if kind == "999" {
-            self.ack = Some((None, None));
+            self.ack = Some(ack::Ack::default());
         } else if kind != "271" {
             self.warn_at(
                 "response::271::unexpected_transaction",
@@ -261,7 +305,7 @@ impl<'a, 'c> Walk<'a, 'c> {
         }
     }
 
-    fn end_transaction(&mut self, seg: &Segment<'a>) {
+    fn end_transaction(&mut self, seg: &Seg<'a>) {
         let counted = seg.index.saturating_sub(self.st_index) + 1;
         if seg.element(1).and_then(|n| n.parse::<u32>().ok()) != Some(counted) {
             self.warn_at(
@@ -282,13 +326,7 @@ impl<'a, 'c> Walk<'a, 'c> {
         self.finish_transaction();
     }
 
-    fn ack_segment(&mut self, seg: &Segment<'a>) {
-        if seg.tag == "IK5" {
-            self.ack = Some((seg.element(1), seg.element(2)));
-        }
-    }
-
-    fn hl(&mut self, seg: &Segment<'a>) {
+    fn hl(&mut self, seg: &Seg<'a>) {
         self.benefit.close();
         match seg.element(3) {
             Some("20") => {
@@ -307,7 +345,7 @@ impl<'a, 'c> Walk<'a, 'c> {
                 self.provider = None;
                 self.provider_refs.clear();
                 self.upper_errors
-                    .retain(|e| e.location != Some("Loop 2100B"));
+                    .retain(|e| e.location.as_deref() != Some("Loop 2100B"));
             }
             Some("22") => {
                 self.finish_subscriber();
@@ -343,18 +381,30 @@ impl<'a, 'c> Walk<'a, 'c> {
 
     fn new_response(&self) -> EligibilityResponse<'a> {
         EligibilityResponse {
-            warnings: self.envelope_warnings.clone(),
+            warnings: self.interchange_warnings.clone(),
             ..EligibilityResponse::default()
         }
     }
 
-    fn loop_segment(&mut self, seg: &Segment<'a>) {
+    fn loop_segment(&mut self, seg: &Seg<'a>) {
         match self.level {
             Level::Source => entity::source_segment(self, seg),
             Level::Receiver => entity::receiver_segment(self, seg),
             Level::Subscriber | Level::Dependent => {
                 if benefit::takes(self, seg) {
                     return;
+                }
+                if self.benefit.active && matches!(seg.tag, "TRN" | "DMG" | "INS" | "HI" | "MPI") {
+                    self.warn_at(
+                        "response::271::segment_order",
+                        format!(
+                            "Segment `{}` of {} came after the first `EB`; it was mapped to the member.",
+                            seg.tag,
+                            if self.level == Level::Dependent { "loop 2100D" } else { "loop 2100C" }
+                        ),
+                        seg,
+                        0,
+                    );
                 }
                 entity::member_segment(self, seg);
             }
@@ -384,15 +434,27 @@ impl<'a, 'c> Walk<'a, 'c> {
         self.finish_subscriber();
         if self.st_type.is_some() && !self.answered {
             let mut r = self.new_response();
-            if let Some((ack, syntax)) = self.ack.take() {
-                r.transaction_set_acknowledgement = ack.map(Cow::Borrowed);
-                r.implementation_transaction_set_syntax_error = syntax.map(Cow::Borrowed);
+            if let Some(ack) = self.ack.take() {
+                r.transaction_set_acknowledgement = ack.code.map(Cow::Borrowed);
+                r.implementation_transaction_set_syntax_error = ack.syntax_error.map(Cow::Borrowed);
+                r.errors = ack.errors;
                 r.status = Some("ERROR");
             }
             self.complete(&mut r);
             self.out.push(r);
         }
+        let tx = std::mem::take(&mut self.transaction_warnings);
+        if !tx.is_empty() {
+            let at = self.interchange_warnings.len();
+            for r in self.out.iter_mut().skip(self.tx_start) {
+                let at = at.min(r.warnings.len());
+                r.warnings.splice(at..at, tx.iter().cloned());
+            }
+        }
+        self.tx_start = self.out.len();
         self.st_type = None;
+        self.ack = None;
+        self.bht03 = None;
         self.level = Level::Outside;
         self.answered = false;
         self.payer = None;
@@ -401,8 +463,35 @@ impl<'a, 'c> Walk<'a, 'c> {
         self.upper_errors.clear();
     }
 
+    /// A TA1 alone (no transaction set) answers the request: its code and note become the response.
+    /// Beside transaction sets, a TA1 that is not `A` only adds a warning.
+    fn interchange_ack(&mut self) {
+        let Some((code, error)) = self.ta1.take() else {
+            return;
+        };
+        if self.out.is_empty() {
+            let mut r = self.new_response();
+            r.transaction_set_acknowledgement = code.map(Cow::Borrowed);
+            r.errors.extend(error);
+            r.status = Some("ERROR");
+            self.complete(&mut r);
+            self.out.push(r);
+        } else if code.is_some_and(|c| c != "A") {
+            for r in &mut self.out {
+                r.warnings.push(warning(
+                    "response::271::interchange_acknowledgement",
+                    "The interchange carries a TA1 that does not accept the 270's envelope; the transaction sets were mapped.".into(),
+                ));
+            }
+        }
+    }
+
     fn complete(&self, r: &mut EligibilityResponse<'a>) {
         r.meta = self.ctx.meta.clone();
+        if r.meta.trace_id.is_none() {
+            // Stedi's `traceId` is the 271's BHT03; the gateway passes its request ID instead.
+            r.meta.trace_id = self.bht03.map(str::to_owned);
+        }
         let ctl = self
             .ctx
             .control_number
@@ -416,12 +505,12 @@ impl<'a, 'c> Walk<'a, 'c> {
             .trading_partner_service_id
             .clone()
             .map(Cow::Owned)
+            // Without the request (the CLI), the payer's own ID in the 271 stands in; a tax ID
+            // (NM108 `FI`) is not a trading partner ID, so only `PI` does.
             .or_else(|| {
-                self.payer.as_ref().and_then(|p| {
-                    p.payor_identification
-                        .clone()
-                        .or_else(|| p.federal_taxpayers_id_number.clone())
-                })
+                self.payer
+                    .as_ref()
+                    .and_then(|p| p.payor_identification.clone())
             });
         r.payer.clone_from(&self.payer);
         if r.provider.is_none() {

@@ -18,17 +18,18 @@ pub fn decimal(raw: &str) -> Cow<'_, str> {
         return Cow::Borrowed(raw);
     }
     let frac = frac.trim_end_matches('0');
-    let int = if int.is_empty() { "0" } else { int };
     let zero = int.bytes().all(|b| b == b'0') && frac.is_empty();
-    let sign = if zero { "" } else { sign };
-    if frac.is_empty() {
-        if sign.is_empty() && int.len() == raw.len() {
-            Cow::Borrowed(raw)
-        } else {
-            Cow::Owned(format!("{sign}{int}"))
-        }
-    } else {
-        Cow::Owned(format!("{sign}{int}.{frac}"))
+    if zero {
+        return Cow::Borrowed("0");
+    }
+    match (sign, int.is_empty(), frac.is_empty()) {
+        // `6000.00` → `6000`, `5555.10` → `5555.1`: a prefix of the input, no allocation.
+        ("", false, true) => Cow::Borrowed(int),
+        ("", false, false) => Cow::Borrowed(digits.get(..=int.len() + frac.len()).unwrap_or(raw)),
+        (_, true, true) => Cow::Borrowed("0"),
+        (_, true, false) => Cow::Owned(format!("{sign}0.{frac}")),
+        (_, false, true) => Cow::Owned(format!("{sign}{int}")),
+        (_, false, false) => Cow::Owned(format!("{sign}{int}.{frac}")),
     }
 }
 
@@ -57,6 +58,10 @@ mod tests {
             ("-.50", "-0.5"),
             ("-0.00", "0"),
             ("1.2.3", "1.2.3"),
+            ("5555.10", "5555.1"),
+            ("-12.50", "-12.5"),
+            ("-7.00", "-7"),
+            ("007.50", "007.5"),
             ("abc", "abc"),
             (".", "."),
         ] {
