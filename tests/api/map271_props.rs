@@ -66,10 +66,10 @@ fn apply(doc: &str, mutation: &Mutation) -> String {
         Mutation::Flip(at, b) => {
             let mut bytes = segs.concat().into_bytes();
             let len = bytes.len();
-            if let Some(x) = bytes.get_mut(at % len) {
-                if x.is_ascii() {
-                    *x = *b;
-                }
+            if let Some(x) = bytes.get_mut(at % len)
+                && x.is_ascii()
+            {
+                *x = *b;
             }
             return String::from_utf8(bytes).unwrap();
         }
