@@ -54,6 +54,16 @@ fn bench(c: &mut Criterion) {
                 .len()
         });
     });
+    // What the HTTP handler does: the same JSON into a buffer sized up front.
+    g.bench_function("map_271_to_json_bytes", |b| {
+        b.iter(|| {
+            map271::map(black_box(ANCHOR_271), &ctx)
+                .unwrap()
+                .to_json()
+                .unwrap()
+                .len()
+        });
+    });
     g.finish();
 }
 

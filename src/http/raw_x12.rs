@@ -3,9 +3,9 @@
 
 use std::sync::Arc;
 
-use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
+use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
 
 use super::AppState;
@@ -79,7 +79,13 @@ pub async fn handle(
     let mut warnings = checked.warnings;
     warnings.append(&mut response.warnings);
     response.warnings = warnings;
-    Ok(Json(response).into_response())
+    // Serialised into a buffer sized from the 271 (see `EligibilityResponse::to_json`).
+    match response.to_json() {
+        Ok(body) => Ok(([(CONTENT_TYPE, "application/json")], body).into_response()),
+        Err(e) => Err(ApiError::Internal(format!(
+            "cannot serialise the response: {e}"
+        ))),
+    }
 }
 
 fn meta(

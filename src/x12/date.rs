@@ -4,32 +4,49 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 /// True for a `CCYYMMDD` date that exists (leap years included).
 pub fn is_ccyymmdd(s: &str) -> bool {
-    s.len() == 8 && s.bytes().all(|b| b.is_ascii_digit()) && {
-        let (y, m, d) = (num(s, 0, 4), num(s, 4, 6), num(s, 6, 8));
-        y >= 1800 && exists(y, m, d)
+    match digits::<8>(s) {
+        Some([c1, c2, y1, y2, m1, m2, d1, d2]) => {
+            let y = c1 * 1000 + c2 * 100 + y1 * 10 + y2;
+            y >= 1800 && exists(y, m1 * 10 + m2, d1 * 10 + d2)
+        }
+        None => false,
     }
 }
 
 /// True for a `YYMMDD` date that exists (ISA09); the century is taken as 20.
 pub fn is_yymmdd(s: &str) -> bool {
-    s.len() == 6
-        && s.bytes().all(|b| b.is_ascii_digit())
-        && exists(2000 + num(s, 0, 2), num(s, 2, 4), num(s, 4, 6))
+    match digits::<6>(s) {
+        Some([y1, y2, m1, m2, d1, d2]) => exists(2000 + y1 * 10 + y2, m1 * 10 + m2, d1 * 10 + d2),
+        None => false,
+    }
 }
 
 /// True for a time `HHMM`, `HHMMSS` or `HHMMSSD..` (TM 4/8).
 pub fn is_time(s: &str) -> bool {
-    matches!(s.len(), 4 | 6 | 7 | 8)
-        && s.bytes().all(|b| b.is_ascii_digit())
-        && num(s, 0, 2) < 24
-        && num(s, 2, 4) < 60
-        && (s.len() < 6 || num(s, 4, 6) < 60)
+    let b = s.as_bytes();
+    if !matches!(b.len(), 4 | 6 | 7 | 8) || !b.iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    let pair = |i: usize| {
+        b.get(i..i + 2).map_or(99, |p| {
+            p.iter().fold(0u32, |n, d| n * 10 + u32::from(d - b'0'))
+        })
+    };
+    pair(0) < 24 && pair(2) < 60 && (b.len() < 6 || pair(4) < 60)
 }
 
-fn num(s: &str, from: usize, to: usize) -> u32 {
-    s.get(from..to)
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(u32::MAX)
+/// The `N` digits of `s` as numbers, when `s` is exactly `N` ASCII digits. Plain arithmetic:
+/// `str::parse` showed up in the validator's profile.
+fn digits<const N: usize>(s: &str) -> Option<[u32; N]> {
+    let b: &[u8; N] = s.as_bytes().try_into().ok()?;
+    let mut out = [0u32; N];
+    for (o, &c) in out.iter_mut().zip(b) {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        *o = u32::from(c - b'0');
+    }
+    Some(out)
 }
 
 fn exists(y: u32, m: u32, d: u32) -> bool {

@@ -62,7 +62,26 @@ pub fn check(
     let mut uses = slot.uses.iter().peekable();
     for (i, def) in defs.iter().enumerate() {
         let n = i + 1;
-        let raw = values.next().unwrap_or("");
+        let Some(raw) = values.next() else {
+            // Past the last element only required ones can be wrong: report them and stop.
+            for u in uses.filter(|u| usize::from(u.element) >= n && u.usage == Usage::R) {
+                let missing = Field {
+                    tag: seg.tag,
+                    element: usize::from(u.element),
+                    component: 0,
+                    repetition: 0,
+                };
+                out.push(
+                    Found::segment("element_missing", "1", location, seg.index, seg.tag)
+                        .element(missing.element)
+                        .say(
+                            format!("{missing} in {location} is required but missing or empty."),
+                            format!("Fill {missing}."),
+                        ),
+                );
+            }
+            return;
+        };
         // `uses` is in element order (a schema test checks it): walk it alongside the elements.
         while uses.peek().is_some_and(|u| usize::from(u.element) < n) {
             uses.next();
@@ -222,7 +241,16 @@ fn value_problem(
     location: &str,
 ) -> Option<Problem> {
     let (min, max) = (def.min, def.max);
-    if let Some(pos) = v.bytes().position(|b| !charset::is_allowed(b)) {
+    // One pass for the character set and the code alphabet.
+    let mut bad = None;
+    let mut alnum = true;
+    for (i, b) in v.bytes().enumerate() {
+        if bad.is_none() && !charset::is_allowed(b) {
+            bad = Some(i);
+        }
+        alnum &= b.is_ascii_alphanumeric();
+    }
+    if let Some(pos) = bad {
         return Some((
             "invalid_character",
             "6",
@@ -248,7 +276,10 @@ fn value_problem(
             format!("Send {field} with {min} to {max} characters."),
         ));
     }
+    // Exact match first (repaired codes are upper case); case-blind only when that fails, so a
+    // lower-case code reported as a needed repair is not reported twice.
     if let Some(list) = codes
+        && !list.contains(&v)
         && !list.iter().any(|c| c.eq_ignore_ascii_case(v))
     {
         let allowed = if list.len() <= 20 {
@@ -274,7 +305,7 @@ fn value_problem(
                 && v.len() > usize::from(v.starts_with('-'))
         }
         Ty::R => is_decimal(v),
-        Ty::Id => v.bytes().all(|b| b.is_ascii_alphanumeric()),
+        Ty::Id => alnum,
         Ty::An | Ty::Composite(_) => true,
     };
     if ok {

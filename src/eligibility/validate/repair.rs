@@ -197,15 +197,15 @@ struct Pass<'a> {
     input: &'a str,
     /// Where the ISA starts (after a BOM and leading whitespace).
     start: usize,
-    from: Delimiters,
-    to: Delimiters,
+    /// The interchange's delimiters (standard unless they could not be standardised).
+    delims: Delimiters,
     /// The canonical text, once it differs from the input.
     out: Option<String>,
     notes: Vec<Note>,
     st_index: u32,
-    st02: Option<String>,
-    gs06: Option<String>,
-    isa13: Option<String>,
+    st02: Option<Cow<'a, str>>,
+    gs06: Option<Cow<'a, str>>,
+    isa13: Option<Cow<'a, str>>,
     sets_in_group: u32,
     groups: u32,
     /// Reused element buffer (one allocation per interchange, not per segment).
@@ -219,21 +219,62 @@ pub fn repair<'a>(
     from: Delimiters,
     start: usize,
 ) -> Repaired<'a> {
-    let conflict = if from == STANDARD {
-        None
-    } else {
-        delimiter_conflict(segs, from)
+    if from == STANDARD {
+        return pass(input, segs, start);
+    }
+    let conflict = delimiter_conflict(segs, from);
+    if conflict.is_some() || from.repetition.is_none() {
+        let mut kept = pass(input, segs, start);
+        kept.delimiter_conflict = conflict;
+        return kept;
+    }
+    // Standardising the delimiters is a byte-for-byte translation (no standard delimiter is data,
+    // checked above), so offsets and segment indices stay the same; the other repairs then run on
+    // the translated text.
+    let translated = translate(input, from);
+    let again: Vec<Segment<'_>> = crate::x12::Reader::new(&translated)
+        .map(|r| r.flatten().collect())
+        .unwrap_or_default();
+    let inner = pass(&translated, &again, start);
+    let mut notes = inner.notes;
+    notes.insert(
+        0,
+        Note {
+            repair: Repair::Delimiters,
+            segment: 1,
+            element: 0,
+            count: 1,
+        },
+    );
+    let text = Cow::Owned(inner.text.into_owned());
+    Repaired {
+        text,
+        notes,
+        delimiter_conflict: None,
+    }
+}
+
+/// `input` with its delimiters replaced by the standard ones.
+fn translate(input: &str, from: Delimiters) -> String {
+    let map = |b: u8| match b {
+        _ if b == from.element => STANDARD.element,
+        _ if b == from.component => STANDARD.component,
+        _ if b == from.segment => STANDARD.segment,
+        _ if Some(b) == from.repetition => STANDARD.repetition.unwrap_or(b),
+        _ => b,
     };
-    let to = if conflict.is_none() && from.repetition.is_some() {
-        STANDARD
-    } else {
-        from
-    };
+    // Delimiters are ASCII and map to ASCII, so every other byte (UTF-8 included) is kept as is.
+    let bytes: Vec<u8> = input.bytes().map(map).collect();
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+/// The repairs other than delimiters, on text whose delimiters are final.
+fn pass<'a>(input: &'a str, segs: &[Segment<'a>], start: usize) -> Repaired<'a> {
+    let delims = segs.first().map_or(STANDARD, Segment::delimiters);
     let mut p = Pass {
         input,
         start,
-        from,
-        to,
+        delims,
         out: None,
         notes: Vec::new(),
         st_index: 0,
@@ -248,27 +289,26 @@ pub fn repair<'a>(
     if bom {
         p.note(Repair::Bom, 1, 0);
     }
-    if to != from {
-        p.note(Repair::Delimiters, 1, 0);
-    }
     let mut gaps = 0u32;
     let mut first_gap = 0u32;
     if start > if bom { BOM.len() } else { 0 } {
         gaps += 1;
         first_gap = 1;
     }
-    if start > 0 || to != from {
+    if start > 0 {
         p.dirty(start);
     }
     let mut expected = start;
     for seg in segs {
         let gap = input.get(expected..seg.offset).unwrap_or("");
-        if !gap.trim().is_empty() {
+        // Whitespace and stray byte-order marks between segments are what the reader skips.
+        let filler = |c: char| c.is_whitespace() || c == '\u{feff}';
+        if !gap.trim_matches(filler).is_empty() {
             // Unreadable segments (reported as errors) are carried over as they are, without the
             // whitespace around them.
             p.dirty(expected);
             if let Some(out) = p.out.as_mut() {
-                out.push_str(gap.trim());
+                out.push_str(gap.trim_matches(filler));
             }
         } else if !gap.is_empty() {
             gaps += 1;
@@ -301,7 +341,7 @@ pub fn repair<'a>(
     Repaired {
         text,
         notes,
-        delimiter_conflict: conflict,
+        delimiter_conflict: None,
     }
 }
 
@@ -376,21 +416,18 @@ impl<'a> Pass<'a> {
         }
         if let Some(out) = self.out.as_mut() {
             out.push_str(&canonical);
-            out.push(char::from(self.to.segment));
+            out.push(char::from(self.delims.segment));
         }
     }
 
     /// The canonical text of one segment (without terminator), borrowed when unchanged.
     fn canonical(&mut self, seg: &Segment<'a>) -> Cow<'a, str> {
-        if self.to == self.from
-            && !matches!(seg.tag, "ISA" | "GS" | "ST" | "SE" | "GE" | "IEA")
-            && !needs_look(seg)
-        {
+        if !matches!(seg.tag, "ISA" | "GS" | "ST" | "SE" | "GE" | "IEA") && !needs_look(seg) {
             return Cow::Borrowed(seg.text());
         }
         let mut elements = std::mem::take(&mut self.scratch);
         elements.clear();
-        let mut changed = self.to != self.from;
+        let mut changed = false;
         if seg.tag == "ISA" {
             changed |= self.isa(seg, &mut elements);
         } else {
@@ -426,7 +463,7 @@ impl<'a> Pass<'a> {
             let mut s = String::with_capacity(seg.text().len() + 8);
             s.push_str(seg.tag);
             for e in &elements {
-                s.push(char::from(self.to.element));
+                s.push(char::from(self.delims.element));
                 s.push_str(e);
             }
             Cow::Owned(s)
@@ -448,8 +485,8 @@ impl<'a> Pass<'a> {
         segment: u32,
         n: usize,
     ) -> Cow<'a, str> {
-        let rep = self.from.repetition;
-        let comp = self.from.component;
+        let rep = self.delims.repetition;
+        let comp = self.delims.component;
         let composite = matches!(ty, Some(Ty::Composite(_)));
         let has_id = match ty {
             Some(Ty::Id) => true,
@@ -462,8 +499,7 @@ impl<'a> Pass<'a> {
         let trailing =
             last.is_some_and(|b| (composite && b == comp) || (repeatable && Some(b) == rep));
         let lower = has_id && raw.bytes().any(|b| b.is_ascii_lowercase());
-        let rewrite = self.to != self.from && raw.bytes().any(|b| b == comp || Some(b) == rep);
-        if !trailing && !lower && !rewrite {
+        if !trailing && !lower {
             return Cow::Borrowed(raw);
         }
         let mut out = String::with_capacity(raw.len());
@@ -479,7 +515,7 @@ impl<'a> Pass<'a> {
         };
         for (ri, one) in reps.iter().take(keep_reps).enumerate() {
             if ri > 0 {
-                out.push(char::from(self.to.repetition.unwrap_or(b'^')));
+                out.push(char::from(self.delims.repetition.unwrap_or(b'^')));
             }
             let comps: Vec<&str> = crate::x12::split_byte(one, comp).collect();
             let keep = if composite {
@@ -492,7 +528,7 @@ impl<'a> Pass<'a> {
             };
             for (ci, c) in comps.iter().take(keep).enumerate() {
                 if ci > 0 {
-                    out.push(char::from(self.to.component));
+                    out.push(char::from(self.delims.component));
                 }
                 let cty = match ty {
                     Some(Ty::Composite(parts)) => parts.get(ci).map(|p| p.ty),
@@ -532,10 +568,6 @@ impl<'a> Pass<'a> {
             let n = i + 1;
             let mut v: Cow<'a, str> = Cow::Borrowed(raw);
             match n {
-                11 if self.from.repetition.is_some() => {
-                    v = Cow::Owned(char::from(self.to.repetition.unwrap_or(b'^')).to_string());
-                }
-                16 => v = Cow::Owned(char::from(self.to.component).to_string()),
                 13 if raw.len() < width
                     && !raw.is_empty()
                     && raw.bytes().all(|b| b.is_ascii_digit()) =>
@@ -559,13 +591,13 @@ impl<'a> Pass<'a> {
             changed |= v.as_ref() != raw;
             out.push(v);
         }
-        self.isa13 = out.get(12).map(std::string::ToString::to_string);
+        self.isa13 = out.get(12).cloned();
         changed
     }
 
     /// Envelope bookkeeping and trailer repairs; returns whether a trailer element changed.
     fn trailers(&mut self, seg: &Segment<'a>, elements: &mut Vec<Cow<'a, str>>) -> bool {
-        let text = |elements: &[Cow<'a, str>], i: usize| elements.get(i).map(ToString::to_string);
+        let text = |elements: &[Cow<'a, str>], i: usize| elements.get(i).cloned();
         let (count, control, count_repair, control_repair) = match seg.tag {
             "GS" => {
                 self.gs06 = text(elements, 5);
@@ -602,14 +634,17 @@ impl<'a> Pass<'a> {
         while elements.len() < 2 {
             elements.push(Cow::Borrowed(""));
         }
+        // Counts are compared as numbers' text without allocating when they already match.
+        let mut digits = [0u8; 10];
+        let count_text = small_number(count, &mut digits);
         for (i, want, repair) in [
-            (0, Some(count.to_string()), count_repair),
+            (0, Some(Cow::Borrowed(count_text)), count_repair),
             (1, control, control_repair),
         ] {
             if let (Some(slot), Some(want)) = (elements.get_mut(i), want)
-                && slot.as_ref() != want
+                && slot.as_ref() != want.as_ref()
             {
-                *slot = Cow::Owned(want);
+                *slot = Cow::Owned(want.into_owned());
                 self.notes.push(Note {
                     repair,
                     segment: seg.index,
@@ -639,4 +674,21 @@ fn needs_look(seg: &Segment<'_>) -> bool {
         prev = b;
         hit
     })
+}
+
+/// `n` in decimal, written into `buf`.
+fn small_number(mut n: u32, buf: &mut [u8; 10]) -> &str {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        if let Some(slot) = buf.get_mut(i) {
+            // `n % 10` is below 10, so the cast cannot truncate.
+            *slot = b'0' + u8::try_from(n % 10).unwrap_or(0);
+        }
+        n /= 10;
+        if n == 0 || i == 0 {
+            break;
+        }
+    }
+    std::str::from_utf8(buf.get(i..).unwrap_or(&[])).unwrap_or("0")
 }

@@ -753,3 +753,16 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn a_byte_order_mark_between_segments_is_removed_too() {
+    let text = BASE.replacen("~HL*2", "~\u{feff}HL*2", 1);
+    let o = run(&text);
+    assert!(o.is_valid(), "{}", summary(&o));
+    assert_eq!(o.text, BASE);
+    assert!(
+        o.warnings
+            .iter()
+            .any(|w| w.code == "request::270::whitespace_removed")
+    );
+}
