@@ -45,6 +45,17 @@ impl<'a> Reader<'a> {
         })
     }
 
+    /// Reads `input` from byte `start` with delimiters the caller worked out itself (a payer's 271
+    /// with a broken `ISA` is still read, with delimiters guessed from the segments after it).
+    pub fn with_delimiters(input: &'a str, start: usize, delims: Delimiters) -> Self {
+        Self {
+            input,
+            pos: start.min(input.len()),
+            index: 0,
+            delims,
+        }
+    }
+
     /// The interchange's delimiters.
     pub fn delimiters(&self) -> Delimiters {
         self.delims
