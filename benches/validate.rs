@@ -42,6 +42,35 @@ fn bench(c: &mut Criterion) {
         });
     }
     g.finish();
+
+    // The same work on every core at once: documents per second for the machine, as a server
+    // validating concurrent requests sees it (iterations are split evenly across the threads).
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let mut g = c.benchmark_group(format!("validate_270_on_{cores}_threads"));
+    g.throughput(Throughput::Elements(1));
+    for (name, doc) in [
+        ("valid", VALID),
+        ("delimiters_repaired", REPAIR),
+        ("messy_repaired", messy.as_str()),
+    ] {
+        g.bench_function(format!("check_and_repair_{name}"), |b| {
+            b.iter_custom(|iters| {
+                let per = iters.div_ceil(cores as u64);
+                let start = std::time::Instant::now();
+                std::thread::scope(|s| {
+                    for _ in 0..cores {
+                        s.spawn(|| {
+                            for _ in 0..per {
+                                black_box(check_on(black_box(doc), &opts, "20261123").errors.len());
+                            }
+                        });
+                    }
+                });
+                start.elapsed()
+            });
+        });
+    }
+    g.finish();
 }
 
 criterion_group!(benches, bench);

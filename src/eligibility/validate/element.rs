@@ -5,6 +5,7 @@ use std::fmt;
 
 use super::found::Found;
 use super::schema::{El, Slot, Ty, Usage, Use};
+use crate::x12::charset::{Classes, class};
 use crate::x12::{Segment, charset, date};
 
 /// `NM109`, `EQ02-1`, with " (repetition 2)" when repeated; formatted only for a finding.
@@ -41,8 +42,14 @@ pub fn check(
     defs: &[El],
     slot: &Slot,
     location: &'static str,
+    classes: &Classes,
     out: &mut Vec<Found>,
 ) {
+    let site = Site {
+        seg,
+        location,
+        classes,
+    };
     let count = seg.element_count();
     if count > defs.len() {
         out.push(
@@ -134,7 +141,7 @@ pub fn check(
                 for (ri, value) in crate::x12::split_byte(raw, r).enumerate() {
                     let repetition = if reps > 1 { ri + 1 } else { 0 };
                     check_value(
-                        seg,
+                        &site,
                         Field {
                             repetition,
                             ..field
@@ -142,40 +149,48 @@ pub fn check(
                         *def,
                         &rule,
                         value,
-                        location,
                         out,
                     );
                 }
             }
-            _ => check_value(seg, field, *def, &rule, raw, location, out),
+            _ => check_value(&site, field, *def, &rule, raw, out),
         }
     }
 }
 
+/// The segment being checked, where it sits, and its delimiters' byte classes.
+struct Site<'s, 'a> {
+    seg: &'s Segment<'a>,
+    location: &'static str,
+    classes: &'s Classes,
+}
+
+#[inline]
 fn check_value(
-    seg: &Segment<'_>,
+    site: &Site<'_, '_>,
     field: Field<'_>,
     def: El,
     rule: &Use,
     value: &str,
-    location: &'static str,
     out: &mut Vec<Found>,
 ) {
+    let Site {
+        seg,
+        location,
+        classes,
+    } = *site;
     let delims = seg.delimiters();
+    let scan = classes.scan(value);
     let at = |rule: &'static str, x12: &'static str, component: usize| {
         Found::segment(rule, x12, location, seg.index, seg.tag)
             .element(field.element)
             .within(component, field.repetition)
     };
-    // One pass for both separators: values are short, so a plain loop beats two `memchr` calls.
+    // One table lookup per byte tells separators, character set and code alphabet at once.
     let rep = delims.repetition.filter(|_| field.repetition == 0);
-    let (mut has_rep, mut has_comp) = (false, false);
-    for b in value.bytes() {
-        has_rep |= Some(b) == rep;
-        has_comp |= b == delims.component;
-    }
+    let has_comp = scan.0 & class::COMPONENT != 0;
     if let Some(r) = rep
-        && has_rep
+        && scan.0 & class::REPETITION != 0
     {
         out.push(at("delimiter_in_data", "6", 0).say(
             format!("{field} in {location} contains the repetition separator `{}`, which may not appear inside a value.", char::from(r)),
@@ -212,7 +227,7 @@ fn check_value(
                 continue;
             }
             let codes = if ci == 0 { rule.codes } else { None };
-            if let Some(p) = value_problem(c, *part, codes, cfield, location) {
+            if let Some(p) = value_problem(c, classes.scan(c), *part, codes, cfield, location) {
                 out.push(at(p.0, p.1, ci + 1).say(p.2, p.3));
             }
         }
@@ -224,7 +239,7 @@ fn check_value(
             ));
             return;
         }
-        if let Some(p) = value_problem(value, def, rule.codes, field, location) {
+        if let Some(p) = value_problem(value, scan, def, rule.codes, field, location) {
             out.push(at(p.0, p.1, 0).say(p.2, p.3));
         }
     }
@@ -233,24 +248,19 @@ fn check_value(
 type Problem = (&'static str, &'static str, String, String);
 
 /// The first problem of one value: characters, length, then code and type.
+#[inline]
 fn value_problem(
     v: &str,
+    scan: (u8, u8),
     def: El,
     codes: Option<&[&str]>,
     field: Field<'_>,
     location: &str,
 ) -> Option<Problem> {
     let (min, max) = (def.min, def.max);
-    // One pass for the character set and the code alphabet.
-    let mut bad = None;
-    let mut alnum = true;
-    for (i, b) in v.bytes().enumerate() {
-        if bad.is_none() && !charset::is_allowed(b) {
-            bad = Some(i);
-        }
-        alnum &= b.is_ascii_alphanumeric();
-    }
-    if let Some(pos) = bad {
+    let alnum = scan.1 & class::ALNUM != 0;
+    if scan.1 & class::ALLOWED == 0 {
+        let pos = v.bytes().position(|b| !charset::is_allowed(b)).unwrap_or(0);
         return Some((
             "invalid_character",
             "6",
@@ -279,7 +289,7 @@ fn value_problem(
     // Exact match first (repaired codes are upper case); case-blind only when that fails, so a
     // lower-case code reported as a needed repair is not reported twice.
     if let Some(list) = codes
-        && !list.contains(&v)
+        && !is_code(list, v)
         && !list.iter().any(|c| c.eq_ignore_ascii_case(v))
     {
         let allowed = if list.len() <= 20 {
@@ -352,4 +362,11 @@ fn type_name(ty: Ty) -> &'static str {
         Ty::Id => "a code (letters and digits)",
         _ => "text",
     }
+}
+
+/// `list.contains(&v)` for short codes, byte by byte: `&str` equality calls `memcmp`, which cost
+/// more than the comparison itself for 1- to 3-byte codes.
+fn is_code(list: &[&str], v: &str) -> bool {
+    list.iter()
+        .any(|c| c.len() == v.len() && c.bytes().zip(v.bytes()).all(|(a, b)| a == b))
 }

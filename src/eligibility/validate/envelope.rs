@@ -4,6 +4,7 @@
 use super::found::Found;
 use super::schema::{self, Slot, Usage, Use};
 use super::{Options, element, transaction};
+use crate::x12::charset::Classes;
 use crate::x12::{Segment, date};
 
 const ENVELOPE: &str = "Interchange envelope";
@@ -202,7 +203,12 @@ fn wrong_version(segs: &[Segment<'_>], out: &mut Vec<Found>) -> bool {
 pub fn check(segs: &[Segment<'_>], opts: Options, today: &str, out: &mut Vec<Found>) {
     let Some(first) = segs.first() else { return };
     isa(first, out);
-    let old = wrong_version(segs, out);
+    let run = Run {
+        old: wrong_version(segs, out),
+        opts,
+        today,
+        classes: Classes::new(first.delimiters()),
+    };
     let mut in_group = false;
     let mut ended = false;
     let mut transactions = 0u32;
@@ -232,11 +238,11 @@ pub fn check(segs: &[Segment<'_>], opts: Options, today: &str, out: &mut Vec<Fou
                 }
                 in_group = true;
                 st02s.clear();
-                element::check(
+                elements(
                     seg,
-                    schema::elements("GS").unwrap_or(&[]),
-                    if old { &GS_OLD } else { &GS },
+                    if run.old { &GS_OLD } else { &GS },
                     GROUP,
+                    &run.classes,
                     out,
                 );
             }
@@ -249,7 +255,7 @@ pub fn check(segs: &[Segment<'_>], opts: Options, today: &str, out: &mut Vec<Fou
                         ),
                     );
                 }
-                let upto = transaction_set(segs, i, old, opts, today, &mut st02s, out);
+                let upto = transaction_set(segs, i, &run, &mut st02s, out);
                 transactions += 1;
                 i = upto;
                 continue;
@@ -272,7 +278,7 @@ pub fn check(segs: &[Segment<'_>], opts: Options, today: &str, out: &mut Vec<Fou
                     );
                 }
                 in_group = false;
-                element::check(seg, schema::elements("GE").unwrap_or(&[]), &GE, GROUP, out);
+                elements(seg, &GE, GROUP, &run.classes, out);
             }
             "IEA" => {
                 if in_group {
@@ -287,13 +293,7 @@ pub fn check(segs: &[Segment<'_>], opts: Options, today: &str, out: &mut Vec<Fou
                     in_group = false;
                 }
                 ended = true;
-                element::check(
-                    seg,
-                    schema::elements("IEA").unwrap_or(&[]),
-                    &IEA,
-                    ENVELOPE,
-                    out,
-                );
+                elements(seg, &IEA, ENVELOPE, &run.classes, out);
             }
             other => out.push(
                 Found::segment(
@@ -349,14 +349,33 @@ pub fn check(segs: &[Segment<'_>], opts: Options, today: &str, out: &mut Vec<Fou
     }
 }
 
+/// What holds for the whole interchange while its segments are walked.
+struct Run<'t> {
+    /// A 4010 interchange: reported once, its transaction sets not checked against 5010 rules.
+    old: bool,
+    opts: Options,
+    today: &'t str,
+    classes: Classes,
+}
+
+/// An envelope segment's elements against its schema.
+fn elements(
+    seg: &Segment<'_>,
+    slot: &Slot,
+    location: &'static str,
+    classes: &Classes,
+    out: &mut Vec<Found>,
+) {
+    let defs = schema::elements(seg.tag).unwrap_or(&[]);
+    element::check(seg, defs, slot, location, classes, out);
+}
+
 /// One ST…SE (or ST… up to the next envelope segment when SE is missing) starting at `segs[i]`;
 /// returns the index after it.
 fn transaction_set<'a>(
     segs: &[Segment<'a>],
     i: usize,
-    old: bool,
-    opts: Options,
-    today: &str,
+    run: &Run<'_>,
     st02s: &mut Vec<&'a str>,
     out: &mut Vec<Found>,
 ) -> usize {
@@ -397,9 +416,14 @@ fn transaction_set<'a>(
             "The transaction set has no SE trailer.",
         ));
     }
-    if !old {
-        let summary = transaction::check(segs.get(i..upto).unwrap_or(&[]), out, today);
-        if opts.real_time && summary.patients > 1 {
+    if !run.old {
+        let summary = transaction::check(
+            segs.get(i..upto).unwrap_or(&[]),
+            out,
+            run.today,
+            &run.classes,
+        );
+        if run.opts.real_time && summary.patients > 1 {
             out.push(Found::segment("one_patient_per_request", "5", "Loop 2000C", seg.index, "ST").say(
                     format!("The transaction set asks about {} patients; a real-time 270 carries one patient (one subscriber, or one dependent).", summary.patients),
                     "Send one request per patient.",

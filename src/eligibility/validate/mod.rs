@@ -95,6 +95,48 @@ pub fn check_on<'a>(input: &'a str, opts: &Options, today: &str) -> Outcome<'a> 
         Ok(r) => r,
         Err(e) => return fail(Issue::from_parse(&e)),
     };
+    if opts.repairs
+        && let Some(standard) = repair::standardised(input, reader.delimiters())
+    {
+        return on_standardised(standard, *opts, today);
+    }
+    check_read(input, reader, *opts, today, false)
+}
+
+/// Checks a 270 whose delimiters were standardised by a byte-for-byte translation: the same
+/// segments at the same offsets, plus the delimiter repair.
+fn on_standardised(standard: String, opts: Options, today: &str) -> Outcome<'static> {
+    let Outcome {
+        text,
+        warnings,
+        errors,
+    } = match Reader::new(&standard) {
+        Ok(reader) => check_read(&standard, reader, opts, today, true),
+        Err(e) => Outcome {
+            text: Cow::Borrowed(""),
+            warnings: Vec::new(),
+            errors: vec![Issue::from_parse(&e)],
+        },
+    };
+    let text = match text {
+        Cow::Owned(repaired) => repaired,
+        Cow::Borrowed(_) => standard,
+    };
+    Outcome {
+        text: Cow::Owned(text),
+        warnings,
+        errors,
+    }
+}
+
+/// Checks `input` read by `reader`; `standardised`: its delimiters were already standardised.
+fn check_read<'a>(
+    input: &'a str,
+    reader: Reader<'a>,
+    opts: Options,
+    today: &str,
+    standardised: bool,
+) -> Outcome<'a> {
     let delims = reader.delimiters();
     let start = reader.offset();
     let mut segs = Vec::with_capacity(input.len() / 24 + 4);
@@ -118,7 +160,10 @@ pub fn check_on<'a>(input: &'a str, opts: &Options, today: &str) -> Outcome<'a> 
             Err(e) => bad.push(e),
         }
     }
-    let repaired = repair::repair(input, &segs, delims, start);
+    let mut repaired = repair::repair(input, &segs, delims, start);
+    if standardised {
+        repaired.notes.insert(0, repair::Note::standardised());
+    }
     let mut found = Vec::new();
     let mut warnings = Vec::new();
     let places = Places::new(&segs, &bad);
@@ -141,12 +186,12 @@ pub fn check_on<'a>(input: &'a str, opts: &Options, today: &str) -> Outcome<'a> 
         Cow::Borrowed(input)
     };
     match &text {
-        Cow::Borrowed(_) => envelope::check(&segs, *opts, today, &mut found),
+        Cow::Borrowed(_) => envelope::check(&segs, opts, today, &mut found),
         Cow::Owned(t) => {
             let again: Vec<Segment<'_>> = Reader::new(t)
                 .map(|r| r.flatten().collect())
                 .unwrap_or_default();
-            envelope::check(&again, *opts, today, &mut found);
+            envelope::check(&again, opts, today, &mut found);
         }
     }
     for e in &bad {

@@ -6,6 +6,7 @@
 use std::borrow::Cow;
 
 use super::schema::{self, Ty};
+use crate::x12::charset::{Classes, class};
 use crate::x12::{Delimiters, Segment};
 
 /// One kind of repair.
@@ -151,6 +152,18 @@ pub struct Note {
     pub count: u32,
 }
 
+impl Note {
+    /// The delimiters were standardised (reported at the ISA).
+    pub fn standardised() -> Self {
+        Self {
+            repair: Repair::Delimiters,
+            segment: 1,
+            element: 0,
+            count: 1,
+        }
+    }
+}
+
 /// The standard delimiters we write.
 pub const STANDARD: Delimiters = Delimiters {
     element: b'*',
@@ -208,6 +221,8 @@ struct Pass<'a> {
     isa13: Option<Cow<'a, str>>,
     sets_in_group: u32,
     groups: u32,
+    /// Byte classes of the interchange.
+    classes: Classes,
     /// Reused element buffer (one allocation per interchange, not per segment).
     scratch: Vec<Cow<'a, str>>,
 }
@@ -231,21 +246,13 @@ pub fn repair<'a>(
     // Standardising the delimiters is a byte-for-byte translation (no standard delimiter is data,
     // checked above), so offsets and segment indices stay the same; the other repairs then run on
     // the translated text.
-    let translated = translate(input, from);
+    let translated = translate(input, from).0;
     let again: Vec<Segment<'_>> = crate::x12::Reader::new(&translated)
         .map(|r| r.flatten().collect())
         .unwrap_or_default();
     let inner = pass(&translated, &again, start);
     let mut notes = inner.notes;
-    notes.insert(
-        0,
-        Note {
-            repair: Repair::Delimiters,
-            segment: 1,
-            element: 0,
-            count: 1,
-        },
-    );
+    notes.insert(0, Note::standardised());
     let text = Cow::Owned(inner.text.into_owned());
     Repaired {
         text,
@@ -254,18 +261,52 @@ pub fn repair<'a>(
     }
 }
 
-/// `input` with its delimiters replaced by the standard ones.
-fn translate(input: &str, from: Delimiters) -> String {
-    let map = |b: u8| match b {
-        _ if b == from.element => STANDARD.element,
-        _ if b == from.component => STANDARD.component,
-        _ if b == from.segment => STANDARD.segment,
-        _ if Some(b) == from.repetition => STANDARD.repetition.unwrap_or(b),
-        _ => b,
-    };
+/// `input` with standard delimiters when that is a byte-for-byte translation: the delimiters are
+/// not standard, ISA11 is a repetition separator, and no standard delimiter character is data.
+/// Otherwise `None`, and [`repair`] decides (and reports any conflict where it is).
+pub fn standardised(input: &str, from: Delimiters) -> Option<String> {
+    if from == STANDARD || from.repetition.is_none() {
+        return None;
+    }
+    let (text, conflict) = translate(input, from);
+    (!conflict).then_some(text)
+}
+
+/// `input` with its delimiters replaced by the standard ones, and whether a standard delimiter
+/// character that is not one of `from` occurs (as data) anywhere.
+fn translate(input: &str, from: Delimiters) -> (String, bool) {
+    // One table lookup per byte: the translated byte, with bit 8 set for a conflicting byte.
+    let mut table = [0u16; 256];
+    for (b, slot) in (0u8..=255).zip(table.iter_mut()) {
+        *slot = u16::from(b);
+        if STANDARD.is_delimiter(b) && !from.is_delimiter(b) {
+            *slot |= 0x100;
+        }
+    }
+    let pairs = [
+        (Some(from.element), STANDARD.element),
+        (Some(from.component), STANDARD.component),
+        (Some(from.segment), STANDARD.segment),
+        (from.repetition, b'^'),
+    ];
+    for (b, to) in pairs {
+        if let Some(slot) = b.and_then(|b| table.get_mut(usize::from(b))) {
+            *slot = u16::from(to);
+        }
+    }
+    let mut conflict = 0u16;
     // Delimiters are ASCII and map to ASCII, so every other byte (UTF-8 included) is kept as is.
-    let bytes: Vec<u8> = input.bytes().map(map).collect();
-    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    let bytes: Vec<u8> = input
+        .bytes()
+        .map(|b| {
+            let t = table.get(usize::from(b)).copied().unwrap_or(0);
+            conflict |= t;
+            t.to_le_bytes()[0]
+        })
+        .collect();
+    let text = String::from_utf8(bytes)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    (text, conflict & 0x100 != 0)
 }
 
 /// The repairs other than delimiters, on text whose delimiters are final.
@@ -284,6 +325,7 @@ fn pass<'a>(input: &'a str, segs: &[Segment<'a>], start: usize) -> Repaired<'a> 
         sets_in_group: 0,
         groups: 0,
         scratch: Vec::with_capacity(24),
+        classes: Classes::new(delims),
     };
     let bom = input.starts_with(BOM);
     if bom {
@@ -422,7 +464,7 @@ impl<'a> Pass<'a> {
 
     /// The canonical text of one segment (without terminator), borrowed when unchanged.
     fn canonical(&mut self, seg: &Segment<'a>) -> Cow<'a, str> {
-        if !matches!(seg.tag, "ISA" | "GS" | "ST" | "SE" | "GE" | "IEA") && !needs_look(seg) {
+        if self.untouched(seg) {
             return Cow::Borrowed(seg.text());
         }
         let mut elements = std::mem::take(&mut self.scratch);
@@ -595,6 +637,59 @@ impl<'a> Pass<'a> {
         changed
     }
 
+    /// True for a segment that certainly needs no repair, recognised without cutting it into a
+    /// buffer (most segments). Envelope segments recognised here update the trailer bookkeeping;
+    /// the others leave it to [`Pass::trailers`] on the full path.
+    fn untouched(&mut self, seg: &Segment<'a>) -> bool {
+        let raw = |n: usize| seg.raw_element(n).map(Cow::Borrowed);
+        match seg.tag {
+            "ISA" => {
+                let canonical = seg.element_count() == 16
+                    && seg.elements().zip(ISA_WIDTHS).all(|(v, (width, code))| {
+                        v.len() == width && !(code && v.bytes().any(|b| b.is_ascii_lowercase()))
+                    });
+                if canonical {
+                    self.isa13 = raw(13);
+                }
+                canonical
+            }
+            _ if needs_look(seg, &self.classes) => false,
+            "GS" => {
+                self.gs06 = raw(6);
+                self.sets_in_group = 0;
+                self.groups += 1;
+                true
+            }
+            "ST" => {
+                self.st_index = seg.index;
+                self.st02 = raw(2);
+                self.sets_in_group += 1;
+                true
+            }
+            "SE" => {
+                let right = self.st_index > 0
+                    && seg.element_count() == 2
+                    && number_is(seg.raw_element(1), seg.index - self.st_index + 1)
+                    && seg.raw_element(2) == self.st02.as_deref();
+                if right {
+                    self.st_index = 0;
+                }
+                right
+            }
+            "GE" => {
+                seg.element_count() == 2
+                    && number_is(seg.raw_element(1), self.sets_in_group)
+                    && seg.raw_element(2) == self.gs06.as_deref()
+            }
+            "IEA" => {
+                seg.element_count() == 2
+                    && number_is(seg.raw_element(1), self.groups)
+                    && seg.raw_element(2) == self.isa13.as_deref()
+            }
+            _ => true,
+        }
+    }
+
     /// Envelope bookkeeping and trailer repairs; returns whether a trailer element changed.
     fn trailers(&mut self, seg: &Segment<'a>, elements: &mut Vec<Cow<'a, str>>) -> bool {
         let text = |elements: &[Cow<'a, str>], i: usize| elements.get(i).cloned();
@@ -661,12 +756,20 @@ impl<'a> Pass<'a> {
 /// A quick scan of a non-envelope segment: only lower-case letters (a code to upper-case, or a
 /// name), a backtick, or a separator ending the segment or an element can need a repair; most
 /// segments have none.
-fn needs_look(seg: &Segment<'_>) -> bool {
+fn needs_look(seg: &Segment<'_>, classes: &Classes) -> bool {
     let d = seg.delimiters();
     let inner = |b: u8| b == d.component || Some(b) == d.repetition;
     let text = seg.text().as_bytes();
     if text.last().is_some_and(|&b| b == d.element || inner(b)) {
         return true;
+    }
+    // One table lookup per byte; the precise look below only when a candidate byte is there.
+    let (any, _) = classes.scan(seg.text());
+    if any & (class::LOWER | class::BACKTICK) != 0 {
+        return true;
+    }
+    if any & (class::COMPONENT | class::REPETITION) == 0 {
+        return false;
     }
     let mut prev = 0u8;
     text.iter().any(|&b| {
@@ -691,4 +794,10 @@ fn small_number(mut n: u32, buf: &mut [u8; 10]) -> &str {
         }
     }
     std::str::from_utf8(buf.get(i..).unwrap_or(&[])).unwrap_or("0")
+}
+
+/// True when `text` is `n` in decimal as we would write it (no leading zeros, no sign).
+fn number_is(text: Option<&str>, n: u32) -> bool {
+    let mut digits = [0u8; 10];
+    text == Some(small_number(n, &mut digits))
 }

@@ -740,6 +740,51 @@ mod properties {
         }
 
         #[test]
+        fn other_delimiters_check_and_repair_like_the_standard_ones(
+            edits in prop::collection::vec(edit(), 0..4),
+            picks in (0..2usize, 0..2usize, 0..2usize, 0..2usize),
+        ) {
+            let text = apply(BASE, &edits);
+            let to = [
+                [b'|', b'!'][picks.0],
+                [b'{', b'}'][picks.1],
+                [b'<', b'>'][picks.2],
+                [b'#', b'\''][picks.3],
+            ];
+            // Only where the translation is one-to-one (about 40% of the mutated documents).
+            if text.bytes().any(|b| to.contains(&b))
+                || !Reader::new(&text).is_ok_and(|r| r.delimiters() == repair::STANDARD)
+            {
+                return Ok(());
+            }
+            let other: String = text
+                .chars()
+                .map(|c| match c {
+                    '*' => char::from(to[0]),
+                    '^' => char::from(to[1]),
+                    ':' => char::from(to[2]),
+                    '~' => char::from(to[3]),
+                    c => c,
+                })
+                .collect();
+            let (a, b) = (run(&text), run(&other));
+            prop_assert_eq!(a.text.as_ref(), b.text.as_ref());
+            let codes = |o: &Outcome<'_>| {
+                let mut c: Vec<String> = o.warnings.iter().map(|w| w.code.clone()).collect();
+                c.sort();
+                c
+            };
+            let mut want = codes(&a);
+            want.push("request::270::delimiters_standardised".to_owned());
+            want.sort();
+            prop_assert_eq!(want, codes(&b));
+            let places = |o: &Outcome<'_>| -> Vec<_> {
+                o.errors.iter().map(|e| (e.rule, e.segment_position, e.element, e.component)).collect()
+            };
+            prop_assert_eq!(places(&a), places(&b));
+        }
+
+        #[test]
         fn arbitrary_text_never_panics(s in "\\PC{0,300}") {
             let o = run(&s);
             prop_assert!(!o.is_valid() || o.text.starts_with("ISA"));

@@ -5,6 +5,7 @@ use super::element;
 use super::found::Found;
 use super::schema::{self, Loop};
 use crate::eligibility::codes;
+use crate::x12::charset::Classes;
 use crate::x12::{Segment, date};
 
 /// What one transaction set holds, for the interchange-level checks.
@@ -85,12 +86,18 @@ struct Walk<'a, 'o> {
     hls: Vec<Hl<'a>>,
     persons: Vec<(usize, Person)>,
     today: &'o str,
+    classes: &'o Classes,
     /// The segment that opened the current loop (findings about the loop point at it).
     anchor: (u32, &'static str),
 }
 
 /// Validates the segments of one transaction set (`segs` from ST to SE, or to the end when SE is missing).
-pub fn check(segs: &[Segment<'_>], out: &mut Vec<Found>, today: &str) -> Summary {
+pub fn check(
+    segs: &[Segment<'_>],
+    out: &mut Vec<Found>,
+    today: &str,
+    classes: &Classes,
+) -> Summary {
     let first = segs.first().map_or(0, |s| s.index);
     let mut w = Walk {
         out,
@@ -101,6 +108,7 @@ pub fn check(segs: &[Segment<'_>], out: &mut Vec<Found>, today: &str) -> Summary
         hls: Vec::with_capacity(4),
         persons: Vec::with_capacity(2),
         today,
+        classes,
         anchor: (first, "ST"),
     };
     for seg in segs {
@@ -207,7 +215,7 @@ impl<'a> Walk<'a, '_> {
             );
         }
         if let Some(defs) = schema::elements(seg.tag) {
-            element::check(seg, defs, slot, location, self.out);
+            element::check(seg, defs, slot, location, self.classes, self.out);
         }
         self.business(seg);
     }
