@@ -52,6 +52,29 @@ snapshot_tests! {
     snapshot_stupidedi_271_error_not_eligible_for_inquiries => "stupidedi_271_error_not_eligible_for_inquiries",
 }
 
+/// The HTTP body (`to_json`, sonic-rs) is byte for byte what `serde_json` writes, for every fixture
+/// and for values that need escaping.
+#[test]
+fn response_bytes_equal_serde_json_for_every_fixture() {
+    for f in ALL {
+        for r in map_all(f.x12, &Context::default()).unwrap() {
+            let fast = r.to_json().unwrap();
+            assert_eq!(
+                String::from_utf8(fast).unwrap(),
+                serde_json::to_string(&r).unwrap(),
+                "{}",
+                f.name
+            );
+        }
+    }
+    let awkward = "ISA*00*          *00*          *ZZ*A              *ZZ*B              *240101*1200*^*00501*000000001*0*P*:~GS*HB*A*B*20240101*1200*1*X*005010X279A1~ST*271*0001*005010X279A1~BHT*0022*11*1*20240101*1200~HL*1**20*1~NM1*PR*2*Quote \" back\\slash \u{1}ctl é ✓*****PI*P1~HL*2*1*21*1~NM1*1P*2*CLINIC*****XX*1~HL*3*2*22*0~NM1*IL*1*DOE*JANE****MI*M1~EB*1~MSG*tab\there\u{7f}~SE*10*0001~GE*1*1~IEA*1*000000001~";
+    for r in map_all(awkward, &Context::default()).unwrap() {
+        let fast = String::from_utf8(r.to_json().unwrap()).unwrap();
+        assert!(fast.contains("back\\\\slash"), "{fast}");
+        assert_eq!(fast, serde_json::to_string(&r).unwrap());
+    }
+}
+
 #[test]
 fn every_fixture_has_a_snapshot_test() {
     let source = include_str!("map271_snapshots.rs");
