@@ -265,6 +265,19 @@ impl IntoResponse for ApiError {
         let (status, body) = self.status_and_body();
         let mut res = (status, Json(body)).into_response();
         res.extensions_mut().insert(ErrorCode(self.code()));
+        // RFC 6749 §5.2: a 401 from the token endpoint names the scheme the client may use.
+        if matches!(
+            self,
+            Self::OAuth {
+                error: OAuthError::InvalidClient,
+                ..
+            }
+        ) {
+            res.headers_mut().insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Basic realm=\"eligibility-gateway\""),
+            );
+        }
         if status.is_server_error() {
             res.extensions_mut().insert(Arc::new(self));
         }

@@ -1,6 +1,7 @@
 //! `POST /apip/auth/v2/token`: OAuth 2 client credentials as Change Healthcare does it. The client
-//! sends `client_id`, `client_secret` and `grant_type=client_credentials` as a form or as JSON and
-//! gets a bearer token for its account; errors are RFC 6749 §5.2 bodies.
+//! sends `client_id`, `client_secret` and `grant_type=client_credentials` as a form or as JSON (or
+//! the credentials as `Authorization: Basic`, RFC 6749 §2.3.1) and gets a bearer token for its
+//! account; errors are RFC 6749 §5.2 bodies.
 
 use std::sync::Arc;
 
@@ -9,8 +10,9 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
 use axum::http::HeaderMap;
-use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, PRAGMA};
+use axum::http::header::{AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, PRAGMA};
 use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
 use serde::Deserialize;
 
 use super::AppState;
@@ -104,6 +106,63 @@ fn parse(headers: &HeaderMap, body: &[u8]) -> Result<TokenRequest, ApiError> {
     }
 }
 
+/// Client credentials from `Authorization: Basic` (RFC 6749 §2.3.1: base64 of the form-encoded
+/// id, a colon and the form-encoded secret); `None` without that header.
+fn basic(headers: &HeaderMap) -> Result<Option<(String, String)>, ApiError> {
+    let Some((scheme, encoded)) = headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().split_once(' '))
+    else {
+        return Ok(None);
+    };
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return Ok(None);
+    }
+    let unreadable = || {
+        refuse(
+            OAuthError::InvalidRequest,
+            "The Authorization: Basic header could not be read; send base64 of client_id:client_secret.",
+        )
+    };
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .map_err(|_| unreadable())?;
+    let text = String::from_utf8(decoded).map_err(|_| unreadable())?;
+    let (id, secret) = text.split_once(':').ok_or_else(unreadable)?;
+    let form_decoded = |s: &str| {
+        percent_encoding::percent_decode_str(&s.replace('+', " "))
+            .decode_utf8()
+            .map(std::borrow::Cow::into_owned)
+            .map_err(|_| unreadable())
+    };
+    Ok(Some((form_decoded(id)?, form_decoded(secret)?)))
+}
+
+/// The client's credentials, from the header or the body: one method only (RFC 6749 §2.3).
+fn credentials(
+    header: Option<(String, String)>,
+    id: Option<String>,
+    secret: Option<String>,
+) -> Result<(String, String), ApiError> {
+    match (header, id, secret) {
+        (Some(_), _, Some(_)) => Err(refuse(
+            OAuthError::InvalidRequest,
+            "Send the client credentials once: in the Authorization: Basic header or in the body, not both.",
+        )),
+        (Some((hid, _)), Some(id), None) if id != hid => Err(refuse(
+            OAuthError::InvalidRequest,
+            "client_id in the body differs from the one in the Authorization: Basic header.",
+        )),
+        (Some(pair), _, None) => Ok(pair),
+        (None, Some(id), Some(secret)) => Ok((id, secret)),
+        (None, _, _) => Err(refuse(
+            OAuthError::InvalidClient,
+            "The parameters client_id and client_secret are required (in the body, or as Authorization: Basic).",
+        )),
+    }
+}
+
 fn present(v: Option<String>) -> Option<String> {
     v.filter(|s| !s.is_empty())
 }
@@ -133,13 +192,11 @@ pub async fn token(
             "Only the client_credentials grant is supported.",
         ));
     }
-    let (Some(client_id), Some(secret)) = (present(req.client_id), present(req.client_secret))
-    else {
-        return Err(refuse(
-            OAuthError::InvalidClient,
-            "The parameters client_id and client_secret are required.",
-        ));
-    };
+    let (client_id, secret) = credentials(
+        basic(&headers)?,
+        present(req.client_id),
+        present(req.client_secret),
+    )?;
     let caller = state
         .accounts
         .by_client(&client_id, &secret)

@@ -320,6 +320,16 @@ async fn no_client_secret_or_token_reaches_the_logs() {
         ])
         .await;
     assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    let header = basic("log-check-client", &secret);
+    let via_basic = app
+        .post(TOKEN)
+        .header("Authorization", &header)
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(via_basic.status(), StatusCode::OK);
+    assert_not_logged(&request_id(&via_basic), &[&secret, &header]);
     let (status, _, call_id) = app
         .raw_x12_traced(&format!("Bearer {token}"), &member_inquiry())
         .await;
@@ -349,4 +359,118 @@ async fn an_unreadable_signing_key_file_stops_start_up_naming_the_key() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("oauth.signing_key_file"), "{e}");
+}
+
+/// `Authorization: Basic` with base64 of `id:secret`, each form-encoded (RFC 6749 §2.3.1).
+fn basic(id: &str, secret: &str) -> String {
+    use base64::Engine as _;
+    let encode = |s: &str| serde_urlencoded::to_string([("k", s)]).unwrap()[2..].to_owned();
+    let pair = format!("{}:{}", encode(id), encode(secret));
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(pair)
+    )
+}
+
+#[tokio::test]
+async fn client_credentials_in_a_basic_header_get_a_token() {
+    // A secret with the characters form encoding changes (`+`, `%`, `:`, space).
+    let secret = "s3cret+with%odd: chars";
+    let hash = hash_key(secret);
+    let app = spawn_app(move |s| {
+        s.accounts
+            .get_mut("demo")
+            .unwrap()
+            .oauth_clients
+            .push(OAuthClient {
+                client_id: "basic client".into(),
+                secret_hash: hash,
+            });
+    })
+    .await;
+    for (why, with_id_in_body) in [("header only", false), ("same client_id in the body", true)] {
+        let mut form = vec![("grant_type", "client_credentials")];
+        if with_id_in_body {
+            form.push(("client_id", "basic client"));
+        }
+        let res = app
+            .post(TOKEN)
+            .header("Authorization", basic("basic client", secret))
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{why}");
+        let token: Value = res.json().await.unwrap();
+        let token = token["access_token"].as_str().unwrap();
+        assert_eq!(
+            bearer_call(&app, RAW, token).await.0,
+            StatusCode::OK,
+            "{why}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn bad_basic_credentials_get_401_and_mixed_or_unreadable_ones_400() {
+    let app = spawn_app(|_| {}).await;
+    let grant = [("grant_type", "client_credentials")];
+    let res = app
+        .post(TOKEN)
+        .header("Authorization", basic(DEMO_CLIENT.0, "wrong"))
+        .form(&grant)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        res.headers()["www-authenticate"],
+        "Basic realm=\"eligibility-gateway\"",
+        "RFC 6749 §5.2: a 401 names the scheme"
+    );
+    assert_eq!(
+        res.json::<Value>().await.unwrap()["error"],
+        "invalid_client"
+    );
+
+    let both = [
+        ("grant_type", "client_credentials"),
+        ("client_secret", DEMO_CLIENT.1),
+    ];
+    let other_id = [
+        ("grant_type", "client_credentials"),
+        ("client_id", "somebody-else"),
+    ];
+    for (why, header, form) in [
+        (
+            "secret in header and body",
+            basic(DEMO_CLIENT.0, DEMO_CLIENT.1),
+            &both[..],
+        ),
+        (
+            "two different client ids",
+            basic(DEMO_CLIENT.0, DEMO_CLIENT.1),
+            &other_id[..],
+        ),
+        ("not base64", "Basic %%%".to_owned(), &grant[..]),
+        ("no colon", format!("Basic {}", "c2FuZGJveA=="), &grant[..]),
+    ] {
+        let res = app
+            .post(TOKEN)
+            .header("Authorization", header)
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{why}");
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["error"], "invalid_request", "{why}");
+        assert!(
+            !body["error_description"]
+                .as_str()
+                .unwrap()
+                .contains(DEMO_CLIENT.1),
+            "{why}: the secret is never quoted"
+        );
+    }
 }
