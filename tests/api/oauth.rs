@@ -40,6 +40,22 @@ async fn keyed_app(ttl: u64) -> TestApp {
     .await
 }
 
+/// The default gateway with one more OAuth client for the demo account.
+async fn app_with_client(client_id: &str, secret: &str) -> TestApp {
+    let client = OAuthClient {
+        client_id: client_id.to_owned(),
+        secret_hash: hash_key(secret),
+    };
+    spawn_app(move |s| {
+        s.accounts
+            .get_mut("demo")
+            .unwrap()
+            .oauth_clients
+            .push(client);
+    })
+    .await
+}
+
 async fn bearer_call(app: &TestApp, path: &str, token: &str) -> (StatusCode, Value) {
     app.raw_x12_with(path, Some(&format!("Bearer {token}")), &member_inquiry())
         .await
@@ -287,18 +303,7 @@ async fn malformed_token_requests_get_400() {
 #[tokio::test]
 async fn no_client_secret_or_token_reaches_the_logs() {
     let secret = format!("client-secret-{}", uuid::Uuid::new_v4().simple());
-    let hash = hash_key(&secret);
-    let app = spawn_app(move |s| {
-        s.accounts
-            .get_mut("demo")
-            .unwrap()
-            .oauth_clients
-            .push(OAuthClient {
-                client_id: "log-check-client".into(),
-                secret_hash: hash,
-            });
-    })
-    .await;
+    let app = app_with_client("log-check-client", &secret).await;
     let res = app
         .token_form(&[
             ("grant_type", "client_credentials"),
@@ -361,6 +366,16 @@ async fn an_unreadable_signing_key_file_stops_start_up_naming_the_key() {
     assert!(e.contains("oauth.signing_key_file"), "{e}");
 }
 
+/// A token request with an `Authorization` header and a form body.
+async fn token_basic(app: &TestApp, header: &str, form: &[(&str, &str)]) -> reqwest::Response {
+    app.post(TOKEN)
+        .header("Authorization", header)
+        .form(form)
+        .send()
+        .await
+        .unwrap()
+}
+
 /// `Authorization: Basic` with base64 of `id:secret`, each form-encoded (RFC 6749 §2.3.1).
 fn basic(id: &str, secret: &str) -> String {
     use base64::Engine as _;
@@ -376,30 +391,13 @@ fn basic(id: &str, secret: &str) -> String {
 async fn client_credentials_in_a_basic_header_get_a_token() {
     // A secret with the characters form encoding changes (`+`, `%`, `:`, space).
     let secret = "s3cret+with%odd: chars";
-    let hash = hash_key(secret);
-    let app = spawn_app(move |s| {
-        s.accounts
-            .get_mut("demo")
-            .unwrap()
-            .oauth_clients
-            .push(OAuthClient {
-                client_id: "basic client".into(),
-                secret_hash: hash,
-            });
-    })
-    .await;
+    let app = app_with_client("basic client", secret).await;
     for (why, with_id_in_body) in [("header only", false), ("same client_id in the body", true)] {
         let mut form = vec![("grant_type", "client_credentials")];
         if with_id_in_body {
             form.push(("client_id", "basic client"));
         }
-        let res = app
-            .post(TOKEN)
-            .header("Authorization", basic("basic client", secret))
-            .form(&form)
-            .send()
-            .await
-            .unwrap();
+        let res = token_basic(&app, &basic("basic client", secret), &form).await;
         assert_eq!(res.status(), StatusCode::OK, "{why}");
         let token: Value = res.json().await.unwrap();
         let token = token["access_token"].as_str().unwrap();
@@ -415,13 +413,7 @@ async fn client_credentials_in_a_basic_header_get_a_token() {
 async fn bad_basic_credentials_get_401_and_mixed_or_unreadable_ones_400() {
     let app = spawn_app(|_| {}).await;
     let grant = [("grant_type", "client_credentials")];
-    let res = app
-        .post(TOKEN)
-        .header("Authorization", basic(DEMO_CLIENT.0, "wrong"))
-        .form(&grant)
-        .send()
-        .await
-        .unwrap();
+    let res = token_basic(&app, &basic(DEMO_CLIENT.0, "wrong"), &grant).await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(
         res.headers()["www-authenticate"],
@@ -455,13 +447,7 @@ async fn bad_basic_credentials_get_401_and_mixed_or_unreadable_ones_400() {
         ("not base64", "Basic %%%".to_owned(), &grant[..]),
         ("no colon", format!("Basic {}", "c2FuZGJveA=="), &grant[..]),
     ] {
-        let res = app
-            .post(TOKEN)
-            .header("Authorization", header)
-            .form(form)
-            .send()
-            .await
-            .unwrap();
+        let res = token_basic(&app, &header, form).await;
         assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{why}");
         let body: Value = res.json().await.unwrap();
         assert_eq!(body["error"], "invalid_request", "{why}");
