@@ -3,13 +3,13 @@
 //! `ErrorCode` other than `Success` and SOAP faults become `ConnectorError::Refused`, keeping the
 //! upstream's message (shortened, our password blanked out).
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
+use reqwest::StatusCode;
 use reqwest::header::{ACCEPT, CONTENT_TYPE};
-use reqwest::{Client, StatusCode};
 
 use super::soap::{self, Answer, RealTimeRequest};
-use super::transport::{Upstream, endpoint};
+use super::transport::Upstream;
 use super::{ConnectorError, Outbound};
 use crate::config::{ConnectorSettings, SettingsError};
 use crate::telemetry::Redacted;
@@ -50,15 +50,14 @@ fn utc_now() -> String {
 }
 
 impl CaqhConnector {
-    /// Connector `name` from its settings; reads the password now so a missing one stops start-up.
+    /// Connector `name` on `upstream` from its settings; reads the password now so a missing one
+    /// stops start-up.
     pub fn new(
         name: &str,
         cfg: &ConnectorSettings,
-        client: Client,
-        timeout: Duration,
+        upstream: Upstream,
         lookup: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Self, SettingsError> {
-        let upstream = Upstream::new(name, endpoint(name, "url", &cfg.url)?, client, timeout);
         let field = |v: &Option<String>| v.as_deref().unwrap_or("").trim().to_owned();
         Ok(Self {
             upstream,

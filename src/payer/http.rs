@@ -3,10 +3,8 @@
 //! an OAuth token from the upstream's token endpoint (refreshed once, and the call retried once,
 //! when the upstream answers 401); flavour `stedi` sends its API key in `Authorization`.
 
-use std::time::Duration;
-
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue};
-use reqwest::{Client, Response, StatusCode};
+use reqwest::{Response, StatusCode};
 
 use super::ConnectorError;
 use super::transport::{Upstream, endpoint};
@@ -31,15 +29,14 @@ pub struct HttpConnector {
 }
 
 impl HttpConnector {
-    /// Connector `name` from its settings; reads its secret now so a missing one stops start-up.
+    /// Connector `name` on `upstream` from its settings; reads its secret now so a missing one
+    /// stops start-up.
     pub fn new(
         name: &str,
         cfg: &ConnectorSettings,
-        client: Client,
-        timeout: Duration,
+        upstream: Upstream,
         lookup: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Self, SettingsError> {
-        let upstream = Upstream::new(name, endpoint(name, "url", &cfg.url)?, client, timeout);
         let auth = if cfg.flavor == Some(HttpFlavor::Stedi) {
             let source = cfg.api_key(name);
             let key = source.read_required(lookup)?;

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use super::caqh::CaqhConnector;
 use super::http::HttpConnector;
+use super::transport::{Upstream, endpoint};
 use super::{Connector, ConnectorError, Outbound, sandbox};
 use crate::config::{ConnectorKind, Mode, SANDBOX, Settings, SettingsError};
 
@@ -52,21 +53,15 @@ impl Payers {
                     problem: format!("cannot be served: the HTTP client failed to start: {e}"),
                 })?;
             for (name, cfg) in &settings.payers.connectors {
+                let url = endpoint(name, "url", &cfg.url)?;
+                let upstream = Upstream::new(name, url, client.clone(), timeout);
                 let connector = match cfg.kind {
-                    ConnectorKind::Http => Connector::Http(HttpConnector::new(
-                        name,
-                        cfg,
-                        client.clone(),
-                        timeout,
-                        lookup,
-                    )?),
-                    ConnectorKind::CaqhCore => Connector::Caqh(CaqhConnector::new(
-                        name,
-                        cfg,
-                        client.clone(),
-                        timeout,
-                        lookup,
-                    )?),
+                    ConnectorKind::Http => {
+                        Connector::Http(HttpConnector::new(name, cfg, upstream, lookup)?)
+                    }
+                    ConnectorKind::CaqhCore => {
+                        Connector::Caqh(CaqhConnector::new(name, cfg, upstream, lookup)?)
+                    }
                 };
                 index.insert(name.as_str(), connectors.len());
                 connectors.push(connector);

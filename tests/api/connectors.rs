@@ -71,9 +71,18 @@ async fn a_payer_rejection_through_an_upstream_is_200_with_errors() {
     assert_eq!(app.free_slots(), 5);
 }
 
+/// A gateway routing payer 00006 to a Change-like fake that accepts `client`.
 async fn change_app(client: (&str, &str)) -> (TestApp, Arc<ChangeFake>, String) {
+    change_app_with_secret(client, client.1).await
+}
+
+/// The same, with the gateway holding `our_secret` (which the fake may refuse).
+async fn change_app_with_secret(
+    client: (&str, &str),
+    our_secret: &str,
+) -> (TestApp, Arc<ChangeFake>, String) {
     let (fake, url, token_url) = change_fake(client).await;
-    let secret = secret_file(client.1);
+    let secret = secret_file(our_secret);
     let secret_path = secret.path();
     let client_id = client.0.to_owned();
     let app = spawn_app(move |s| {
@@ -184,22 +193,9 @@ async fn change_upstream_still_refusing_after_a_refresh_gets_502_without_a_loop(
 #[tokio::test]
 async fn change_token_endpoint_refusing_our_credentials_gets_502_naming_it() {
     let secret = unique("change-secret");
-    let (fake, url, token_url) = change_fake(("gateway-client", "another-secret")).await;
-    let secret_guard = secret_file(&secret);
-    let secret_path = secret_guard.path();
-    let app = spawn_app(move |s| {
-        production(s);
-        s.payers.connectors.insert(
-            "optum".into(),
-            connector(json!({
-                "kind": "http", "flavor": "change", "url": url, "token_url": token_url,
-                "client_id": "gateway-client", "client_secret_file": secret_path,
-            })),
-        );
-        s.payers.default = "optum".into();
-    })
-    .await;
-    let (status, body, id) = app.raw_x12_traced(DEMO_KEY, &member_inquiry()).await;
+    let (app, fake, x12) =
+        change_app_with_secret(("gateway-client", "another-secret"), &secret).await;
+    let (status, body, id) = app.raw_x12_traced(DEMO_KEY, &x12).await;
     assert_eq!(status, StatusCode::BAD_GATEWAY, "{body}");
     let message = body["message"].as_str().unwrap();
     assert!(
