@@ -753,7 +753,7 @@ impl<'a> Pass<'a> {
     }
 }
 
-/// A quick scan of a non-envelope segment: only lower-case letters (a code to upper-case, or a
+/// A quick scan of a segment (envelope ones also need their counts checked): only lower-case letters (a code to upper-case, or a
 /// name), a backtick, or a separator ending the segment or an element can need a repair; most
 /// segments have none.
 fn needs_look(seg: &Segment<'_>, classes: &Classes) -> bool {
@@ -771,9 +771,10 @@ fn needs_look(seg: &Segment<'_>, classes: &Classes) -> bool {
     if any & (class::COMPONENT | class::REPETITION) == 0 {
         return false;
     }
+    // An empty component or repetition at the end of an element.
     let mut prev = 0u8;
     text.iter().any(|&b| {
-        let hit = b.is_ascii_lowercase() || b == b'`' || (b == d.element && inner(prev));
+        let hit = b == d.element && inner(prev);
         prev = b;
         hit
     })
