@@ -28,7 +28,6 @@ fn bench(c: &mut Criterion) {
     g.bench_function("read_inquiry_270", |b| {
         b.iter(|| {
             inquiry::read(black_box(REQUEST_270))
-                .unwrap()
                 .payer_id()
                 .map(str::len)
         });

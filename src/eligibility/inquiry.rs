@@ -1,8 +1,7 @@
 //! A 270 read into the typed request the gateway routes and the sandbox answers: envelope IDs,
 //! payer (2100A), provider (2100B), subscriber (2000C/2100C/2110C) and dependent (2000D/2100D/2110D).
-//! Reading is lenient (the validator is strict); it fails only when there is no request to route.
+//! The validator is the one judge of a 270 (`validate::check`); this only reads what it accepted.
 
-use super::issue::{Issue, Rejected};
 use crate::x12::{Delimiters, Reader, Segment};
 
 /// The envelope identifiers of a 270.
@@ -127,30 +126,20 @@ enum Level {
     Dependent,
 }
 
-/// Reads the first transaction set of `text`. Real-time requests carry one patient; more than one
-/// subscriber or dependent is rejected, as is a request without payer ID or subscriber.
-pub fn read(text: &str) -> Result<Inquiry<'_>, Rejected> {
-    let reader = Reader::new(text).map_err(|e| Issue::from_parse(&e))?;
+/// Reads the first transaction set of a 270 the validator accepted (`validate::Outcome::inquiry`).
+/// It checks nothing: every rule, and its message, lives in the validator. Text the validator
+/// refused reads as far as it goes (absent parts stay empty); it never panics.
+pub fn read(text: &str) -> Inquiry<'_> {
+    let Ok(reader) = Reader::new(text) else {
+        return Inquiry::default();
+    };
     let mut q = Inquiry {
         delimiters: Some(reader.delimiters()),
         ..Inquiry::default()
     };
-    let mut issues = Vec::new();
     let mut level = Level::None;
-    let mut st_index = 0u32;
     let mut transactions = 0u32;
-    let mut seen = [false; 5]; // 2000A, 2000B, 2000C, 2000D, 2100A NM1
-    let mut subscribers = 0u32;
-    let mut dependents = 0u32;
-    for seg in reader {
-        let seg = match seg {
-            Ok(s) => s,
-            Err(e) => {
-                issues.push(Issue::from_parse(&e));
-                continue;
-            }
-        };
-        let pos = seg.index.saturating_sub(st_index) + 1;
+    for seg in reader.flatten() {
         match seg.tag {
             "ISA" => {
                 q.envelope.sender = (
@@ -174,131 +163,19 @@ pub fn read(text: &str) -> Result<Inquiry<'_>, Rejected> {
                 if transactions > 1 {
                     break;
                 }
-                st_index = seg.index;
                 q.envelope.transaction_control_number = seg.element(2).unwrap_or("");
-                if seg.element(1) != Some("270") {
-                    issues.push(
-                        Issue::new(
-                            "not_a_270",
-                            "Transaction set header",
-                            "ST01 must be `270`: this is not an eligibility inquiry.",
-                        )
-                        .at_segment("ST", 1, seg.offset)
-                        .at_element(1, seg.element_offset(1))
-                        .resolution("Send a 005010X279A1 270 eligibility inquiry.")
-                        .x12_code("7"),
-                    );
-                }
             }
             "BHT" => q.envelope.reference = seg.element(3),
-            "HL" => {
-                level = hl_level(&mut q, &mut issues, &seg, pos);
-                match level {
-                    Level::Subscriber => subscribers += 1,
-                    Level::Dependent => dependents += 1,
-                    _ => {}
-                }
-                if let Some(s) = level_index(level).and_then(|i| seen.get_mut(i)) {
-                    *s = true;
-                }
-            }
+            "HL" => level = hl_level(&mut q, &seg),
             "SE" | "GE" | "IEA" => {}
-            _ => {
-                if level == Level::Source
-                    && seg.tag == "NM1"
-                    && let Some(s) = seen.get_mut(4)
-                {
-                    *s = true;
-                }
-                take(&mut q, level, &seg);
-            }
+            _ => take(&mut q, level, &seg),
         }
     }
-    check_shape(&mut issues, &q, transactions, seen, subscribers, dependents);
-    if issues.is_empty() {
-        Ok(q)
-    } else {
-        Err(Rejected { issues })
-    }
-}
-
-/// Whole-request checks once every segment was read.
-fn check_shape(
-    issues: &mut Vec<Issue>,
-    q: &Inquiry<'_>,
-    transactions: u32,
-    seen: [bool; 5],
-    subscribers: u32,
-    dependents: u32,
-) {
-    if transactions == 0 {
-        issues.push(
-            Issue::new(
-                "transaction_missing",
-                "Transaction set header",
-                "The interchange has no ST transaction set.",
-            )
-            .resolution("Wrap the 270 in ST/SE inside a GS/GE functional group.")
-            .x12_code("6"),
-        );
-    } else {
-        require(
-            issues,
-            seen.first() == Some(&true),
-            "Loop 2000A",
-            "information source level (HL03 = 20)",
-        );
-        require(
-            issues,
-            seen.get(1) == Some(&true),
-            "Loop 2000B",
-            "information receiver level (HL03 = 21)",
-        );
-        require(
-            issues,
-            seen.get(2) == Some(&true),
-            "Loop 2000C",
-            "subscriber level (HL03 = 22)",
-        );
-        if seen.get(4) == Some(&true) && q.payer.id.is_none() {
-            issues.push(
-                Issue::new("payer_id_missing", "Loop 2100A", "NM109 in loop 2100A (the payer ID) is missing.")
-                    .resolution("Put the payer ID in 2100A NM109 with NM108 = PI (or the qualifier your payer uses).")
-                    .x12_code("1"),
-            );
-        }
-        if subscribers > 1 || dependents > 1 {
-            issues.push(
-                Issue::new(
-                    "one_patient_per_request",
-                    if dependents > 1 { "Loop 2000D" } else { "Loop 2000C" },
-                    "A real-time 270 carries one patient: one subscriber, and at most one dependent.",
-                )
-                .resolution("Send one request per patient.")
-                .x12_code("4"),
-            );
-        }
-    }
-    if transactions > 1 {
-        issues.push(
-            Issue::new(
-                "one_transaction_per_request",
-                "Transaction set header",
-                "A real-time request carries one ST/SE transaction set.",
-            )
-            .resolution("Send one request per transaction set.")
-            .x12_code("4"),
-        );
-    }
+    q
 }
 
 /// The level an HL opens (and the member it starts).
-fn hl_level<'a>(
-    q: &mut Inquiry<'a>,
-    issues: &mut Vec<Issue>,
-    seg: &Segment<'a>,
-    pos: u32,
-) -> Level {
+fn hl_level<'a>(q: &mut Inquiry<'a>, seg: &Segment<'a>) -> Level {
     match seg.element(3) {
         Some("20") => Level::Source,
         Some("21") => Level::Receiver,
@@ -313,46 +190,7 @@ fn hl_level<'a>(
             });
             Level::Dependent
         }
-        _ => {
-            issues.push(
-                Issue::new(
-                    "hl_level_code",
-                    "Loop 2000",
-                    "HL03 must be 20, 21, 22 or 23.",
-                )
-                .at_segment("HL", pos, seg.offset)
-                .at_element(3, seg.element_offset(3))
-                .resolution(
-                    "Use HL03 20 (payer), 21 (provider), 22 (subscriber) or 23 (dependent).",
-                )
-                .x12_code("7"),
-            );
-            Level::None
-        }
-    }
-}
-
-fn level_index(level: Level) -> Option<usize> {
-    match level {
-        Level::Source => Some(0),
-        Level::Receiver => Some(1),
-        Level::Subscriber => Some(2),
-        Level::Dependent => Some(3),
-        Level::None => None,
-    }
-}
-
-fn require(issues: &mut Vec<Issue>, present: bool, location: &str, what: &str) {
-    if !present {
-        issues.push(
-            Issue::new(
-                "loop_missing",
-                location,
-                format!("The 270 has no {what}; {location} is required."),
-            )
-            .resolution(format!("Add {location} with its HL and NM1 segments."))
-            .x12_code("I7"),
-        );
+        _ => Level::None,
     }
 }
 
@@ -443,7 +281,7 @@ mod tests {
 
     #[test]
     fn reads_a_subscriber_inquiry() {
-        let q = read(SUBSCRIBER).unwrap();
+        let q = read(SUBSCRIBER);
         assert_eq!(q.envelope.control_number, "000010216");
         assert_eq!(q.envelope.transaction_control_number, "1234");
         assert_eq!(q.envelope.reference, Some("10001234"));
@@ -465,7 +303,7 @@ mod tests {
 
     #[test]
     fn reads_a_dependent_inquiry() {
-        let q = read(DEPENDENT).unwrap();
+        let q = read(DEPENDENT);
         let d = q.dependent.as_ref().unwrap();
         assert_eq!(d.party.name, Some("SMITH"));
         assert_eq!(d.party.first_name, Some("MARY"));
@@ -476,35 +314,24 @@ mod tests {
 
     #[test]
     fn reads_custom_delimiters() {
-        let q = read(CUSTOM).unwrap();
+        let q = read(CUSTOM);
         assert_eq!(q.payer_id(), Some("DCMEDICAID"));
         assert_eq!(q.subscriber.party.first_name, Some("CUSTOM"));
     }
 
     #[test]
-    fn a_batch_is_not_a_real_time_request() {
-        let e = read(BATCH).unwrap_err();
-        assert_eq!(e.issues.len(), 1);
-        assert_eq!(e.issues[0].rule, "one_transaction_per_request");
+    fn a_batch_reads_its_first_transaction_set() {
+        let q = read(BATCH);
+        assert_eq!(q.envelope.transaction_control_number, "0001");
+        assert_eq!(q.payer_id(), Some("DCMEDICAID"));
     }
 
     #[test]
-    fn missing_levels_are_all_reported() {
-        let text = SUBSCRIBER.replace("HL*3*2*22*0~TRN*1*93175-012547*9877281234~NM1*IL*1*SMITH*ROBERT****MI*11122333301~DMG*D8*19430519~DTP*291*D8*20060501~EQ*30~", "");
-        let text = text.replace(
-            "NM1*PR*2*ABC COMPANY*****PI*842610001",
-            "NM1*PR*2*ABC COMPANY",
-        );
-        let e = read(&text).unwrap_err();
-        let rules: Vec<_> = e.issues.iter().map(|i| i.rule).collect();
-        assert_eq!(rules, ["loop_missing", "payer_id_missing"]);
-        assert_eq!(e.issues[0].location, "Loop 2000C");
-    }
-
-    #[test]
-    fn garbage_is_rejected_with_a_position() {
-        let e = read("hello").unwrap_err();
-        assert_eq!(e.issues[0].rule, "isa_missing");
-        assert_eq!(e.issues[0].byte_offset, Some(0));
+    fn text_without_an_interchange_reads_as_an_empty_inquiry() {
+        for text in ["hello", "", "ISA*00"] {
+            let q = read(text);
+            assert_eq!(q.payer_id(), None, "{text:?}");
+            assert_eq!(q.subscriber.party.id, None, "{text:?}");
+        }
     }
 }

@@ -15,7 +15,7 @@ use super::error::ApiError;
 use crate::config::Mode;
 use crate::eligibility::map271::{self, Context};
 use crate::eligibility::validate::{self, Options};
-use crate::eligibility::{Rejected, inquiry, model::Meta};
+use crate::eligibility::{Rejected, model::Meta};
 use crate::payer::Outbound;
 
 pub async fn handle(
@@ -41,7 +41,7 @@ pub async fn handle(
         });
     }
     let x12 = checked.text.as_ref();
-    let inquiry = inquiry::read(x12)?;
+    let inquiry = checked.inquiry();
     let payer_id = inquiry.payer_id().unwrap_or("");
     tracing::Span::current().record("payer_id", payer_id);
     // Routing comes before the limiter too: an unconfigured payer never takes a slot.

@@ -13,6 +13,7 @@ use std::borrow::Cow;
 
 use self::found::Found;
 pub use self::repair::Repair;
+use super::inquiry::{self, Inquiry};
 use super::issue::Issue;
 use super::model::Warning;
 use crate::x12::{Reader, Segment, date::Stamp};
@@ -62,6 +63,12 @@ impl Outcome<'_> {
     /// The text differs from the input.
     pub fn repaired(&self) -> bool {
         matches!(self.text, Cow::Owned(_))
+    }
+
+    /// The typed inquiry of the checked (and repaired) text, read without checking again: call it
+    /// on a valid outcome (`is_valid`); on an invalid one, parts may be missing.
+    pub fn inquiry(&self) -> Inquiry<'_> {
+        inquiry::read(&self.text)
     }
 }
 

@@ -554,6 +554,21 @@ fn a_dependent_inquiry_follows_the_dependent_rules() {
 }
 
 #[test]
+fn the_inquiry_is_read_from_the_repaired_text() {
+    let o = run(DEPENDENT);
+    assert!(o.repaired(), "{}", summary(&o));
+    let q = o.inquiry();
+    assert_eq!(q.delimiters.map(|d| d.element), Some(b'*'));
+    assert_eq!(q.subscriber.party.id, Some("11122333301"));
+    let d = q.dependent.as_ref().unwrap();
+    assert_eq!(
+        (d.party.name, d.birth_date),
+        (Some("SMITH"), Some("19781014"))
+    );
+    assert_eq!(q.patient().service_types, ["30"]);
+}
+
+#[test]
 fn custom_delimiters_with_a_standard_delimiter_in_a_value_cannot_be_repaired() {
     let text = fixture("Kartik-Hirijaganer-X12-Parser-Encoder/270_custom_delimiters.x12")
         .replace("DOE|CUSTOM", "DO*E|CUSTOM");

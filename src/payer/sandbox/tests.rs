@@ -17,7 +17,7 @@ fn request(payer: &str, member: &str, last: &str, first: &str) -> String {
 }
 
 fn answer(x12: &str) -> (String, serde_json::Value) {
-    let q = inquiry::read(x12).unwrap();
+    let q = inquiry::read(x12);
     let reply = reply::build(&q, Scenario::of(&q), 42, &Stamp::from_unix(1_767_225_600));
     let json = serde_json::to_value(map(&reply, &Context::default()).unwrap()).unwrap();
     (reply, json)
@@ -119,7 +119,7 @@ fn payer_00004_is_not_eligible_for_inquiries() {
 
 #[test]
 fn payer_000002_answers_with_an_unreadable_271() {
-    let q = inquiry::read(SUBSCRIBER).unwrap();
+    let q = inquiry::read(SUBSCRIBER);
     let reply = reply::build(&q, Scenario::Malformed, 1, &Stamp::now());
     assert!(matches!(
         map(&reply, &Context::default()),
