@@ -1,176 +1,12 @@
-//! Safe automatic repairs: formatting defects with one deterministic fix, never content. One pass
-//! writes the canonical 270 (standard delimiters `* ^ : ~`, nothing between segments, no trailing
-//! separators, padded ISA, upper-case codes, right trailer counts and control numbers) and notes
-//! each repair. The output is a fixpoint: repairing it again changes nothing.
+//! The repair pass over text whose delimiters are final: one walk that writes the canonical
+//! text only once something differs, and notes each repair.
 
 use std::borrow::Cow;
 
-use super::schema::{self, Ty};
+use super::{Note, Repair, Repaired, STANDARD};
+use crate::eligibility::validate::schema::{self, Ty};
 use crate::x12::charset::{Classes, class};
 use crate::x12::{Delimiters, Segment};
-
-/// One kind of repair.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Repair {
-    /// A byte-order mark before the ISA.
-    Bom,
-    /// Line breaks, blank lines, indentation or spaces between segments or around the interchange.
-    Whitespace,
-    /// Delimiters other than `*` `^` `:` `~` (Change requires ISA16 `:`).
-    Delimiters,
-    /// An ISA element not at its fixed width.
-    IsaPadding,
-    /// Empty elements, components or repetitions at the end of a segment, element or value.
-    TrailingSeparators,
-    /// A code (ID-type element) in lower case.
-    UpperCase,
-    /// A backtick in a subscriber or dependent name (Stedi's documented repair).
-    Backtick,
-    /// The last segment had no terminator.
-    FinalTerminator,
-    /// SE01 did not count the segments.
-    SeCount,
-    /// SE02 did not match ST02.
-    SeControl,
-    /// GE01 did not count the transaction sets.
-    GeCount,
-    /// GE02 did not match GS06.
-    GeControl,
-    /// IEA01 did not count the functional groups.
-    IeaCount,
-    /// IEA02 did not match ISA13.
-    IeaControl,
-}
-
-impl Repair {
-    /// Stable code, as in `warnings[].code`.
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::Bom => "request::270::bom_removed",
-            Self::Whitespace => "request::270::whitespace_removed",
-            Self::Delimiters => "request::270::delimiters_standardised",
-            Self::IsaPadding => "request::270::isa_padded",
-            Self::TrailingSeparators => "request::270::trailing_separators_removed",
-            Self::UpperCase => "request::270::codes_upper_cased",
-            Self::Backtick => "request::270::backtick_replaced",
-            Self::FinalTerminator => "request::270::terminator_added",
-            Self::SeCount => "request::270::se01_recounted",
-            Self::SeControl => "request::270::se02_aligned",
-            Self::GeCount => "request::270::ge01_recounted",
-            Self::GeControl => "request::270::ge02_aligned",
-            Self::IeaCount => "request::270::iea01_recounted",
-            Self::IeaControl => "request::270::iea02_aligned",
-        }
-    }
-
-    /// The rule identifier when repairs are off and this becomes an error.
-    pub fn rule(self) -> &'static str {
-        self.code().trim_start_matches("request::270::")
-    }
-
-    /// What was wrong (used for both the warning and, repairs off, the error).
-    pub fn problem(self) -> &'static str {
-        match self {
-            Self::Bom => "The X12 starts with a byte-order mark.",
-            Self::Whitespace => "The X12 has line breaks, blank lines or spaces between segments.",
-            Self::Delimiters => {
-                "The interchange uses delimiters other than `*` (element), `^` (repetition), `:` (component) and `~` (segment)."
-            }
-            Self::IsaPadding => {
-                "An ISA element is not at its fixed width (the ISA is 106 characters)."
-            }
-            Self::TrailingSeparators => "A segment ends with empty elements (trailing separators).",
-            Self::UpperCase => "A code element is in lower case.",
-            Self::Backtick => "A subscriber or dependent name contains a backtick.",
-            Self::FinalTerminator => "The last segment has no segment terminator.",
-            Self::SeCount => "SE01 does not match the number of segments in the transaction set.",
-            Self::SeControl => "SE02 does not match ST02.",
-            Self::GeCount => "GE01 does not match the number of transaction sets in the group.",
-            Self::GeControl => "GE02 does not match GS06.",
-            Self::IeaCount => "IEA01 does not match the number of functional groups.",
-            Self::IeaControl => "IEA02 does not match ISA13.",
-        }
-    }
-
-    /// What the repair did.
-    pub fn action(self) -> &'static str {
-        match self {
-            Self::Bom | Self::Whitespace => "It was removed.",
-            Self::Delimiters => {
-                "The interchange was rewritten with the standard delimiters; no value changed."
-            }
-            Self::IsaPadding => {
-                "It was padded (spaces to the right, zeros to the left of ISA13) or its trailing spaces trimmed."
-            }
-            Self::TrailingSeparators => "They were removed.",
-            Self::UpperCase => "It was upper-cased.",
-            Self::Backtick => "It was replaced with an apostrophe.",
-            Self::FinalTerminator => "The terminator was added.",
-            Self::SeCount | Self::GeCount | Self::IeaCount => "It was recounted.",
-            Self::SeControl => "It was set to ST02.",
-            Self::GeControl => "It was set to GS06.",
-            Self::IeaControl => "It was set to ISA13.",
-        }
-    }
-
-    /// How to avoid it.
-    pub fn resolution(self) -> &'static str {
-        match self {
-            Self::Bom | Self::Whitespace => {
-                "Send the interchange as one string with nothing between the segment terminator and the next segment."
-            }
-            Self::Delimiters => {
-                "Use `*` as element separator, `^` as repetition separator (ISA11), `:` as component separator (ISA16) and `~` as segment terminator."
-            }
-            Self::IsaPadding => {
-                "Pad ISA02, ISA04, ISA06 and ISA08 with spaces and ISA13 with leading zeros to their fixed widths."
-            }
-            Self::TrailingSeparators => "End each segment after its last non-empty element.",
-            Self::UpperCase => "Send codes in upper case.",
-            Self::Backtick => "Use an apostrophe in names.",
-            Self::FinalTerminator => "End the last segment (IEA) with the segment terminator.",
-            Self::SeCount => "Set SE01 to the number of segments from ST to SE inclusive.",
-            Self::SeControl => "Set SE02 to the value of ST02.",
-            Self::GeCount => "Set GE01 to the number of ST/SE transaction sets in the group.",
-            Self::GeControl => "Set GE02 to the value of GS06.",
-            Self::IeaCount => "Set IEA01 to the number of GS/GE groups.",
-            Self::IeaControl => "Set IEA02 to the value of ISA13.",
-        }
-    }
-}
-
-/// A repair applied (or, repairs off, needed) at a place.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Note {
-    /// What.
-    pub repair: Repair,
-    /// 1-based segment index in the interchange (0: the interchange as a whole).
-    pub segment: u32,
-    /// Element, 0 for the whole segment.
-    pub element: u8,
-    /// How many places (for repairs reported once per kind).
-    pub count: u32,
-}
-
-impl Note {
-    /// The delimiters were standardised (reported at the ISA).
-    pub fn standardised() -> Self {
-        Self {
-            repair: Repair::Delimiters,
-            segment: 1,
-            element: 0,
-            count: 1,
-        }
-    }
-}
-
-/// The standard delimiters we write.
-pub const STANDARD: Delimiters = Delimiters {
-    element: b'*',
-    repetition: Some(b'^'),
-    component: b':',
-    segment: b'~',
-};
 
 /// ISA element widths (1-based index → width) and whether the element is a code.
 const ISA_WIDTHS: [(usize, bool); 16] = [
@@ -191,18 +27,6 @@ const ISA_WIDTHS: [(usize, bool); 16] = [
     (1, true),
     (1, false),
 ];
-
-/// A repaired interchange.
-#[derive(Debug)]
-pub struct Repaired<'a> {
-    /// The canonical text; borrowed when nothing changed.
-    pub text: Cow<'a, str>,
-    /// Each repair, in input order.
-    pub notes: Vec<Note>,
-    /// Where a standard delimiter character is used as data, which stops the delimiters from being
-    /// standardised: (segment index, byte offset).
-    pub delimiter_conflict: Option<(u32, usize)>,
-}
 
 const BOM: &str = "\u{feff}";
 
@@ -227,90 +51,8 @@ struct Pass<'a> {
     scratch: Vec<Cow<'a, str>>,
 }
 
-/// Repairs `segs`, read from `input` with `from` delimiters; the ISA starts at byte `start`.
-pub fn repair<'a>(
-    input: &'a str,
-    segs: &[Segment<'a>],
-    from: Delimiters,
-    start: usize,
-) -> Repaired<'a> {
-    if from == STANDARD {
-        return pass(input, segs, start);
-    }
-    let conflict = delimiter_conflict(segs, from);
-    if conflict.is_some() || from.repetition.is_none() {
-        let mut kept = pass(input, segs, start);
-        kept.delimiter_conflict = conflict;
-        return kept;
-    }
-    // Standardising the delimiters is a byte-for-byte translation (no standard delimiter is data,
-    // checked above), so offsets and segment indices stay the same; the other repairs then run on
-    // the translated text.
-    let translated = translate(input, from).0;
-    let again: Vec<Segment<'_>> = crate::x12::Reader::new(&translated)
-        .map(|r| r.flatten().collect())
-        .unwrap_or_default();
-    let inner = pass(&translated, &again, start);
-    let mut notes = inner.notes;
-    notes.insert(0, Note::standardised());
-    let text = Cow::Owned(inner.text.into_owned());
-    Repaired {
-        text,
-        notes,
-        delimiter_conflict: None,
-    }
-}
-
-/// `input` with standard delimiters when that is a byte-for-byte translation: the delimiters are
-/// not standard, ISA11 is a repetition separator, and no standard delimiter character is data.
-/// Otherwise `None`, and [`repair`] decides (and reports any conflict where it is).
-pub fn standardised(input: &str, from: Delimiters) -> Option<String> {
-    if from == STANDARD || from.repetition.is_none() {
-        return None;
-    }
-    let (text, conflict) = translate(input, from);
-    (!conflict).then_some(text)
-}
-
-/// `input` with its delimiters replaced by the standard ones, and whether a standard delimiter
-/// character that is not one of `from` occurs (as data) anywhere.
-fn translate(input: &str, from: Delimiters) -> (String, bool) {
-    // One table lookup per byte: the translated byte, with bit 8 set for a conflicting byte.
-    let mut table = [0u16; 256];
-    for (b, slot) in (0u8..=255).zip(table.iter_mut()) {
-        *slot = u16::from(b);
-        if STANDARD.is_delimiter(b) && !from.is_delimiter(b) {
-            *slot |= 0x100;
-        }
-    }
-    let pairs = [
-        (Some(from.element), STANDARD.element),
-        (Some(from.component), STANDARD.component),
-        (Some(from.segment), STANDARD.segment),
-        (from.repetition, b'^'),
-    ];
-    for (b, to) in pairs {
-        if let Some(slot) = b.and_then(|b| table.get_mut(usize::from(b))) {
-            *slot = u16::from(to);
-        }
-    }
-    let mut conflict = 0u16;
-    // Delimiters are ASCII and map to ASCII, so every other byte (UTF-8 included) is kept as is.
-    let bytes: Vec<u8> = input
-        .bytes()
-        .map(|b| {
-            let t = table.get(usize::from(b)).copied().unwrap_or(0);
-            conflict |= t;
-            t.to_le_bytes()[0]
-        })
-        .collect();
-    let text = String::from_utf8(bytes)
-        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
-    (text, conflict & 0x100 != 0)
-}
-
 /// The repairs other than delimiters, on text whose delimiters are final.
-fn pass<'a>(input: &'a str, segs: &[Segment<'a>], start: usize) -> Repaired<'a> {
+pub(super) fn pass<'a>(input: &'a str, segs: &[Segment<'a>], start: usize) -> Repaired<'a> {
     let delims = segs.first().map_or(STANDARD, Segment::delimiters);
     let mut p = Pass {
         input,
@@ -402,27 +144,6 @@ fn merge(notes: Vec<Note>) -> Vec<Note> {
         out.push(n);
     }
     out
-}
-
-/// The first place where a standard delimiter character is data (not one of the input's
-/// delimiters): rewriting the delimiters would change that value's meaning.
-fn delimiter_conflict(segs: &[Segment<'_>], from: Delimiters) -> Option<(u32, usize)> {
-    for seg in segs {
-        let mut offset = seg.offset;
-        for (i, part) in crate::x12::split_byte(seg.text(), from.element).enumerate() {
-            // ISA11 and ISA16 hold delimiters by design.
-            let skip = seg.tag == "ISA" && matches!(i, 11 | 16);
-            if !skip
-                && let Some(at) = part
-                    .bytes()
-                    .position(|b| STANDARD.is_delimiter(b) && !from.is_delimiter(b))
-            {
-                return Some((seg.index, offset + at));
-            }
-            offset += part.len() + 1;
-        }
-    }
-    None
 }
 
 impl<'a> Pass<'a> {
