@@ -128,3 +128,69 @@ async fn a_4010_request_gets_a_clear_version_error() {
             .contains("4010")
     );
 }
+
+/// `member_inquiry` in a 4010 envelope (ISA11 `U`, ISA12 `00401`) with the pre-addenda 5010
+/// version in GS08 and ST03.
+fn pre_addenda_inquiry() -> String {
+    member_inquiry()
+        .replacen("*^*00501*", "*U*00401*", 1)
+        .replace("005010X279A1", "005010X279")
+}
+
+/// `member_inquiry` with HL01 numbered 10, 20, 30 and HL02 pointing at those numbers.
+fn hl_by_tens_inquiry() -> String {
+    member_inquiry()
+        .replacen("HL*1**20*1", "HL*10**20*1", 1)
+        .replacen("HL*2*1*21*1", "HL*20*10*21*1", 1)
+        .replacen("HL*3*2*22*0", "HL*30*20*22*0", 1)
+}
+
+#[tokio::test]
+async fn a_pre_addenda_5010_in_a_4010_envelope_is_repaired_and_reported() {
+    let app = spawn_app(|_| {}).await;
+    let (status, body) = app.raw_x12(&pre_addenda_inquiry()).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let version: Vec<_> = body["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|w| w["code"] == "request::270::version_aligned")
+        .collect();
+    assert_eq!(version.len(), 1, "{body}");
+    assert_eq!(version[0]["segment"], "ISA");
+    assert_eq!(version[0]["element"], 12);
+    assert_eq!(body["subscriber"]["memberId"], "0000000001", "{body}");
+}
+
+#[tokio::test]
+async fn hl_numbering_by_tens_is_repaired_and_reported() {
+    let app = spawn_app(|_| {}).await;
+    let (status, body) = app.raw_x12(&hl_by_tens_inquiry()).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let codes: Vec<&str> = body["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["request::270::hl_renumbered"], "{body}");
+    assert_eq!(body["subscriber"]["memberId"], "0000000001", "{body}");
+}
+
+#[tokio::test]
+async fn with_repairs_off_version_and_hl_numbering_are_errors() {
+    let app = spawn_app(|s| s.validation.repairs = false).await;
+    for (why, text, rule) in [
+        ("4010 envelope", pre_addenda_inquiry(), "version_aligned"),
+        ("HL01 by tens", hl_by_tens_inquiry(), "hl_renumbered"),
+    ] {
+        let (status, body) = app.raw_x12(&text).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{why}: {body}");
+        assert_eq!(body["errors"][0]["rule"], rule, "{why}: {body}");
+        assert!(
+            !body.to_string().contains("004010X092"),
+            "{why}: not called a 4010 interchange: {body}"
+        );
+    }
+    assert_eq!(app.free_slots(), 5, "a refused 270 takes no slot");
+}

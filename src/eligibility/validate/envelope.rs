@@ -172,31 +172,36 @@ fn isa(seg: &Segment<'_>, out: &mut Vec<Found>) {
     }
 }
 
-/// True when the interchange is 4010 (or another version we do not accept); reported once.
+/// True when the interchange is 4010, or its version identifiers disagree (ISA12 4010 around a
+/// group that names another version); reported once, truthfully, and its transaction sets are
+/// then not checked against the 5010 rules (no cascade).
 fn wrong_version(segs: &[Segment<'_>], out: &mut Vec<Found>) -> bool {
+    let old = |v: Option<&str>| v.is_some_and(|v| v.starts_with("004"));
     let isa12 = segs.first().and_then(|s| s.element(12));
-    let gs08 = segs
-        .iter()
-        .find(|s| s.tag == "GS")
-        .and_then(|s| s.element(8));
-    let old =
-        isa12.is_some_and(|v| v.starts_with("004")) || gs08.is_some_and(|v| v.starts_with("004"));
-    if old {
-        let (index, tag, n) = if isa12.is_some_and(|v| v.starts_with("004")) {
-            (1, "ISA", 12)
-        } else {
-            (
-                segs.iter().find(|s| s.tag == "GS").map_or(1, |s| s.index),
-                "GS",
-                8,
-            )
-        };
-        out.push(Found::segment("version", "017", ENVELOPE, index, tag).element(n).say(
+    let gs = segs.iter().find(|s| s.tag == "GS");
+    let gs08 = gs.and_then(|s| s.element(8));
+    let resolution =
+        "Send a 005010X279A1 270: ISA12 = 00501 (ISA11 = `^`), GS08 and ST03 = 005010X279A1.";
+    let found = if old(isa12) && (old(gs08) || gs08.is_none()) {
+        Found::segment("version", "017", ENVELOPE, 1, "ISA").element(12).say(
             "This is a 4010 (004010X092) interchange; the gateway accepts 005010X279A1 270s only (HIPAA 5010 since 2012).",
-            "Send a 005010X279A1 270: ISA12 = 00501, GS08 and ST03 = 005010X279A1.",
-        ));
-    }
-    old
+            resolution,
+        )
+    } else if old(isa12) {
+        Found::segment("version", "017", ENVELOPE, 1, "ISA").element(12).say(
+            "ISA12 says version 4010 (`00401`), but GS08 names another version: the version identifiers disagree, and the gateway accepts 005010X279A1 270s only.",
+            resolution,
+        )
+    } else if old(gs08) {
+        Found::segment("version", "017", ENVELOPE, gs.map_or(1, |s| s.index), "GS").element(8).say(
+            "GS08 names a 4010 (004010X092) transaction; the gateway accepts 005010X279A1 270s only (HIPAA 5010 since 2012).",
+            resolution,
+        )
+    } else {
+        return false;
+    };
+    out.push(found);
+    true
 }
 
 /// Everything between ISA and IEA, and the interchange-level rules.

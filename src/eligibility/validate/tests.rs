@@ -198,9 +198,9 @@ fn mutations() -> Vec<Row> {
     let many = vec!["30"; 100].join("^");
     vec![
         row("ST01 not 270", "ST*270*1234", "ST*271*1234", "invalid_code", "Transaction set header", 1, 1, 0),
-        row("ST03 not X279A1", "005010X279A1~BHT", "005010X279~BHT", "invalid_code", "Transaction set header", 1, 3, 0),
+        row("ST03 not X279A1", "005010X279A1~BHT", "005010X222A1~BHT", "invalid_code", "Transaction set header", 1, 3, 0),
         row("GS01 not HS", "GS*HS*", "GS*HB*", "invalid_code", "Functional group", 2, 1, 0),
-        row("GS08 not X279A1", "*X*005010X279A1~ST", "*X*005010X279~ST", "invalid_code", "Functional group", 2, 8, 0),
+        row("GS08 not X279A1", "*X*005010X279A1~ST", "*X*005010X222A1~ST", "invalid_code", "Functional group", 2, 8, 0),
         row("GS04 impossible date", "*20131031*1147*1*X", "*20131331*1147*1*X", "invalid_date", "Functional group", 2, 4, 0),
         row("GS05 impossible time", "*20131031*1147*1*X", "*20131031*2561*1*X", "invalid_time", "Functional group", 2, 5, 0),
         row("BHT01 not 0022", "BHT*0022", "BHT*0019", "invalid_code", "Transaction set header", 2, 1, 0),
@@ -209,6 +209,7 @@ fn mutations() -> Vec<Row> {
         row("BHT04 impossible date", "*10001234*20060501*1319", "*10001234*20060532*1319", "invalid_date", "Transaction set header", 2, 4, 0),
         row("BHT05 impossible time", "*20060501*1319~", "*20060501*2575~", "invalid_time", "Transaction set header", 2, 5, 0),
         row("HL01 out of sequence", "HL*2*1*21*1", "HL*7*1*21*1", "hl_sequence", "Loop 2000B", 5, 1, 0),
+        row("HL01 repeated: renumbering would be a guess", "HL*2*1*21*1", "HL*1*1*21*1", "hl_sequence", "Loop 2000B", 5, 1, 0),
         row("HL02 points to the wrong level", "HL*3*2*22*0", "HL*3*1*22*0", "hl_parent", "Loop 2000C", 7, 2, 0),
         row("HL03 unknown level", "HL*3*2*22*0", "HL*3*2*24*0", "invalid_code", "Loop 2000C", 7, 3, 0),
         row("HL04 says children, none follow", "HL*3*2*22*0", "HL*3*2*22*1", "hl_child_code", "Loop 2000C", 7, 4, 0),
@@ -259,7 +260,9 @@ fn mutations() -> Vec<Row> {
         row("2000C missing", "HL*3*2*22*0~TRN*1*93175-012547*9877281234~NM1*IL*1*SMITH*ROBERT****MI*11122333301~DMG*D8*19430519~DTP*291*D8*20060501~EQ*30~", "", "loop_missing", "Loop 2000C", 1, 0, 0),
         row("BHT missing", "BHT*0022*13*10001234*20060501*1319~", "", "segment_missing", "Transaction set header", 1, 0, 0),
         row("two patients in real time", "EQ*30~", "EQ*30~HL*4*2*22*0~NM1*IL*1*DOE*JANE****MI*2~EQ*30~", "one_patient_per_request", "Loop 2000C", 1, 0, 0),
-        row("4010 version", "*^*00501*", "*^*00401*", "version", "Interchange envelope", 1, 12, 0),
+        row("4010 version", "*^*00501*000000907*1*T*:~GS*HS*000000005*54321*20131031*1147*1*X*005010X279A1~", "*U*00401*000000907*1*T*:~GS*HS*000000005*54321*20131031*1147*1*X*004010X092A1~", "version", "Interchange envelope", 1, 12, 0),
+        row("4010 envelope around another 5010 guide", "*^*00501*000000907*1*T*:~GS*HS*000000005*54321*20131031*1147*1*X*005010X279A1~", "*U*00401*000000907*1*T*:~GS*HS*000000005*54321*20131031*1147*1*X*005010X222A1~", "version", "Interchange envelope", 1, 12, 0),
+        row("4010 group in a 5010 envelope", "*X*005010X279A1~ST", "*X*004010X092A1~ST", "version", "Interchange envelope", 2, 8, 0),
         row("ISA01 not 00/03", "ISA*03*", "ISA*05*", "invalid_code", "Interchange envelope", 1, 1, 0),
         row("ISA09 impossible date", "*131031*1147*", "*131341*1147*", "invalid_date", "Interchange envelope", 1, 9, 0),
         row("ISA10 impossible time", "*131031*1147*", "*131031*2460*", "invalid_time", "Interchange envelope", 1, 10, 0),
@@ -436,6 +439,41 @@ fn repairs() -> Vec<(&'static str, String, &'static str)> {
             base.replacen("IEA*1*000000907", "IEA*1*000000908", 1),
             "request::270::iea02_aligned",
         ),
+        (
+            "4010 envelope (ISA11 U, ISA12 00401) around a 5010 X279A1 270",
+            base.replacen("*^*00501*", "*U*00401*", 1),
+            "request::270::version_aligned",
+        ),
+        (
+            "ISA12 00401 with a repetition separator in ISA11",
+            base.replacen("*^*00501*", "*^*00401*", 1),
+            "request::270::version_aligned",
+        ),
+        (
+            "GS08 and ST03 before the addenda (005010X279)",
+            base.replace("005010X279A1", "005010X279"),
+            "request::270::version_aligned",
+        ),
+        (
+            "4010 envelope and GS08/ST03 before the addenda",
+            base.replacen("*^*00501*", "*U*00401*", 1)
+                .replace("005010X279A1", "005010X279"),
+            "request::270::version_aligned",
+        ),
+        (
+            "HL01 numbered by tens, HL02 consistent",
+            base.replacen("HL*1**20*1", "HL*10**20*1", 1)
+                .replacen("HL*2*1*21*1", "HL*20*10*21*1", 1)
+                .replacen("HL*3*2*22*0", "HL*30*20*22*0", 1),
+            "request::270::hl_renumbered",
+        ),
+        (
+            "HL01 out of order, HL02 consistent",
+            base.replacen("HL*1**20*1", "HL*3**20*1", 1)
+                .replacen("HL*2*1*21*1", "HL*1*3*21*1", 1)
+                .replacen("HL*3*2*22*0", "HL*2*1*22*0", 1),
+            "request::270::hl_renumbered",
+        ),
     ]
 }
 
@@ -551,6 +589,103 @@ fn a_dependent_inquiry_follows_the_dependent_rules() {
             summary(&o)
         );
     }
+}
+
+#[test]
+fn version_and_hl_repairs_are_reported_once_with_their_places() {
+    let text = BASE
+        .replacen("*^*00501*", "*U*00401*", 1)
+        .replace("005010X279A1", "005010X279");
+    let o = run(&text);
+    let w: Vec<_> = o
+        .warnings
+        .iter()
+        .filter(|w| w.code == "request::270::version_aligned")
+        .collect();
+    assert_eq!(w.len(), 1, "{:?}", o.warnings);
+    assert_eq!(
+        (w[0].segment.as_deref(), w[0].element),
+        (Some("ISA"), Some(12))
+    );
+    assert!(
+        w[0].description.contains("(3 places; the first is shown)"),
+        "{}",
+        w[0].description
+    );
+    let tens = BASE
+        .replacen("HL*1**20*1", "HL*10**20*1", 1)
+        .replacen("HL*2*1*21*1", "HL*20*10*21*1", 1)
+        .replacen("HL*3*2*22*0", "HL*30*20*22*0", 1);
+    let o = run(&tens);
+    let w: Vec<_> = o
+        .warnings
+        .iter()
+        .filter(|w| w.code == "request::270::hl_renumbered")
+        .collect();
+    assert_eq!(w.len(), 1, "{:?}", o.warnings);
+    assert_eq!(
+        (w[0].segment.as_deref(), w[0].segment_position, w[0].element),
+        (Some("HL"), Some(3), Some(1))
+    );
+}
+
+#[test]
+fn hl_numbering_is_repaired_per_transaction_set_in_a_batch() {
+    let second = "ST*270*1235*005010X279A1~BHT*0022*13*1*20060501*1319~HL*5**20*1~NM1*PR*2*A*****PI*12~HL*6*5*21*1~NM1*1P*2*B*****SV*22~HL*7*6*22*0~NM1*IL*1*DOE*JANE****MI*22~EQ*30~SE*9*1235~";
+    let text = BASE
+        .replacen("SE*13*1234~", &format!("SE*13*1234~{second}"), 1)
+        .replacen("GE*1*1~", "GE*2*1~", 1);
+    let o = batch(&text);
+    assert!(o.is_valid(), "{}", summary(&o));
+    assert!(
+        o.text
+            .contains("ST*270*1235*005010X279A1~BHT*0022*13*1*20060501*1319~HL*1**20*1~")
+    );
+    assert!(o.text.contains("HL*2*1*21*1~NM1*1P*2*B"));
+    assert!(o.text.contains("HL*3*2*22*0~NM1*IL*1*DOE"));
+    assert!(
+        o.text.starts_with(&BASE[..BASE.find("SE*13").unwrap()]),
+        "the first set is untouched"
+    );
+}
+
+#[test]
+fn a_4010_envelope_that_cannot_be_repaired_is_named_truthfully() {
+    // ISA11 is no separator in 4010, so a `^` in a value stops it from becoming one.
+    let text =
+        BASE.replacen("*^*00501*", "*U*00401*", 1)
+            .replacen("SMITH*ROBERT", "SMITH*ROB^ERT", 1);
+    let o = run(&text);
+    assert!(
+        !o.warnings
+            .iter()
+            .any(|w| w.code == "request::270::version_aligned")
+    );
+    let e = o
+        .errors
+        .iter()
+        .find(|e| e.rule == "version")
+        .expect("a version error");
+    assert!(e.description.contains("disagree"), "{}", e.description);
+    assert!(!e.description.contains("004010X092"), "{}", e.description);
+    assert_eq!((e.segment.as_deref(), e.element), (Some("ISA"), Some(12)));
+    let old_envelope = BASE.replacen("*^*00501*", "*U*00401*", 1);
+    let strict = check_on(
+        &old_envelope,
+        &Options {
+            repairs: false,
+            real_time: true,
+        },
+        TODAY,
+    );
+    let rules: Vec<_> = strict.errors.iter().map(|e| e.rule).collect();
+    assert_eq!(
+        rules,
+        ["version_aligned", "version"],
+        "{}",
+        summary(&strict)
+    );
+    assert!(!strict.errors[1].description.contains("004010X092"));
 }
 
 #[test]

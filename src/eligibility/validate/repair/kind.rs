@@ -11,12 +11,18 @@ pub enum Repair {
     Delimiters,
     /// An ISA element not at its fixed width.
     IsaPadding,
+    /// Version identifiers that disagree but have one reading: ISA12 `00401` around a 5010 270, or
+    /// GS08/ST03 `005010X279` (before the addenda).
+    Version,
     /// Empty elements, components or repetitions at the end of a segment, element or value.
     TrailingSeparators,
     /// A code (ID-type element) in lower case.
     UpperCase,
     /// A backtick in a subscriber or dependent name (Stedi's documented repair).
     Backtick,
+    /// HL01 numbering that skips (10, 20, 30 …) or is out of order, with HL02 parents that name
+    /// earlier HL01s: renumbering HL01 and HL02 keeps the same tree.
+    HlNumbering,
     /// The last segment had no terminator.
     FinalTerminator,
     /// SE01 did not count the segments.
@@ -41,9 +47,11 @@ impl Repair {
             Self::Whitespace => "request::270::whitespace_removed",
             Self::Delimiters => "request::270::delimiters_standardised",
             Self::IsaPadding => "request::270::isa_padded",
+            Self::Version => "request::270::version_aligned",
             Self::TrailingSeparators => "request::270::trailing_separators_removed",
             Self::UpperCase => "request::270::codes_upper_cased",
             Self::Backtick => "request::270::backtick_replaced",
+            Self::HlNumbering => "request::270::hl_renumbered",
             Self::FinalTerminator => "request::270::terminator_added",
             Self::SeCount => "request::270::se01_recounted",
             Self::SeControl => "request::270::se02_aligned",
@@ -70,9 +78,15 @@ impl Repair {
             Self::IsaPadding => {
                 "An ISA element is not at its fixed width (the ISA is 106 characters)."
             }
+            Self::Version => {
+                "The version identifiers disagree: ISA12 says `00401` (4010) or GS08/ST03 say `005010X279` (5010 before the addenda), while the 270 is a 005010X279A1 inquiry."
+            }
             Self::TrailingSeparators => "A segment ends with empty elements (trailing separators).",
             Self::UpperCase => "A code element is in lower case.",
             Self::Backtick => "A subscriber or dependent name contains a backtick.",
+            Self::HlNumbering => {
+                "HL01 does not count the HL segments 1, 2, 3, … (HL02 parents are consistent)."
+            }
             Self::FinalTerminator => "The last segment has no segment terminator.",
             Self::SeCount => "SE01 does not match the number of segments in the transaction set.",
             Self::SeControl => "SE02 does not match ST02.",
@@ -93,9 +107,15 @@ impl Repair {
             Self::IsaPadding => {
                 "It was padded (spaces to the right, zeros to the left of ISA13) or its trailing spaces trimmed."
             }
+            Self::Version => {
+                "ISA12 was set to `00501` with `^` as repetition separator (ISA11), and GS08 and ST03 to `005010X279A1`."
+            }
             Self::TrailingSeparators => "They were removed.",
             Self::UpperCase => "It was upper-cased.",
             Self::Backtick => "It was replaced with an apostrophe.",
+            Self::HlNumbering => {
+                "HL01 was renumbered from 1 and HL02 set to the new parent numbers."
+            }
             Self::FinalTerminator => "The terminator was added.",
             Self::SeCount | Self::GeCount | Self::IeaCount => "It was recounted.",
             Self::SeControl => "It was set to ST02.",
@@ -116,9 +136,13 @@ impl Repair {
             Self::IsaPadding => {
                 "Pad ISA02, ISA04, ISA06 and ISA08 with spaces and ISA13 with leading zeros to their fixed widths."
             }
+            Self::Version => "Send ISA12 = 00501 (ISA11 = `^`), GS08 and ST03 = 005010X279A1.",
             Self::TrailingSeparators => "End each segment after its last non-empty element.",
             Self::UpperCase => "Send codes in upper case.",
             Self::Backtick => "Use an apostrophe in names.",
+            Self::HlNumbering => {
+                "Number the HL segments 1, 2, 3, … in order and point HL02 at the parent's HL01."
+            }
             Self::FinalTerminator => "End the last segment (IEA) with the segment terminator.",
             Self::SeCount => "Set SE01 to the number of segments from ST to SE inclusive.",
             Self::SeControl => "Set SE02 to the value of ST02.",

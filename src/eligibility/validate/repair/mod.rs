@@ -4,6 +4,7 @@
 //! each repair. The output is a fixpoint: repairing it again changes nothing.
 
 mod delimiters;
+mod identifiers;
 mod kind;
 mod pass;
 
@@ -35,11 +36,19 @@ pub fn repair<'a>(
     start: usize,
 ) -> Repaired<'a> {
     if from == STANDARD {
-        return pass(input, segs, start);
+        return pass(input, segs, start, true);
     }
     let conflict = delimiter_conflict(segs, from);
     if conflict.is_some() || from.repetition.is_none() {
-        let mut kept = pass(input, segs, start);
+        // A 4010 envelope (ISA11 no repetition separator) around otherwise standard delimiters,
+        // with no `^` in data: ISA11 can become `^` and the version be repaired.
+        let version_ok = conflict.is_none()
+            && from
+                == (Delimiters {
+                    repetition: None,
+                    ..STANDARD
+                });
+        let mut kept = pass(input, segs, start, version_ok);
         kept.delimiter_conflict = conflict;
         return kept;
     }
@@ -50,7 +59,7 @@ pub fn repair<'a>(
     let again: Vec<Segment<'_>> = crate::x12::Reader::new(&translated)
         .map(|r| r.flatten().collect())
         .unwrap_or_default();
-    let inner = pass(&translated, &again, start);
+    let inner = pass(&translated, &again, start, true);
     let mut notes = inner.notes;
     notes.insert(0, Note::standardised());
     let text = Cow::Owned(inner.text.into_owned());

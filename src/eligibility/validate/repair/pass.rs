@@ -3,6 +3,7 @@
 
 use std::borrow::Cow;
 
+use super::identifiers::{self, Renumbered};
 use super::{Note, Repair, Repaired, STANDARD};
 use crate::eligibility::validate::schema::{self, Ty};
 use crate::x12::charset::{Classes, class};
@@ -49,10 +50,20 @@ struct Pass<'a> {
     classes: Classes,
     /// Reused element buffer (one allocation per interchange, not per segment).
     scratch: Vec<Cow<'a, str>>,
+    /// The version identifiers are rewritten to 5010 X279A1 ([`Repair::Version`]).
+    version: bool,
+    /// HLs to renumber, in segment order ([`Repair::HlNumbering`]).
+    renumber: Vec<Renumbered>,
 }
 
-/// The repairs other than delimiters, on text whose delimiters are final.
-pub(super) fn pass<'a>(input: &'a str, segs: &[Segment<'a>], start: usize) -> Repaired<'a> {
+/// The repairs other than delimiters, on text whose delimiters are final. `version_ok`: the
+/// version may be repaired (a 4010 envelope's ISA11 can become `^` without changing data).
+pub(super) fn pass<'a>(
+    input: &'a str,
+    segs: &[Segment<'a>],
+    start: usize,
+    version_ok: bool,
+) -> Repaired<'a> {
     let delims = segs.first().map_or(STANDARD, Segment::delimiters);
     let mut p = Pass {
         input,
@@ -68,6 +79,8 @@ pub(super) fn pass<'a>(input: &'a str, segs: &[Segment<'a>], start: usize) -> Re
         groups: 0,
         scratch: Vec::with_capacity(24),
         classes: Classes::new(delims),
+        version: version_ok && identifiers::version_mixed(segs),
+        renumber: identifiers::renumbering(segs),
     };
     let bom = input.starts_with(BOM);
     if bom {
@@ -135,7 +148,12 @@ fn merge(notes: Vec<Note>) -> Vec<Note> {
     for n in notes {
         let aggregated = matches!(
             n.repair,
-            Repair::TrailingSeparators | Repair::UpperCase | Repair::Backtick | Repair::IsaPadding
+            Repair::TrailingSeparators
+                | Repair::UpperCase
+                | Repair::Backtick
+                | Repair::IsaPadding
+                | Repair::Version
+                | Repair::HlNumbering
         );
         if aggregated && let Some(first) = out.iter_mut().find(|o| o.repair == n.repair) {
             first.count += n.count;
@@ -211,6 +229,7 @@ impl<'a> Pass<'a> {
                 changed |= matches!(value, Cow::Owned(_));
                 elements.push(value);
             }
+            changed |= self.identifiers(seg, &mut elements);
             changed |= self.trailers(seg, &mut elements);
             let used = elements
                 .iter()
@@ -345,6 +364,11 @@ impl<'a> Pass<'a> {
                         v = Cow::Owned(format!("{trimmed:<width$}"));
                     }
                 }
+                11 if self.version && isa_is_4010(seg) && raw != "^" => v = Cow::Borrowed("^"),
+                12 if self.version && raw == "00401" => {
+                    self.note(Repair::Version, seg.index, n);
+                    v = Cow::Borrowed("00501");
+                }
                 _ => {}
             }
             if code && v.bytes().any(|b| b.is_ascii_lowercase()) {
@@ -365,7 +389,8 @@ impl<'a> Pass<'a> {
         let raw = |n: usize| seg.raw_element(n).map(Cow::Borrowed);
         match seg.tag {
             "ISA" => {
-                let canonical = seg.element_count() == 16
+                let canonical = !self.version
+                    && seg.element_count() == 16
                     && seg.elements().zip(ISA_WIDTHS).all(|(v, (width, code))| {
                         v.len() == width && !(code && v.bytes().any(|b| b.is_ascii_lowercase()))
                     });
@@ -375,6 +400,8 @@ impl<'a> Pass<'a> {
                 canonical
             }
             _ if needs_look(seg, &self.classes) => false,
+            "GS" | "ST" if self.version => false,
+            "HL" => self.renumbered(seg.index).is_none(),
             "GS" => {
                 self.gs06 = raw(6);
                 self.sets_in_group = 0;
@@ -408,6 +435,42 @@ impl<'a> Pass<'a> {
                     && seg.raw_element(2) == self.isa13.as_deref()
             }
             _ => true,
+        }
+    }
+
+    /// The new numbers of the HL at `segment`, when it is renumbered.
+    fn renumbered(&self, segment: u32) -> Option<&Renumbered> {
+        self.renumber
+            .binary_search_by_key(&segment, |r| r.segment)
+            .ok()
+            .and_then(|i| self.renumber.get(i))
+    }
+
+    /// GS08 and ST03 set to X279A1, HL01 and HL02 renumbered; returns whether an element changed.
+    fn identifiers(&mut self, seg: &Segment<'a>, elements: &mut [Cow<'a, str>]) -> bool {
+        match seg.tag {
+            "GS" | "ST" if self.version => {
+                let i = if seg.tag == "GS" { 7 } else { 2 };
+                let changed = set(elements, i, Cow::Borrowed(identifiers::X279A1));
+                if changed {
+                    self.note(Repair::Version, seg.index, i + 1);
+                }
+                changed
+            }
+            "HL" => {
+                let Some(r) = self.renumbered(seg.index).cloned() else {
+                    return false;
+                };
+                let mut changed = set(elements, 0, Cow::Owned(r.id));
+                if let Some(parent) = r.parent {
+                    changed |= set(elements, 1, Cow::Owned(parent));
+                }
+                if changed {
+                    self.note(Repair::HlNumbering, seg.index, 1);
+                }
+                changed
+            }
+            _ => false,
         }
     }
 
@@ -499,6 +562,22 @@ fn needs_look(seg: &Segment<'_>, classes: &Classes) -> bool {
         prev = b;
         hit
     })
+}
+
+/// Puts `to` in `elements[i]` when that exists and differs; returns whether it changed.
+fn set<'a>(elements: &mut [Cow<'a, str>], i: usize, to: Cow<'a, str>) -> bool {
+    match elements.get_mut(i) {
+        Some(slot) if *slot != to => {
+            *slot = to;
+            true
+        }
+        _ => false,
+    }
+}
+
+/// ISA12 is `00401`: ISA11 is a standards identifier there, not a repetition separator.
+fn isa_is_4010(isa: &Segment<'_>) -> bool {
+    isa.element(12) == Some("00401")
 }
 
 /// `n` in decimal, written into `buf`.

@@ -1,0 +1,118 @@
+//! The identifier repairs, each decided over the whole interchange before the pass: version
+//! strings that disagree but have one reading, and HL numbering that skips with consistent parents.
+
+use crate::x12::Segment;
+
+/// The version every identifier names after the repair.
+pub const X279A1: &str = "005010X279A1";
+
+/// True when the version identifiers disagree in a way that has one reading: ISA12 is `00401` or
+/// `00501`, every GS08 and ST03 present is `005010X279` or `005010X279A1`, and something is not
+/// the canonical `00501` / `005010X279A1`. A real 4010 (GS08 `004010X092…`) is left alone.
+pub fn version_mixed(segs: &[Segment<'_>]) -> bool {
+    let Some(isa12) = segs.first().and_then(|s| s.element(12)) else {
+        return false;
+    };
+    if !matches!(isa12, "00401" | "00501") {
+        return false;
+    }
+    let mut stale = isa12 == "00401";
+    let mut groups = 0u32;
+    for s in segs {
+        let version = match s.tag {
+            "GS" => {
+                groups += 1;
+                s.element(8)
+            }
+            "ST" => s.element(3),
+            _ => continue,
+        };
+        match version {
+            Some(X279A1) => {}
+            Some("005010X279") => stale = true,
+            // ST03 is missing: the validator reports it; GS08 is required to know the version.
+            None if s.tag == "ST" => {}
+            _ => return false,
+        }
+    }
+    groups > 0 && stale
+}
+
+/// One HL's new numbers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Renumbered {
+    /// 1-based segment index of the HL.
+    pub segment: u32,
+    /// The new HL01.
+    pub id: String,
+    /// The new HL02, when the HL has one.
+    pub parent: Option<String>,
+}
+
+/// The HLs to renumber, in segment order. Per transaction set, renumbering is unambiguous when
+/// every HL01 is present and distinct and every HL02 names an earlier HL01: the tree stays the same
+/// with HL01 = 1, 2, 3, …. Sets that are numbered right already, or ambiguously, are left alone
+/// (the validator reports the latter).
+pub fn renumbering(segs: &[Segment<'_>]) -> Vec<Renumbered> {
+    let mut out = Vec::new();
+    let mut set = SetNumbering::default();
+    for s in segs {
+        match s.tag {
+            "ST" | "SE" => set.close(&mut out),
+            "HL" => set.hl(s),
+            _ => {}
+        }
+    }
+    set.close(&mut out);
+    out
+}
+
+/// The HLs of one transaction set seen so far.
+#[derive(Default)]
+struct SetNumbering<'a> {
+    /// HL01 values in order; the new HL01 of `ids[i]` is `i + 1`.
+    ids: Vec<&'a str>,
+    /// The HLs whose numbers change.
+    changes: Vec<Renumbered>,
+    /// An HL01 repeated or missing, or an HL02 naming no earlier HL01.
+    ambiguous: bool,
+}
+
+impl<'a> SetNumbering<'a> {
+    fn hl(&mut self, s: &Segment<'a>) {
+        if self.ambiguous {
+            return;
+        }
+        let Some(id) = s.element(1).filter(|id| !self.ids.contains(id)) else {
+            self.ambiguous = true;
+            return;
+        };
+        let parent = match s.element(2) {
+            None => None,
+            Some(p) => {
+                let Some(k) = self.ids.iter().position(|i| *i == p) else {
+                    self.ambiguous = true;
+                    return;
+                };
+                Some((p, (k + 1).to_string()))
+            }
+        };
+        self.ids.push(id);
+        let new_id = self.ids.len().to_string();
+        if id != new_id || parent.as_ref().is_some_and(|(old, new)| old != new) {
+            self.changes.push(Renumbered {
+                segment: s.index,
+                id: new_id,
+                parent: parent.map(|(_, new)| new),
+            });
+        }
+    }
+
+    /// Ends the set: its changes go to `out` when unambiguous.
+    fn close(&mut self, out: &mut Vec<Renumbered>) {
+        if !self.ambiguous {
+            out.append(&mut self.changes);
+        }
+        *self = Self::default();
+    }
+}
