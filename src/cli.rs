@@ -1,4 +1,4 @@
-//! The command line: `serve` (the default), `validate`, `to-json` and `hash-key`.
+//! The command line: `serve` (the default; `main` runs it), `validate`, `to-json` and `hash-key`.
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -6,12 +6,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::app::App;
-use crate::config::{LogFormat, Settings};
+use crate::config::hash_key;
 use crate::eligibility::map271;
 use crate::eligibility::validate::{self, Options};
-use crate::http::auth::hash_key;
-use crate::telemetry;
 
 /// Change Healthcare-compatible real-time eligibility gateway.
 #[derive(Debug, Parser)]
@@ -58,11 +55,11 @@ pub enum Command {
     },
 }
 
-/// Parses the command line and runs it.
-pub fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => serve(cli.config.as_deref()),
+/// Runs `command` when it works offline; `None` for `serve`, which the binary's `main` runs
+/// (start-up is glue there: settings, telemetry, `App::build`, `run_until_stopped`).
+pub fn run_offline(command: Command) -> Option<ExitCode> {
+    Some(match command {
+        Command::Serve => return None,
         Command::Validate {
             file,
             no_repairs,
@@ -76,42 +73,7 @@ pub fn main() -> ExitCode {
         }
         Command::ToJson { file } => with_input(&file, to_json),
         Command::HashKey { key, generate } => hash(key, generate),
-    }
-}
-
-fn serve(config: Option<&std::path::Path>) -> ExitCode {
-    let settings = match Settings::load(config) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("eligibility-gateway: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    telemetry::init(&settings.log.level, settings.log.format == LogFormat::Json);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("eligibility-gateway: cannot start the async runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let result = runtime.block_on(async {
-        let app = App::build(&settings).await.map_err(|e| e.to_string())?;
-        app.run_until_stopped()
-            .await
-            .map_err(|e| format!("server error: {e}"))
-    });
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            tracing::error!(error = %e, "stopped");
-            eprintln!("eligibility-gateway: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    })
 }
 
 /// Reads `file` (or stdin for `-`) as UTF-8 and runs `f` on it.

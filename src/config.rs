@@ -318,6 +318,20 @@ impl PayerSettings {
     }
 }
 
+/// SHA-256 of a key, as `sha256:<hex>` (what `hash-key` prints and config stores; read back by
+/// [`parse_key_hash`]).
+pub fn hash_key(key: &str) -> String {
+    use sha2::{Digest, Sha256};
+    use std::fmt::Write as _;
+    let digest = Sha256::digest(key.as_bytes());
+    let mut out = String::with_capacity(7 + 64);
+    out.push_str("sha256:");
+    for b in digest {
+        let _ = write!(out, "{b:02x}");
+    }
+    out
+}
+
 /// Decodes `sha256:<64 hex>` into the 32 digest bytes.
 pub fn parse_key_hash(s: &str) -> Option<[u8; 32]> {
     let hex = s.strip_prefix("sha256:")?;
@@ -647,5 +661,14 @@ oauth_clients = [{ client_id = "clinic-app", secret_hash = "sha256:ABABABABABABA
         );
         assert_eq!(parse_key_hash("sha256:abc"), None);
         assert_eq!(parse_key_hash(&"ab".repeat(32)), None);
+    }
+
+    #[test]
+    fn a_hashed_key_parses_back_to_its_digest() {
+        let hash = hash_key("sandbox-api-key");
+        assert!(hash.starts_with("sha256:c27f1dc0"), "{hash}");
+        let digest = parse_key_hash(&hash).unwrap();
+        assert_eq!(digest[..4], [0xc2, 0x7f, 0x1d, 0xc0]);
+        assert_ne!(parse_key_hash(&hash_key("another key")), Some(digest));
     }
 }

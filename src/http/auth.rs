@@ -3,7 +3,6 @@
 //! `Authorization: Bearer <token>` (Change, a token from `/apip/auth/v2/token`).
 
 use std::collections::HashMap;
-use std::fmt::Write as _;
 use std::sync::Arc;
 
 use axum::extract::FromRequestParts;
@@ -33,17 +32,6 @@ pub struct Accounts {
     /// (client ID, secret digest, owner).
     clients: Vec<(String, [u8; 32], Caller)>,
     by_id: HashMap<String, Caller>,
-}
-
-/// SHA-256 of a key, as `sha256:<hex>` (what `hash-key` prints and config stores).
-pub fn hash_key(key: &str) -> String {
-    let digest = Sha256::digest(key.as_bytes());
-    let mut out = String::with_capacity(7 + 64);
-    out.push_str("sha256:");
-    for b in digest {
-        let _ = write!(out, "{b:02x}");
-    }
-    out
 }
 
 impl Accounts {
@@ -166,6 +154,7 @@ impl FromRequestParts<Arc<AppState>> for Caller {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::hash_key;
 
     #[test]
     fn keys_hash_and_match_only_their_account() {

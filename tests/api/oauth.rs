@@ -4,7 +4,7 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use eligibility_gateway::config::OAuthClient;
-use eligibility_gateway::http::auth::hash_key;
+use eligibility_gateway::config::hash_key;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
