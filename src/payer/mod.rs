@@ -4,7 +4,7 @@
 //! Stedi) and `caqh-core` (CAQH CORE Phase II real-time SOAP). [`Payers`] picks one per request.
 
 mod caqh;
-mod http;
+mod raw_x12_upstream;
 mod route;
 pub mod sandbox;
 mod soap;
@@ -104,8 +104,8 @@ pub enum ConnectorError {
 pub enum Connector {
     /// The built-in sandbox payer.
     Sandbox(sandbox::SandboxPayer),
-    /// A Change-compatible raw-X12 endpoint.
-    Http(http::HttpConnector),
+    /// A Change-compatible raw-X12 endpoint (connector kind `http`).
+    Http(raw_x12_upstream::RawX12Connector),
     /// A CAQH CORE real-time SOAP endpoint.
     Caqh(caqh::CaqhConnector),
 }

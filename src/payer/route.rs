@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use super::caqh::CaqhConnector;
-use super::http::HttpConnector;
+use super::raw_x12_upstream::RawX12Connector;
 use super::transport::{Upstream, endpoint};
 use super::{Connector, ConnectorError, Outbound, sandbox};
 use crate::config::{ConnectorKind, Mode, SANDBOX, Settings, SettingsError};
@@ -57,7 +57,7 @@ impl Payers {
                 let upstream = Upstream::new(name, url, client.clone(), timeout);
                 let connector = match cfg.kind {
                     ConnectorKind::Http => {
-                        Connector::Http(HttpConnector::new(name, cfg, upstream, lookup)?)
+                        Connector::Http(RawX12Connector::new(name, cfg, upstream, lookup)?)
                     }
                     ConnectorKind::CaqhCore => {
                         Connector::Caqh(CaqhConnector::new(name, cfg, upstream, lookup)?)

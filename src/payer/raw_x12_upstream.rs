@@ -1,7 +1,8 @@
-//! The `http` connector: forwards the 270 as `{"x12": "..."}` to a Change-compatible raw-X12
-//! endpoint and returns the 271 from the answer's `x12` field. Flavour `change` authenticates with
-//! an OAuth token from the upstream's token endpoint (refreshed once, and the call retried once,
-//! when the upstream answers 401); flavour `stedi` sends its API key in `Authorization`.
+//! A raw-X12 upstream (connector kind `http`): forwards the 270 as `{"x12": "..."}` to a
+//! Change-compatible raw-X12 endpoint and returns the 271 from the answer's `x12` field. Flavour
+//! `change` authenticates with an OAuth token from the upstream's token endpoint (refreshed once,
+//! and the call retried once, when the upstream answers 401); flavour `stedi` sends its API key in
+//! `Authorization`.
 
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue};
 use reqwest::{Response, StatusCode};
@@ -23,12 +24,12 @@ enum Auth {
 
 /// A Change-compatible raw-X12 upstream.
 #[derive(Debug)]
-pub struct HttpConnector {
+pub struct RawX12Connector {
     upstream: Upstream,
     auth: Auth,
 }
 
-impl HttpConnector {
+impl RawX12Connector {
     /// Connector `name` on `upstream` from its settings; reads its secret now so a missing one
     /// stops start-up.
     pub fn new(
