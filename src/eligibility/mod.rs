@@ -1,5 +1,6 @@
-//! Eligibility semantics on top of the X12 reader: the 270 read into a typed inquiry (with its
-//! problems reported all at once), and a payer's 271 mapped into the anchors' JSON.
+//! Eligibility semantics on top of the X12 reader: the 270 checked and repaired (every problem
+//! reported at once) and the accepted text read into a typed inquiry, and a payer's 271 mapped
+//! into the anchors' JSON.
 
 pub mod codes;
 pub mod inquiry;
