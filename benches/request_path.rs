@@ -1,0 +1,192 @@
+//! The whole request path against the HTTP cost of the same exchange, measured side by side.
+//!
+//! Two servers run as separate processes on loopback and `wrk` loads each in turn, interleaved over
+//! several rounds of one run (these machines are noisy, so the ratio is the figure, not the
+//! absolute numbers):
+//! - the gateway (the release binary, embedded defaults: sandbox payer, Change's documented 270);
+//! - a canned anchor: an axum server (this bench binary, re-run as a server) that parses the same
+//!   request body and answers the gateway's own answer bytes, fetched from the gateway first.
+//!
+//! `REQUEST_PATH_SECONDS` (default 5 per server per round), `REQUEST_PATH_ROUNDS` (default 3),
+//! `REQUEST_PATH_CONNECTIONS` (default 32) and `REQUEST_PATH_THREADS` (default 2) tune it. Needs
+//! `wrk` (`apt-get install -y wrk`). The report is printed and written to
+//! `target/request-path-report.md`.
+#![allow(
+    missing_docs,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::cast_precision_loss,
+    clippy::format_push_string
+)]
+
+#[path = "support/mod.rs"]
+mod support;
+
+use std::process::Command;
+
+use support::{Gateway, env_or, post_json};
+
+/// Environment variable that turns this binary into the canned anchor server.
+const CANNED_ROLE: &str = "REQUEST_PATH_CANNED_ANSWER";
+
+fn main() {
+    if let Ok(answer_file) = std::env::var(CANNED_ROLE) {
+        canned::serve(&answer_file);
+        return;
+    }
+    let seconds = env_or("REQUEST_PATH_SECONDS", 5);
+    let rounds = env_or("REQUEST_PATH_ROUNDS", 3);
+    let connections = env_or("REQUEST_PATH_CONNECTIONS", 32);
+    let threads = env_or("REQUEST_PATH_THREADS", 2);
+    if Command::new("wrk").arg("--version").output().is_err() {
+        eprintln!("request_path: `wrk` is not installed; apt-get install -y wrk");
+        std::process::exit(1);
+    }
+
+    let gateway = Gateway::start(&[("GATEWAY__LIMITS__PER_ACCOUNT", "100000")]);
+    let body = support::request_body();
+    let (status, answer) = post_json(gateway.port, support::RAW_PATH, &body, Some(support::KEY));
+    assert_eq!(status, 200, "the gateway answers the documented 270");
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let answer_file = dir.join("request-path-answer.json");
+    std::fs::write(&answer_file, &answer).unwrap();
+    let canned = canned::Server::start(&answer_file);
+    let (_, canned_answer) = post_json(canned.port, support::RAW_PATH, &body, None);
+    assert_eq!(
+        canned_answer, answer,
+        "the canned anchor answers the same bytes"
+    );
+
+    let script = dir.join("request-path.lua");
+    std::fs::write(&script, support::wrk_script(&body, Some(support::KEY))).unwrap();
+    let wrk = |port: u16| {
+        support::wrk(
+            &format!("http://127.0.0.1:{port}{}", support::RAW_PATH),
+            &script,
+            threads,
+            connections,
+            seconds,
+        )
+    };
+    // Warm both up, then interleave.
+    let _ = support::wrk(
+        &format!("http://127.0.0.1:{}{}", gateway.port, support::RAW_PATH),
+        &script,
+        threads,
+        connections,
+        1,
+    );
+    let mut rows = String::new();
+    let mut ratios = Vec::new();
+    for round in 1..=rounds {
+        let c = wrk(canned.port);
+        let g = wrk(gateway.port);
+        ratios.push(g.rps / c.rps);
+        for (name, r) in [("canned anchor", &c), ("gateway", &g)] {
+            rows.push_str(&format!(
+                "| {round} | {name} | {:.0} | {} | {} |\n",
+                r.rps, r.p50, r.p99
+            ));
+        }
+    }
+    ratios.sort_by(f64::total_cmp);
+    let median = ratios[ratios.len() / 2];
+    let report = format!(
+        "# Request path benchmark\n\n`wrk -t{threads} -c{connections} -d{seconds}s`, {rounds} interleaved rounds, \
+         Change's documented 270 ({} bytes of body), answer {} bytes.\n\n\
+         | round | server | req/s | p50 | p99 |\n|---|---|---|---|---|\n{rows}\n\
+         Gateway / canned anchor throughput: median {median:.2} (rounds: {}).\n",
+        body.len(),
+        answer.len(),
+        ratios
+            .iter()
+            .map(|r| format!("{r:.2}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    println!("{report}");
+    let _ = std::fs::write(
+        std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .parent()
+            .unwrap()
+            .join("request-path-report.md"),
+        &report,
+    );
+    drop(canned);
+    drop(gateway);
+}
+
+/// The canned anchor: parses the request body as the gateway's route does, answers fixed bytes.
+mod canned {
+    use std::process::{Child, Command, Stdio};
+
+    use axum::Router;
+    use axum::http::header::CONTENT_TYPE;
+    use axum::routing::post;
+
+    /// The body the raw-X12 route reads.
+    #[derive(serde::Deserialize)]
+    struct RawX12 {
+        x12: String,
+    }
+
+    /// Runs the server (in the re-run bench binary) until killed.
+    pub fn serve(answer_file: &str) {
+        let answer = bytes_of(answer_file);
+        let port: u16 = std::env::var("REQUEST_PATH_CANNED_PORT")
+            .unwrap()
+            .parse()
+            .unwrap();
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let app = Router::new().route(
+                super::support::RAW_PATH,
+                post(move |body: axum::Json<RawX12>| {
+                    let answer = answer.clone();
+                    async move {
+                        std::hint::black_box(body.x12.len());
+                        ([(CONTENT_TYPE, "application/json")], answer)
+                    }
+                }),
+            );
+            let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+                .await
+                .unwrap();
+            axum::serve(listener, app).await.unwrap();
+        });
+    }
+
+    fn bytes_of(path: &str) -> axum::body::Bytes {
+        axum::body::Bytes::from(std::fs::read(path).unwrap())
+    }
+
+    /// The canned server as a child process, killed on drop.
+    pub struct Server {
+        child: Child,
+        pub port: u16,
+    }
+
+    impl Server {
+        pub fn start(answer_file: &std::path::Path) -> Self {
+            let port = super::support::free_port();
+            let child = Command::new(std::env::current_exe().unwrap())
+                .env(super::CANNED_ROLE, answer_file)
+                .env("REQUEST_PATH_CANNED_PORT", port.to_string())
+                .stdout(Stdio::null())
+                .spawn()
+                .unwrap();
+            super::support::wait_listening(port);
+            Self { child, port }
+        }
+    }
+
+    impl Drop for Server {
+        fn drop(&mut self) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
