@@ -1,4 +1,4 @@
-//! The command line: `serve` (the default), `validate`, `to-json` and `hash-key`.
+//! The command line: `serve` (the default), `validate`, `to-json`, `to-270` and `hash-key`.
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -48,6 +48,13 @@ pub enum Command {
         /// The 271 file, or `-` for standard input.
         file: String,
     },
+    /// Print the 270 the gateway would send for a JSON eligibility request (envelope from
+    /// configuration); exit 1 with the problems as JSON when the request is invalid.
+    #[command(name = "to-270")]
+    To270 {
+        /// The JSON request file, or `-` for standard input.
+        file: String,
+    },
     /// Print the `sha256:` hash of an API key, to paste into an account's `api_key_hashes`.
     HashKey {
         /// The key; read from standard input when omitted (keeps it out of shell history).
@@ -75,6 +82,7 @@ pub fn main() -> ExitCode {
             with_input(&file, |text| validate(text, &opts))
         }
         Command::ToJson { file } => with_input(&file, to_json),
+        Command::To270 { file } => to_270_command(cli.config.as_deref(), &file),
         Command::HashKey { key, generate } => hash(key, generate),
     }
 }
@@ -190,6 +198,61 @@ pub fn to_json(text: &str) -> (String, bool) {
         },
         Err(e) => error_json(&e.to_string()),
     }
+}
+
+fn to_270_command(config: Option<&std::path::Path>, file: &str) -> ExitCode {
+    let settings = match Settings::load(config) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("eligibility-gateway: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let envelope = crate::http::json::envelope(&settings.x12);
+    with_input(file, |text| to_270(text, &envelope))
+}
+
+/// The `to-270` output: the 270, or the problems as JSON (Stedi's `fieldList` shape, with JSON
+/// Pointer paths, and Change's `errors`).
+pub fn to_270(text: &str, envelope: &crate::eligibility::request::Envelope) -> (String, bool) {
+    use crate::eligibility::request;
+    let parsed = match request::parse(text.as_bytes()) {
+        Ok(p) => p,
+        Err(e) if e.line == 0 => {
+            return error_json("the input must be a JSON object (an eligibility request)");
+        }
+        Err(e) => {
+            return error_json(&format!(
+                "the input is not valid JSON (line {}, column {})",
+                e.line, e.column
+            ));
+        }
+    };
+    let now = crate::x12::date::Stamp::now();
+    let problems = request::check(&parsed, &now.ccyymmdd());
+    if !problems.is_empty() {
+        let errors: Vec<serde_json::Value> = problems
+            .iter()
+            .map(|p| {
+                serde_json::json!({
+                    "field": p.path.dotted(),
+                    "path": p.path.pointer(),
+                    "description": format!("{} {}", p.path.dotted(), p.message).trim(),
+                })
+            })
+            .collect();
+        return (
+            pretty(&serde_json::json!({ "status": "ERROR", "errors": errors })),
+            false,
+        );
+    }
+    let control = parsed
+        .control_number
+        .as_ref()
+        .and_then(request::Field::given)
+        .cloned()
+        .unwrap_or_else(request::next_control_number);
+    (request::build(&parsed, envelope, &control, &now), true)
 }
 
 fn hash(key: Option<String>, generate: bool) -> ExitCode {
