@@ -492,6 +492,46 @@ mod tests {
     }
 
     #[test]
+    fn x12_envelope_settings_are_checked_by_key() {
+        let s = Settings::defaults().unwrap();
+        assert_eq!(s.x12.trace_originator.len(), 10);
+        let s = Settings::load_with(
+            None,
+            env(&[("GATEWAY__X12__PAYER_NAMES__00006", "Acme Health")]),
+        )
+        .unwrap();
+        assert_eq!(
+            s.x12.payer_names["00006"], "Acme Health",
+            "payer IDs stay strings"
+        );
+        for (key, value, named) in [
+            ("GATEWAY__X12__USAGE", "X", "x12.usage"),
+            (
+                "GATEWAY__X12__TRACE_ORIGINATOR",
+                "123",
+                "x12.trace_originator",
+            ),
+            ("GATEWAY__X12__SENDER_ID", "", "x12.sender_id"),
+            ("GATEWAY__X12__RECEIVER_ID", "A*B", "x12.receiver_id"),
+            (
+                "GATEWAY__X12__SENDER_ID",
+                "SIXTEEN-CHARS-XX",
+                "x12.sender_id",
+            ),
+            (
+                "GATEWAY__X12__PAYER_NAMES__00006",
+                "A~B",
+                "x12.payer_names.00006",
+            ),
+        ] {
+            let e = Settings::load_with(None, env(&[(key, value)]))
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(named), "{key}={value}: {e}");
+        }
+    }
+
+    #[test]
     fn a_named_file_must_exist() {
         let e = Settings::load_with(Some(Path::new("/nonexistent/gateway.toml")), env(&[]))
             .unwrap_err()

@@ -489,9 +489,8 @@ fn person_body(w: &mut Writer, p: &Person, dependent: bool, encounter: Option<&E
     let gender = val(&p.gender)
         .map(str::to_ascii_uppercase)
         .unwrap_or_default();
-    if dob.is_some() || !gender.is_empty() {
-        let d8 = if dob.is_some() { "D8" } else { "" };
-        w.segment("DMG", &[d8, dob.unwrap_or_default(), &gender]);
+    if let Some(dob) = dob {
+        w.segment("DMG", &["D8", dob, &gender]);
     }
     let seq = val(&p.birth_sequence_number).unwrap_or_default();
     let ins = if dependent {

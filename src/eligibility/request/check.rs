@@ -551,6 +551,12 @@ impl Checker<'_> {
         self.text(&path.key("middleName"), &p.middle_name, 1, 25);
         self.text(&path.key("suffix"), &p.suffix, 1, 10);
         self.code(&path.key("gender"), &p.gender, &["M", "F"]);
+        if p.gender.is_some() && p.date_of_birth.is_none() {
+            self.say(
+                &path.key("dateOfBirth"),
+                "is required with gender (both go in DMG, which needs the date of birth).",
+            );
+        }
         if let Some(dob) = self.date(&path.key("dateOfBirth"), &p.date_of_birth)
             && dob > self.today
         {
@@ -812,10 +818,14 @@ impl Checker<'_> {
                 &format!("asks {loops} questions (service types and procedures, one EQ each); 005010X279A1 allows at most {MAX_INQUIRIES}."),
             );
         }
+        // CMS adds place of service codes over time: the shape is checked, not a list.
         if let Some(c) = self.text(&path.key("industryCode"), &e.industry_code, 1, 2)
-            && codes::name(codes::PLACES_OF_SERVICE, c).is_none()
+            && !(c.len() == 2 && c.bytes().all(|b| b.is_ascii_digit()))
         {
-            self.say(&path.key("industryCode"), "is not a place of service code.");
+            self.say(
+                &path.key("industryCode"),
+                "must be a two-digit place of service code (III02).",
+            );
         }
         self.text(
             &path.key("priorAuthorizationOrReferralNumber"),
