@@ -422,3 +422,36 @@ async fn json_and_raw_x12_calls_share_the_accounts_five_slots() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(app.free_slots(), 5, "an invalid request never takes a slot");
 }
+
+#[tokio::test]
+async fn no_phi_from_json_requests_in_any_log_line() {
+    const LAST: &str = "QZJSONLASTNAME";
+    const FIRST: &str = "XJJSONFIRST";
+    const MEMBER: &str = "JSONMBR88112";
+    const DOB: &str = "19680808";
+    let app = spawn_app(|_| {}).await;
+    let valid = json!({"tradingPartnerServiceId": "00006",
+        "provider": {"organizationName": "X", "npi": "1234567893"},
+        "subscriber": {"memberId": MEMBER, "firstName": FIRST, "lastName": LAST, "dateOfBirth": DOB}});
+    let mut invalid = valid.clone();
+    invalid["subscriber"]["lastName"] = json!(format!("{LAST}*"));
+    invalid["subscriber"]["memberId"] = json!(format!("{MEMBER}~"));
+    let mut ids = Vec::new();
+    for (path, body) in [(CHANGE, &valid), (STEDI, &valid), (CHANGE, &invalid), (STEDI, &invalid)] {
+        let res = app
+            .post(path)
+            .header("Authorization", DEMO_KEY)
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        ids.push(request_id(&res));
+        let text = res.text().await.unwrap();
+        if body == &invalid {
+            assert!(!text.contains(LAST) && !text.contains(MEMBER), "{text}");
+        }
+    }
+    for id in &ids {
+        assert_not_logged(id, &[LAST, FIRST, MEMBER, DOB]);
+    }
+}
