@@ -437,7 +437,12 @@ async fn no_phi_from_json_requests_in_any_log_line() {
     invalid["subscriber"]["lastName"] = json!(format!("{LAST}*"));
     invalid["subscriber"]["memberId"] = json!(format!("{MEMBER}~"));
     let mut ids = Vec::new();
-    for (path, body) in [(CHANGE, &valid), (STEDI, &valid), (CHANGE, &invalid), (STEDI, &invalid)] {
+    for (path, body) in [
+        (CHANGE, &valid),
+        (STEDI, &valid),
+        (CHANGE, &invalid),
+        (STEDI, &invalid),
+    ] {
         let res = app
             .post(path)
             .header("Authorization", DEMO_KEY)
