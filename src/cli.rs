@@ -215,44 +215,33 @@ fn to_270_command(config: Option<&std::path::Path>, file: &str) -> ExitCode {
 /// The `to-270` output: the 270, or the problems as JSON (Stedi's `fieldList` shape, with JSON
 /// Pointer paths, and Change's `errors`).
 pub fn to_270(text: &str, envelope: &crate::eligibility::request::Envelope) -> (String, bool) {
-    use crate::eligibility::request;
-    let parsed = match request::parse(text.as_bytes()) {
-        Ok(p) => p,
-        Err(e) if e.line == 0 => {
-            return error_json("the input must be a JSON object (an eligibility request)");
+    use crate::eligibility::request::{self, Refusal};
+    match request::to_270(text.as_bytes(), envelope, &crate::x12::date::Stamp::now()) {
+        Ok(x12) => (x12, true),
+        Err(Refusal::NotAnObject(e)) if e.line == 0 => {
+            error_json("the input must be a JSON object (an eligibility request)")
         }
-        Err(e) => {
-            return error_json(&format!(
-                "the input is not valid JSON (line {}, column {})",
-                e.line, e.column
-            ));
-        }
-    };
-    let now = crate::x12::date::Stamp::now();
-    let problems = request::check(&parsed, &now.ccyymmdd());
-    if !problems.is_empty() {
-        let errors: Vec<serde_json::Value> = problems
-            .iter()
-            .map(|p| {
-                serde_json::json!({
-                    "field": p.path.dotted(),
-                    "path": p.path.pointer(),
-                    "description": format!("{} {}", p.path.dotted(), p.message).trim(),
+        Err(Refusal::NotAnObject(e)) => error_json(&format!(
+            "the input is not valid JSON (line {}, column {})",
+            e.line, e.column
+        )),
+        Err(Refusal::Invalid(problems)) => {
+            let errors: Vec<serde_json::Value> = problems
+                .iter()
+                .map(|p| {
+                    serde_json::json!({
+                        "field": p.path.dotted(),
+                        "path": p.path.pointer(),
+                        "description": p.description(),
+                    })
                 })
-            })
-            .collect();
-        return (
-            pretty(&serde_json::json!({ "status": "ERROR", "errors": errors })),
-            false,
-        );
+                .collect();
+            (
+                pretty(&serde_json::json!({ "status": "ERROR", "errors": errors })),
+                false,
+            )
+        }
     }
-    let control = parsed
-        .control_number
-        .as_ref()
-        .and_then(request::Field::given)
-        .cloned()
-        .unwrap_or_else(request::next_control_number);
-    (request::build(&parsed, envelope, &control, &now), true)
 }
 
 fn hash(key: Option<String>, generate: bool) -> ExitCode {

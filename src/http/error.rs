@@ -271,17 +271,8 @@ fn not_configured(payer_id: &str) -> Value {
 
 /// Problems as each anchor's clients read them; the text names the field, never its value.
 fn invalid_request(problems: &[Problem], style: ProblemStyle) -> (StatusCode, Value) {
-    let described: Vec<(&Problem, String)> = problems
-        .iter()
-        .map(|p| {
-            (
-                p,
-                format!("{} {}", p.path.dotted(), p.message)
-                    .trim()
-                    .to_owned(),
-            )
-        })
-        .collect();
+    let described: Vec<(&Problem, String)> =
+        problems.iter().map(|p| (p, p.description())).collect();
     match style {
         ProblemStyle::Change => {
             let errors: Vec<Value> = described

@@ -13,7 +13,7 @@ use super::body;
 use super::eligibility;
 use super::error::{ApiError, ProblemStyle};
 use crate::config::X12Settings;
-use crate::eligibility::request::{self, Envelope};
+use crate::eligibility::request::{self, Envelope, Refusal};
 use crate::x12::date::Stamp;
 
 /// Change's path (`/medicalnetwork/eligibility/v3`, with or without the trailing slash).
@@ -56,29 +56,20 @@ pub fn to_270(bytes: &[u8], envelope: &Envelope, style: ProblemStyle) -> Result<
             path: None,
         });
     }
-    let parsed = request::parse(bytes).map_err(|e| ApiError::BadBody {
-        message: if e.line == 0 {
-            "The request body must be a JSON object (an eligibility request).".into()
-        } else {
-            format!(
-                "The request body is not valid JSON (line {}, column {}); send a JSON eligibility request object.",
-                e.line, e.column
-            )
+    request::to_270(bytes, envelope, &Stamp::now()).map_err(|refusal| match refusal {
+        Refusal::NotAnObject(e) => ApiError::BadBody {
+            message: if e.line == 0 {
+                "The request body must be a JSON object (an eligibility request).".into()
+            } else {
+                format!(
+                    "The request body is not valid JSON (line {}, column {}); send a JSON eligibility request object.",
+                    e.line, e.column
+                )
+            },
+            path: None,
         },
-        path: None,
-    })?;
-    let now = Stamp::now();
-    let problems = request::check(&parsed, &now.ccyymmdd());
-    if !problems.is_empty() {
-        return Err(ApiError::InvalidRequest { problems, style });
-    }
-    let control = parsed
-        .control_number
-        .as_ref()
-        .and_then(request::Field::given)
-        .cloned()
-        .unwrap_or_else(request::next_control_number);
-    Ok(request::build(&parsed, envelope, &control, &now))
+        Refusal::Invalid(problems) => ApiError::InvalidRequest { problems, style },
+    })
 }
 
 /// The builder's envelope from `[x12]`.

@@ -22,6 +22,15 @@ pub struct Problem {
     pub message: String,
 }
 
+impl Problem {
+    /// The field and what is wrong with it: `provider.npi is required: …`.
+    pub fn description(&self) -> String {
+        format!("{} {}", self.path.dotted(), self.message)
+            .trim()
+            .to_owned()
+    }
+}
+
 /// Change's sandbox NPI (its bare-minimum example, accepted by Change's sandbox) fails the check
 /// digit; it is let through so Change's own examples work unchanged.
 pub const CHANGE_SANDBOX_NPI: &str = "0123456789";

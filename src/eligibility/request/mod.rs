@@ -9,6 +9,8 @@ mod control;
 mod path;
 
 use serde::Deserialize;
+
+use crate::x12::date::Stamp;
 use serde::de::{DeserializeOwned, Deserializer};
 
 pub use build::{Envelope, build};
@@ -249,6 +251,32 @@ pub struct MedicalProcedure {
     pub procedure_code: Text,
     pub procedure_modifiers: List<String>,
     pub diagnosis_code_pointer: List<String>,
+}
+
+/// Why a body gives no 270.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// Not JSON, or not an object.
+    NotAnObject(NotAnObject),
+    /// A request with problems.
+    Invalid(Vec<Problem>),
+}
+
+/// The 270 for a JSON body, stamped `now`: parse, check, then build with the request's control
+/// number or a generated one. What the HTTP routes and `to-270` share.
+pub fn to_270(bytes: &[u8], envelope: &Envelope, now: &Stamp) -> Result<String, Refusal> {
+    let req = parse(bytes).map_err(Refusal::NotAnObject)?;
+    let problems = check(&req, &now.ccyymmdd());
+    if !problems.is_empty() {
+        return Err(Refusal::Invalid(problems));
+    }
+    let control = req
+        .control_number
+        .as_ref()
+        .and_then(Field::given)
+        .cloned()
+        .unwrap_or_else(next_control_number);
+    Ok(build(&req, envelope, &control, now))
 }
 
 /// Reads a body: `None` when it is not a JSON object (the caller answers 400 as raw-x12 does).
