@@ -74,6 +74,14 @@ async fn bearer_tokens_work_and_no_credentials_get_401_on_both_paths() {
         let (status, _) = post(&app, path, Some("wrong-key"), &bare_minimum()).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{path}");
     }
+    let (status, body) = post(
+        &app,
+        STEDI,
+        Some(&format!("Key {DEMO_KEY}")),
+        &bare_minimum(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "Stedi's legacy `Key` form: {body}");
     let token = app.demo_token().await;
     let (status, body) = post(
         &app,
@@ -458,5 +466,17 @@ async fn no_phi_from_json_requests_in_any_log_line() {
     }
     for id in &ids {
         assert_not_logged(id, &[LAST, FIRST, MEMBER, DOB]);
+    }
+}
+
+#[tokio::test]
+async fn a_body_over_the_limit_gets_413_on_both_paths() {
+    let app = spawn_app(|s| s.server.max_body_bytes = 512).await;
+    let mut req = bare_minimum();
+    req["padding"] = json!("x".repeat(1024));
+    for path in [CHANGE, STEDI] {
+        let (status, body) = post(&app, path, Some(DEMO_KEY), &req).await;
+        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{path}");
+        assert_eq!(body["code"], "PAYLOAD_TOO_LARGE");
     }
 }
