@@ -12,7 +12,9 @@
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::cast_precision_loss,
-    clippy::format_push_string
+    clippy::format_push_string,
+    clippy::indexing_slicing,
+    clippy::panic
 )]
 
 #[path = "support/mod.rs"]

@@ -1,4 +1,5 @@
-//! The command line: `serve` (the default; `main` runs it), `validate`, `to-json` and `hash-key`.
+//! The command line: `serve` (the default; `main` runs it), `validate`, `to-json`, `to-270` and
+//! `hash-key`.
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -6,7 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::config::hash_key;
+use crate::config::{Settings, hash_key};
 use crate::eligibility::map271;
 use crate::eligibility::validate::{self, Options};
 
@@ -45,6 +46,13 @@ pub enum Command {
         /// The 271 file, or `-` for standard input.
         file: String,
     },
+    /// Print the 270 the gateway would send for a JSON eligibility request (envelope from
+    /// configuration); exit 1 with the problems as JSON when the request is invalid.
+    #[command(name = "to-270")]
+    To270 {
+        /// The JSON request file, or `-` for standard input.
+        file: String,
+    },
     /// Print the `sha256:` hash of an API key, to paste into an account's `api_key_hashes`.
     HashKey {
         /// The key; read from standard input when omitted (keeps it out of shell history).
@@ -56,8 +64,9 @@ pub enum Command {
 }
 
 /// Runs `command` when it works offline; `None` for `serve`, which the binary's `main` runs
-/// (start-up is glue there: settings, telemetry, `App::build`, `run_until_stopped`).
-pub fn run_offline(command: Command) -> Option<ExitCode> {
+/// (start-up is glue there: settings, telemetry, `App::build`, `run_until_stopped`). `config` is
+/// the `--config` file, for the commands that read settings.
+pub fn run_offline(command: Command, config: Option<&std::path::Path>) -> Option<ExitCode> {
     Some(match command {
         Command::Serve => return None,
         Command::Validate {
@@ -72,6 +81,7 @@ pub fn run_offline(command: Command) -> Option<ExitCode> {
             with_input(&file, |text| validate(text, &opts))
         }
         Command::ToJson { file } => with_input(&file, to_json),
+        Command::To270 { file } => to_270_command(config, &file),
         Command::HashKey { key, generate } => hash(key, generate),
     })
 }
@@ -151,6 +161,50 @@ pub fn to_json(text: &str) -> (String, bool) {
             _ => (pretty(&all), true),
         },
         Err(e) => error_json(&e.to_string()),
+    }
+}
+
+fn to_270_command(config: Option<&std::path::Path>, file: &str) -> ExitCode {
+    let settings = match Settings::load(config) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("eligibility-gateway: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let envelope = crate::http::json::envelope(&settings.x12);
+    with_input(file, |text| to_270(text, &envelope))
+}
+
+/// The `to-270` output: the 270, or the problems as JSON (Stedi's `fieldList` shape, with JSON
+/// Pointer paths, and Change's `errors`).
+pub fn to_270(text: &str, envelope: &crate::eligibility::request::Envelope) -> (String, bool) {
+    use crate::eligibility::request::{self, Refusal};
+    match request::to_270(text.as_bytes(), envelope, &crate::x12::date::Stamp::now()) {
+        Ok(x12) => (x12, true),
+        Err(Refusal::NotAnObject(e)) if e.line == 0 => {
+            error_json("the input must be a JSON object (an eligibility request)")
+        }
+        Err(Refusal::NotAnObject(e)) => error_json(&format!(
+            "the input is not valid JSON (line {}, column {})",
+            e.line, e.column
+        )),
+        Err(Refusal::Invalid(problems)) => {
+            let errors: Vec<serde_json::Value> = problems
+                .iter()
+                .map(|p| {
+                    serde_json::json!({
+                        "field": p.path.dotted(),
+                        "path": p.path.pointer(),
+                        "description": p.description(),
+                    })
+                })
+                .collect();
+            (
+                pretty(&serde_json::json!({ "status": "ERROR", "errors": errors })),
+                false,
+            )
+        }
     }
 }
 

@@ -33,6 +33,8 @@ pub struct Settings {
     pub validation: Validation,
     /// Values printed in `meta`.
     pub meta: MetaSettings,
+    /// The envelope of 270s built from JSON requests.
+    pub x12: X12Settings,
     /// Logging.
     pub log: Log,
     /// The OAuth token endpoint.
@@ -103,6 +105,31 @@ pub struct MetaSettings {
     pub submitter_id: String,
     /// `meta.billerId`.
     pub biller_id: String,
+}
+
+/// `[x12]`: the envelope the gateway writes around 270s it builds from JSON requests.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct X12Settings {
+    /// ISA05, e.g. `ZZ`.
+    pub sender_qualifier: String,
+    /// ISA06 (up to 15 characters).
+    pub sender_id: String,
+    /// ISA07.
+    pub receiver_qualifier: String,
+    /// ISA08 (up to 15 characters).
+    pub receiver_id: String,
+    /// GS02; ISA06 when empty.
+    pub application_sender: String,
+    /// GS03; ISA08 when empty.
+    pub application_receiver: String,
+    /// ISA15: `P` (production) or `T` (test).
+    pub usage: String,
+    /// TRN03 of the trace the gateway adds: exactly 10 characters.
+    pub trace_originator: String,
+    /// Payer names by payer ID, for 2100A NM103 when a request names none (else `Unknown`).
+    #[serde(default)]
+    pub payer_names: BTreeMap<String, String>,
 }
 
 /// `[oauth]`: the Change-style client-credentials token endpoint.
@@ -262,6 +289,7 @@ impl Settings {
             return invalid("oauth.issuer", "must not be empty");
         }
         self.oauth.signing_key().check()?;
+        self.x12.check()?;
         self.payers.check()?;
         let mut client_ids = BTreeSet::new();
         for (id, account) in &self.accounts {
@@ -293,6 +321,58 @@ impl Settings {
                         "must be `sha256:` followed by 64 hex digits (see `eligibility-gateway hash-key`)",
                     );
                 }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl X12Settings {
+    fn check(&self) -> Result<(), SettingsError> {
+        let invalid = |key: &str, problem: &str| {
+            Err(SettingsError::Invalid {
+                key: format!("x12.{key}"),
+                problem: problem.to_owned(),
+            })
+        };
+        let x12_safe = |v: &str| {
+            v.bytes()
+                .all(|b| (b' '..=b'}').contains(&b) && !b"*~:^".contains(&b))
+        };
+        for (key, value, max) in [
+            ("sender_qualifier", &self.sender_qualifier, 2),
+            ("sender_id", &self.sender_id, 15),
+            ("receiver_qualifier", &self.receiver_qualifier, 2),
+            ("receiver_id", &self.receiver_id, 15),
+            ("application_sender", &self.application_sender, 15),
+            ("application_receiver", &self.application_receiver, 15),
+        ] {
+            let optional = key.starts_with("application_");
+            if value.trim().is_empty() && !optional {
+                return invalid(key, "must not be empty");
+            }
+            if value.len() > max {
+                return invalid(key, &format!("must be at most {max} characters"));
+            }
+            if !x12_safe(value) {
+                return invalid(key, "must be printable ASCII without `*`, `~`, `:` or `^`");
+            }
+        }
+        if !matches!(self.usage.as_str(), "P" | "T") {
+            return invalid("usage", "must be \"P\" (production) or \"T\" (test)");
+        }
+        if self.trace_originator.len() != 10 || !x12_safe(&self.trace_originator) {
+            return invalid(
+                "trace_originator",
+                "must be exactly 10 printable ASCII characters without `*`, `~`, `:` or `^`",
+            );
+        }
+        for (id, name) in &self.payer_names {
+            if name.trim().is_empty() || name.len() > 60 || !x12_safe(name) {
+                return invalid(
+                    &format!("payer_names.{id}"),
+                    "must be 1 to 60 printable ASCII characters without `*`, `~`, `:` or `^`",
+                );
             }
         }
         Ok(())
@@ -423,6 +503,46 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(e.contains("api_key_hashes"), "{e}");
+    }
+
+    #[test]
+    fn x12_envelope_settings_are_checked_by_key() {
+        let s = Settings::defaults().unwrap();
+        assert_eq!(s.x12.trace_originator.len(), 10);
+        let s = Settings::load_with(
+            None,
+            env(&[("GATEWAY__X12__PAYER_NAMES__00006", "Acme Health")]),
+        )
+        .unwrap();
+        assert_eq!(
+            s.x12.payer_names["00006"], "Acme Health",
+            "payer IDs stay strings"
+        );
+        for (key, value, named) in [
+            ("GATEWAY__X12__USAGE", "X", "x12.usage"),
+            (
+                "GATEWAY__X12__TRACE_ORIGINATOR",
+                "123",
+                "x12.trace_originator",
+            ),
+            ("GATEWAY__X12__SENDER_ID", "", "x12.sender_id"),
+            ("GATEWAY__X12__RECEIVER_ID", "A*B", "x12.receiver_id"),
+            (
+                "GATEWAY__X12__SENDER_ID",
+                "SIXTEEN-CHARS-XX",
+                "x12.sender_id",
+            ),
+            (
+                "GATEWAY__X12__PAYER_NAMES__00006",
+                "A~B",
+                "x12.payer_names.00006",
+            ),
+        ] {
+            let e = Settings::load_with(None, env(&[(key, value)]))
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(named), "{key}={value}: {e}");
+        }
     }
 
     #[test]

@@ -13,7 +13,7 @@ use eligibility_gateway::telemetry;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let command = cli.command.unwrap_or(Command::Serve);
-    cli::run_offline(command).unwrap_or_else(|| serve(cli.config.as_deref()))
+    cli::run_offline(command, cli.config.as_deref()).unwrap_or_else(|| serve(cli.config.as_deref()))
 }
 
 /// Starts the gateway and runs it until SIGTERM or Ctrl-C.

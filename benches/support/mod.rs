@@ -1,6 +1,7 @@
 //! What the process-level benchmarks share: the gateway binary as a child process, a free port, a
 //! minimal blocking HTTP client (no client library's cost in the figures), and `wrk`.
 #![allow(dead_code)] // each bench uses its own part
+#![allow(clippy::indexing_slicing, clippy::panic, clippy::map_unwrap_or)] // a bench fails loudly
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};

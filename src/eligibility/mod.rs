@@ -7,6 +7,7 @@ pub mod inquiry;
 pub mod issue;
 pub mod map271;
 pub mod model;
+pub mod request;
 pub mod validate;
 
 pub use inquiry::Inquiry;

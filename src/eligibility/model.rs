@@ -701,12 +701,18 @@ pub struct AdditionalInformation<'a> {
 #[derive(Debug, Default, Serialize, Clone, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct AdditionalIdentification<'a> {
-    /// III01, as its name (Stedi 2024 prints names in the code fields).
+    /// III01, the code (`ZZ`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code_list_qualifier_code: Option<Text<'a>>,
-    /// III02, as its name when known.
+    /// III01's name (`Mutually Defined`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code_list_qualifier: Option<Text<'a>>,
+    /// III02, the code (`11`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub industry_code: Option<Text<'a>>,
+    /// III02's name when III01 is `ZZ` (place of service, `Office`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub industry: Option<Text<'a>>,
     /// III03.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code_category: Option<Text<'a>>,

@@ -19,22 +19,26 @@ impl<S: Send + Sync> FromRequest<S> for RawX12Request {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let limit = req
-            .extensions()
-            .get::<BodyLimit>()
-            .map_or(usize::MAX, |l| l.0);
-        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
-            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::TooLarge { limit }
-            } else {
-                ApiError::BadBody {
-                    message: "The request body could not be read.".into(),
-                    path: None,
-                }
-            }
-        })?;
-        parse(&bytes)
+        parse(&read(req, state).await?)
     }
+}
+
+/// The body's bytes, with the body limit (413) and unreadable bodies (400) answered our way.
+pub async fn read<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, ApiError> {
+    let limit = req
+        .extensions()
+        .get::<BodyLimit>()
+        .map_or(usize::MAX, |l| l.0);
+    Bytes::from_request(req, state).await.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::TooLarge { limit }
+        } else {
+            ApiError::BadBody {
+                message: "The request body could not be read.".into(),
+                path: None,
+            }
+        }
+    })
 }
 
 /// The configured body limit, put in the request extensions so rejections can name it.

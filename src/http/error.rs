@@ -13,6 +13,7 @@ use super::oauth::OAuthError;
 use crate::eligibility::Rejected;
 use crate::eligibility::issue::CORRECT_AND_RESUBMIT;
 use crate::eligibility::model::Warning;
+use crate::eligibility::request::Problem;
 use crate::limit::LimitExceeded;
 use crate::payer::ConnectorError;
 
@@ -37,6 +38,14 @@ pub enum ApiError {
         message: String,
         /// The JSON path concerned, when one is.
         path: Option<&'static str>,
+    },
+    /// A JSON eligibility request with problems, answered in the convention of the path called.
+    #[error("invalid eligibility request: {} problem(s)", problems.len())]
+    InvalidRequest {
+        /// Every problem, each with its JSON path.
+        problems: Vec<Problem>,
+        /// How to answer.
+        style: ProblemStyle,
     },
     /// The body is over the configured limit.
     #[error("request body over {limit} bytes")]
@@ -82,6 +91,15 @@ pub enum ApiError {
     Internal(String),
 }
 
+/// Which anchor's convention a JSON request's problems are answered in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProblemStyle {
+    /// Change: HTTP 200, `{"errors": [{"field", "description"}]}`.
+    Change,
+    /// Stedi: HTTP 400, `{"message", "fieldList": [{"path", "message"}]}`.
+    Stedi,
+}
+
 impl From<Rejected> for ApiError {
     fn from(rejected: Rejected) -> Self {
         Self::Rejected {
@@ -108,6 +126,7 @@ impl ApiError {
             Self::Unauthorized(_) => "UNAUTHORIZED",
             Self::OAuth { error, .. } => error.as_str(),
             Self::BadBody { .. } => "BAD_REQUEST",
+            Self::InvalidRequest { .. } => "INVALID_REQUEST",
             Self::TooLarge { .. } => "PAYLOAD_TOO_LARGE",
             Self::Rejected { .. } => "INVALID_X12",
             Self::Limit(_) => "TOO_MANY_REQUESTS",
@@ -154,6 +173,7 @@ impl ApiError {
                 };
                 (StatusCode::BAD_REQUEST, body)
             }
+            Self::InvalidRequest { problems, style } => invalid_request(problems, *style),
             Self::TooLarge { limit } => {
                 let m = format!("The request body is larger than the limit of {limit} bytes.");
                 message(StatusCode::PAYLOAD_TOO_LARGE, &m, code)
@@ -247,6 +267,38 @@ fn not_configured(payer_id: &str) -> Value {
             "field": "NM109",
         }],
     })
+}
+
+/// Problems as each anchor's clients read them; the text names the field, never its value.
+fn invalid_request(problems: &[Problem], style: ProblemStyle) -> (StatusCode, Value) {
+    let described: Vec<(&Problem, String)> =
+        problems.iter().map(|p| (p, p.description())).collect();
+    match style {
+        ProblemStyle::Change => {
+            let errors: Vec<Value> = described
+                .iter()
+                .map(|(p, d)| json!({ "field": p.path.dotted(), "description": d }))
+                .collect();
+            (StatusCode::OK, json!({ "errors": errors }))
+        }
+        ProblemStyle::Stedi => {
+            let first = described.first().map_or("", |(_, d)| d.as_str());
+            let n = described.len();
+            let message = if n == 1 {
+                format!("1 validation error detected: {first}")
+            } else {
+                format!("{n} validation errors detected; the first: {first}")
+            };
+            let list: Vec<Value> = described
+                .iter()
+                .map(|(p, d)| json!({ "path": p.path.pointer(), "message": d }))
+                .collect();
+            (
+                StatusCode::BAD_REQUEST,
+                json!({ "message": message, "code": "INVALID_REQUEST", "fieldList": list }),
+            )
+        }
+    }
 }
 
 fn capitalise(s: &str) -> String {

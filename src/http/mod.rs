@@ -3,7 +3,9 @@
 
 pub mod auth;
 pub mod body;
+mod eligibility;
 pub mod error;
+pub mod json;
 mod layers;
 pub mod oauth;
 mod raw_x12;
@@ -39,6 +41,8 @@ pub struct AppState {
     pub repairs: bool,
     /// The body limit, for the 413 message.
     pub max_body_bytes: usize,
+    /// The envelope of 270s built from JSON requests.
+    pub envelope: crate::eligibility::request::Envelope,
 }
 
 impl AppState {
@@ -67,6 +71,7 @@ impl AppState {
             meta: settings.meta.clone(),
             repairs: settings.validation.repairs,
             max_body_bytes: settings.server.max_body_bytes,
+            envelope: json::envelope(&settings.x12),
         })
     }
 }
@@ -76,6 +81,13 @@ pub const RAW_X12_PATHS: [&str; 2] = [
     "/change/medicalnetwork/eligibility/v3/raw-x12",
     "/medicalnetwork/eligibility/v3/raw-x12",
 ];
+/// Change's JSON eligibility paths (its spec has the trailing slash, its clients mostly not).
+pub const JSON_CHANGE_PATHS: [&str; 2] = [
+    "/medicalnetwork/eligibility/v3",
+    "/medicalnetwork/eligibility/v3/",
+];
+/// Stedi's JSON eligibility path.
+pub const JSON_STEDI_PATH: &str = "/change/medicalnetwork/eligibility/v3";
 /// Health check paths.
 pub const HEALTH_PATHS: [&str; 2] = [
     "/change/medicalnetwork/eligibility/v3/healthcheck",
@@ -88,6 +100,10 @@ pub fn router(state: Arc<AppState>, settings: &Settings) -> Router {
     for p in RAW_X12_PATHS {
         r = r.route(p, post(raw_x12::handle));
     }
+    for p in JSON_CHANGE_PATHS {
+        r = r.route(p, post(json::change));
+    }
+    r = r.route(JSON_STEDI_PATH, post(json::stedi));
     for p in HEALTH_PATHS {
         r = r.route(p, get(health));
     }

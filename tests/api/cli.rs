@@ -151,3 +151,92 @@ fn to_json_on_a_file_without_a_271_fails_clearly() {
     assert_eq!(code, 2);
     assert!(err.contains("cannot read"), "{err}");
 }
+
+const BARE_MINIMUM: &str = r#"{"controlNumber": "123456789", "tradingPartnerServiceId": "serviceId",
+ "provider": {"organizationName": "provider_name", "npi": "0123456789"},
+ "subscriber": {"firstName": "johnOne", "lastName": "doeOne", "dateOfBirth": "18800102", "memberId": "0000000000"},
+ "encounter": {"dateOfService": "20100101", "serviceTypeCodes": ["30"]}}"#;
+
+/// A file under the temp directory, removed on drop.
+struct TempFile(std::path::PathBuf);
+
+impl TempFile {
+    fn new(name: &str, contents: &str) -> Self {
+        let path = std::env::temp_dir().join(format!("eg-cli-{}-{name}", uuid::Uuid::new_v4()));
+        std::fs::write(&path, contents).unwrap();
+        Self(path)
+    }
+    fn path(&self) -> &str {
+        self.0.to_str().unwrap()
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+#[test]
+fn to_270_prints_the_270_for_a_json_request_from_a_file_or_stdin() {
+    let file = TempFile::new("bare.json", BARE_MINIMUM);
+    let (code, out, _) = run(&["to-270", file.path()], None);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.starts_with("ISA*00*"), "{out}");
+    assert!(out.contains("~ST*270*123456789*005010X279A1~"), "{out}");
+    assert!(out.contains("~NM1*PR*2*Unknown*****PI*serviceId~"), "{out}");
+    let (code, from_stdin, _) = run(&["to-270", "-"], Some(BARE_MINIMUM));
+    assert_eq!(code, 0);
+    assert!(from_stdin.contains("~NM1*IL*1*doeOne*johnOne****MI*0000000000~"));
+    // What it prints is what the validator accepts.
+    let (code, report, _) = run(&["validate", "--real-time", "-"], Some(out.trim_end()));
+    assert_eq!(code, 0, "{report}");
+}
+
+#[test]
+fn to_270_takes_the_envelope_from_the_named_config() {
+    let config = TempFile::new(
+        "gateway.toml",
+        "[x12]\nsender_id = \"CLINICNORTH\"\ntrace_originator = \"1234567890\"\n[x12.payer_names]\n\"serviceId\" = \"Acme Health\"\n",
+    );
+    let input = TempFile::new("bare.json", BARE_MINIMUM);
+    let (code, out, err) = run(&["--config", config.path(), "to-270", input.path()], None);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("*ZZ*CLINICNORTH    *"), "{out}");
+    assert!(out.contains("~TRN*1*123456789*1234567890~"), "{out}");
+    assert!(
+        out.contains("~NM1*PR*2*Acme Health*****PI*serviceId~"),
+        "{out}"
+    );
+}
+
+#[test]
+fn to_270_reports_an_invalid_request_as_json_and_exits_1() {
+    let (code, out, _) = run(
+        &["to-270", "-"],
+        Some(r#"{"provider": {"npi": "1234567890"}, "subscriber": {"lastName": "SECRETNAME*"}}"#),
+    );
+    assert_eq!(code, 1);
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(report["status"], "ERROR");
+    let fields: Vec<&str> = report["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert!(fields.contains(&"tradingPartnerServiceId"), "{fields:?}");
+    assert!(fields.contains(&"provider.npi"), "{fields:?}");
+    assert!(fields.contains(&"subscriber.lastName"), "{fields:?}");
+    assert!(!out.contains("SECRETNAME"));
+    let (code, out, _) = run(&["to-270", "-"], Some("not json"));
+    assert_eq!(code, 1);
+    assert!(out.contains("not valid JSON (line 1, column 2)"), "{out}");
+}
+
+#[test]
+fn to_270_exits_2_when_the_file_cannot_be_read() {
+    let (code, _, err) = run(&["to-270", "/nonexistent/request.json"], None);
+    assert_eq!(code, 2);
+    assert!(err.contains("cannot read"), "{err}");
+}

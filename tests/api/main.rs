@@ -15,6 +15,8 @@ mod fakes;
 mod faults;
 mod fixtures271;
 mod helpers;
+mod json_build;
+mod json_endpoint;
 mod limits;
 mod map271_anchor;
 mod map271_props;

@@ -321,18 +321,21 @@ fn hsd<'a>(seg: &Seg<'a>) -> ServiceDelivery<'a> {
     }
 }
 
-/// III as Change (and Stedi 2024) print it: names in the code fields where the code is known.
+/// III as the anchors print it now (contract 4.11): codes in the code fields, names beside them.
 fn iii<'a>(seg: &Seg<'a>) -> AdditionalIdentification<'a> {
     let qualifier = seg.element(1);
+    let industry = seg.element(2);
     AdditionalIdentification {
-        code_list_qualifier_code: qualifier.map(|q| name_or_code(codes::CODE_LIST_QUALIFIERS, q)),
-        industry_code: seg.element(2).map(|c| {
-            if qualifier == Some("ZZ") {
-                name_or_code(codes::PLACES_OF_SERVICE, c)
-            } else {
-                Cow::Borrowed(c)
-            }
-        }),
+        code_list_qualifier_code: text(seg, 1),
+        code_list_qualifier: qualifier
+            .and_then(|q| codes::name(codes::CODE_LIST_QUALIFIERS, q))
+            .map(Cow::Borrowed),
+        industry_code: text(seg, 2),
+        // Only `ZZ` (place of service) has a code list we can name.
+        industry: industry
+            .filter(|_| qualifier == Some("ZZ"))
+            .and_then(|c| codes::name(codes::PLACES_OF_SERVICE, c))
+            .map(Cow::Borrowed),
         code_category: text(seg, 3),
         injured_body_part_name: text(seg, 4),
     }

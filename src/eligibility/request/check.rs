@@ -1,0 +1,962 @@
+//! Validation of a request before anything is built: every problem at once, each with its JSON
+//! path. Messages name the rule, never the value (member data stays with the caller).
+#![allow(
+    clippy::ref_option,
+    reason = "helpers take each field as the model holds it, `&Option<Field<T>>`"
+)]
+
+use super::{
+    Address, EligibilityRequest, Encounter, Field, HealthCareInformation, List, MedicalProcedure,
+    Obj, Path, Person, Provider, Text,
+};
+use crate::eligibility::codes;
+use crate::x12::charset;
+use crate::x12::date;
+
+/// One problem with the request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// Where.
+    pub path: Path,
+    /// What is wrong, a sentence without the value.
+    pub message: String,
+}
+
+impl Problem {
+    /// The field and what is wrong with it: `provider.npi is required: …`.
+    pub fn description(&self) -> String {
+        format!("{} {}", self.path.dotted(), self.message)
+            .trim()
+            .to_owned()
+    }
+}
+
+/// Change's sandbox NPI (its bare-minimum example, accepted by Change's sandbox) fails the check
+/// digit; it is let through so Change's own examples work unchanged.
+pub const CHANGE_SANDBOX_NPI: &str = "0123456789";
+
+/// PRV01 codes of the information receiver (2100B).
+pub const PROVIDER_CODES: &[&str] = &[
+    "AD", "AT", "BI", "CO", "CV", "H", "HH", "LA", "OT", "P1", "P2", "PC", "PE", "R", "RF", "SB",
+    "SK", "SU",
+];
+/// PRV02 of 2100C/D.
+const PRV_QUALIFIERS: &[&str] = &["9K", "D3", "EI", "HPI", "PXC", "SY", "TJ"];
+/// EQ02-1.
+pub const PROCEDURE_QUALIFIERS: &[&str] = &["AD", "CJ", "HC", "ID", "IV", "N4", "ZZ"];
+/// `providerType` and its NM101.
+pub const PROVIDER_TYPES: &[(&str, &str)] = &[
+    ("payer", "PR"),
+    ("third-party administrator", "2B"),
+    ("employer", "36"),
+    ("hospital", "80"),
+    ("facility", "FA"),
+    ("gateway provider", "GP"),
+    ("plan sponsor", "P5"),
+    ("provider", "1P"),
+];
+/// Most 2110 loops per patient (X279 repeat limit).
+pub const MAX_INQUIRIES: usize = 99;
+/// Most REFs per 2100 loop.
+pub const MAX_REFS: usize = 9;
+
+/// Checks `req`; `today` (`CCYYMMDD`) bounds dates of birth. Empty when the request can be built.
+pub fn check(req: &EligibilityRequest, today: &str) -> Vec<Problem> {
+    let mut c = Checker {
+        out: Vec::new(),
+        today,
+    };
+    let root = Path::root();
+    if let Some(n) = c.text(&root.key("controlNumber"), &req.control_number, 9, 9)
+        && !n.bytes().all(|b| b.is_ascii_digit())
+    {
+        c.say(&root.key("controlNumber"), "must be exactly 9 digits.");
+    }
+    c.text(
+        &root.key("submitterTransactionIdentifier"),
+        &req.submitter_transaction_identifier,
+        1,
+        50,
+    );
+    let payer = root.key("tradingPartnerServiceId");
+    if c.text(&payer, &req.trading_partner_service_id, 2, 80)
+        .is_none()
+        && req.trading_partner_service_id.is_none()
+    {
+        c.say(&payer, "is required: it names the payer (2100A NM109).");
+    }
+    c.text(
+        &root.key("tradingPartnerName"),
+        &req.trading_partner_name,
+        1,
+        60,
+    );
+    c.text(&root.key("portalUsername"), &req.portal_username, 1, 50);
+    c.text(&root.key("portalPassword"), &req.portal_password, 1, 50);
+    let dependents = c.list(&root.key("dependents"), &req.dependents, 1);
+    let has_dependent = !dependents.is_empty();
+    let provider_path = root.key("provider");
+    match c.object(&provider_path, &req.provider) {
+        Some(p) => c.provider(&provider_path, p),
+        None if req.provider.is_none() => c.say(
+            &provider_path,
+            "is required: send organizationName (or firstName and lastName) and an identifier such as npi.",
+        ),
+        None => {}
+    }
+    if let Some(irn) = c.object(
+        &root.key("informationReceiverName"),
+        &req.information_receiver_name,
+    ) {
+        let p = root.key("informationReceiverName");
+        for (key, _, value) in super::build::receiver_name_refs(irn) {
+            c.text(&p.key(key), value, 1, 50);
+        }
+        c.text(
+            &p.key("informationReceiverAdditionalIdentifierState"),
+            &irn.information_receiver_additional_identifier_state,
+            1,
+            80,
+        );
+        c.address(&p.key("address"), &irn.address);
+    }
+    let receiver_refs = super::build::receiver_refs(req).len();
+    if receiver_refs > MAX_REFS {
+        c.say(
+            &provider_path,
+            &format!("carries {receiver_refs} additional identifiers; 2100B allows at most {MAX_REFS} REF segments."),
+        );
+    }
+    let sub_path = root.key("subscriber");
+    let subscriber = c.object(&sub_path, &req.subscriber);
+    if req.subscriber.is_none() {
+        c.say(&sub_path, "is required.");
+    }
+    let mut patient_hi = 0;
+    if let Some(s) = subscriber {
+        let hi = c.person(&sub_path, s, Role::Subscriber { has_dependent });
+        if !has_dependent {
+            patient_hi = hi;
+        }
+    }
+    for (i, d) in dependents {
+        patient_hi = c.person(&root.key("dependents").index(i), d, Role::Dependent);
+    }
+    if let Some(e) = c.object(&root.key("encounter"), &req.encounter) {
+        c.encounter(&root.key("encounter"), e, patient_hi);
+        let patient = dependents_first(req).or(subscriber);
+        if has_plan_dates(patient)
+            && (present(&e.date_of_service) || present(&e.beginning_date_of_service))
+        {
+            c.say(
+                &root.key("encounter"),
+                "dates of service and the patient's planIssueDate dates both map to 2100 DTP*291; send one of them.",
+            );
+        }
+    }
+    c.out
+}
+
+fn dependents_first(req: &EligibilityRequest) -> Option<&Person> {
+    req.dependents
+        .as_ref()
+        .and_then(Field::given)
+        .and_then(|d| d.first())
+        .and_then(Field::given)
+}
+
+fn present(t: &Text) -> bool {
+    t.is_some()
+}
+
+fn has_plan_dates(p: Option<&Person>) -> bool {
+    p.is_some_and(|p| present(&p.plan_issue_date) || present(&p.beginning_plan_issue_date))
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Subscriber { has_dependent: bool },
+    Dependent,
+}
+
+struct Checker<'t> {
+    out: Vec<Problem>,
+    today: &'t str,
+}
+
+impl Checker<'_> {
+    fn say(&mut self, path: &Path, message: &str) {
+        self.out.push(Problem {
+            path: path.clone(),
+            message: message.to_owned(),
+        });
+    }
+
+    /// A string of `min..=max` characters that X12 can carry; `None` when absent or wrong.
+    fn text<'v>(&mut self, path: &Path, f: &'v Text, min: usize, max: usize) -> Option<&'v str> {
+        let v = match f.as_ref()? {
+            Field::Given(v) => v.as_str(),
+            Field::WrongType => {
+                self.say(path, "must be a string.");
+                return None;
+            }
+        };
+        if v.trim().is_empty() {
+            self.say(
+                path,
+                "must not be blank: omit the field or send null when there is no value.",
+            );
+            return None;
+        }
+        let len = v.chars().count();
+        if len < min || len > max {
+            let m = if min == max {
+                format!("must be exactly {min} characters long.")
+            } else {
+                format!("must be {min} to {max} characters long.")
+            };
+            self.say(path, &m);
+            return None;
+        }
+        if !v
+            .bytes()
+            .all(|b| charset::is_allowed(b) && !b"*~:^".contains(&b))
+        {
+            self.say(
+                path,
+                "contains a character X12 cannot carry (the delimiters `*`, `~`, `:`, `^`, control characters or non-ASCII).",
+            );
+            return None;
+        }
+        if v.trim() != v {
+            self.say(path, "must not start or end with spaces.");
+            return None;
+        }
+        Some(v)
+    }
+
+    /// A string of exactly `n` digits.
+    fn digits<'v>(&mut self, path: &Path, f: &'v Text, n: usize) -> Option<&'v str> {
+        let v = self.text(path, f, n, n)?;
+        if v.bytes().all(|b| b.is_ascii_digit()) {
+            Some(v)
+        } else {
+            self.say(path, &format!("must be exactly {n} digits."));
+            None
+        }
+    }
+
+    /// A string matching `[A-Za-z0-9]` plus `extra`.
+    fn word<'v>(
+        &mut self,
+        path: &Path,
+        f: &'v Text,
+        extra: &[u8],
+        min: usize,
+        max: usize,
+    ) -> Option<&'v str> {
+        let v = self.text(path, f, min, max)?;
+        if v.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || extra.contains(&b))
+        {
+            Some(v)
+        } else {
+            let also = match extra {
+                [] => String::new(),
+                _ => format!(
+                    " and {}",
+                    extra
+                        .iter()
+                        .map(|b| if *b == b' ' {
+                            "spaces".to_owned()
+                        } else {
+                            format!("`{}`", *b as char)
+                        })
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            };
+            self.say(path, &format!("may hold only letters, digits{also}."));
+            None
+        }
+    }
+
+    /// One of `allowed` (compared without regard to ASCII case).
+    fn code<'v>(&mut self, path: &Path, f: &'v Text, allowed: &[&str]) -> Option<&'v str> {
+        let v = self.text(path, f, 1, 80)?;
+        if allowed.iter().any(|a| a.eq_ignore_ascii_case(v)) {
+            Some(v)
+        } else {
+            self.say(
+                path,
+                &format!(
+                    "is not an allowed value. Allowed values are: {}.",
+                    allowed.join(", ")
+                ),
+            );
+            None
+        }
+    }
+
+    /// A `CCYYMMDD` date that exists.
+    fn date<'v>(&mut self, path: &Path, f: &'v Text) -> Option<&'v str> {
+        let v = match f.as_ref()? {
+            Field::Given(v) if !v.trim().is_empty() && !date::is_ccyymmdd(v) => {
+                self.say(
+                    path,
+                    "Invalid date format. Please use the following format: yyyyMMdd (a date that exists).",
+                );
+                return None;
+            }
+            _ => self.text(path, f, 8, 8)?,
+        };
+        Some(v)
+    }
+
+    /// A begin/end pair: both or neither, in order.
+    fn range(&mut self, path: &Path, begin: (&'static str, &Text), end: (&'static str, &Text)) {
+        let b = self.date(&path.key(begin.0), begin.1);
+        let e = self.date(&path.key(end.0), end.1);
+        match (begin.1.is_some(), end.1.is_some()) {
+            (true, false) => self.say(&path.key(end.0), &format!("is required with {}.", begin.0)),
+            (false, true) => self.say(&path.key(begin.0), &format!("is required with {}.", end.0)),
+            _ => {}
+        }
+        if let (Some(b), Some(e)) = (b, e)
+            && b > e
+        {
+            self.say(
+                &path.key(end.0),
+                &format!("must not be before {}.", begin.0),
+            );
+        }
+    }
+
+    /// A single date or a range, not both.
+    fn date_or_range(
+        &mut self,
+        path: &Path,
+        single: (&'static str, &Text),
+        begin: (&'static str, &Text),
+        end: (&'static str, &Text),
+    ) {
+        self.date(&path.key(single.0), single.1);
+        self.range(path, begin, end);
+        if single.1.is_some() && (begin.1.is_some() || end.1.is_some()) {
+            self.say(
+                &path.key(single.0),
+                &format!(
+                    "cannot be sent together with {} and {}; send one date or the range.",
+                    begin.0, end.0
+                ),
+            );
+        }
+    }
+
+    fn object<'v, T>(&mut self, path: &Path, f: &'v Obj<T>) -> Option<&'v T> {
+        match f.as_ref()? {
+            Field::Given(v) => Some(v),
+            Field::WrongType => {
+                self.say(path, "must be an object.");
+                None
+            }
+        }
+    }
+
+    /// The items of an array (at most `max`, none of them of another type).
+    fn list<'v, T>(&mut self, path: &Path, f: &'v List<T>, max: usize) -> Vec<(usize, &'v T)> {
+        let items = match f.as_ref() {
+            None => return Vec::new(),
+            Some(Field::WrongType) => {
+                self.say(path, "must be an array.");
+                return Vec::new();
+            }
+            Some(Field::Given(items)) => items,
+        };
+        if items.is_empty() {
+            self.say(
+                path,
+                "must not be empty: omit the field or send null when there is nothing to send.",
+            );
+        }
+        if items.len() > max {
+            self.say(
+                path,
+                &format!(
+                    "may hold at most {max} item{}.",
+                    if max == 1 { "" } else { "s" }
+                ),
+            );
+        }
+        let mut out = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            match item {
+                Field::Given(v) => out.push((i, v)),
+                Field::WrongType => self.say(&path.index(i), "has the wrong type."),
+            }
+        }
+        out
+    }
+
+    fn provider(&mut self, path: &Path, p: &Provider) {
+        let org = self.text(&path.key("organizationName"), &p.organization_name, 1, 60);
+        let last = self.text(&path.key("lastName"), &p.last_name, 1, 60);
+        let first = self.text(&path.key("firstName"), &p.first_name, 1, 35);
+        if p.organization_name.is_none() && (p.last_name.is_none() || p.first_name.is_none()) {
+            self.say(
+                path,
+                "needs a name: provide organizationName, or firstName and lastName.",
+            );
+        }
+        let _ = (org, last, first);
+        if let Some(t) = self.text(&path.key("providerType"), &p.provider_type, 1, 40)
+            && !PROVIDER_TYPES
+                .iter()
+                .any(|(name, _)| name.eq_ignore_ascii_case(t))
+        {
+            let names: Vec<&str> = PROVIDER_TYPES.iter().map(|(n, _)| *n).collect();
+            self.say(
+                &path.key("providerType"),
+                &format!(
+                    "is not an allowed value. Allowed values are: {}.",
+                    names.join(", ")
+                ),
+            );
+        }
+        if let Some(npi) = self.digits(&path.key("npi"), &p.npi, 10)
+            && npi != CHANGE_SANDBOX_NPI
+            && !npi_check_digit_ok(npi)
+        {
+            self.say(
+                &path.key("npi"),
+                "is not a valid NPI: its check digit does not match.",
+            );
+        }
+        self.digits(&path.key("taxId"), &p.tax_id, 9);
+        self.digits(&path.key("ssn"), &p.ssn, 9);
+        for (key, value) in [
+            ("serviceProviderNumber", &p.service_provider_number),
+            ("payorId", &p.payor_id),
+            ("pharmacyProcessorNumber", &p.pharmacy_processor_number),
+            ("servicesPlanID", &p.services_plan_id),
+            ("employersId", &p.employers_id),
+        ] {
+            self.text(&path.key(key), value, 2, 80);
+        }
+        if super::build::provider_id(p).is_none()
+            && [
+                &p.npi,
+                &p.tax_id,
+                &p.ssn,
+                &p.service_provider_number,
+                &p.payor_id,
+            ]
+            .iter()
+            .all(|f| f.is_none())
+            && [
+                &p.pharmacy_processor_number,
+                &p.services_plan_id,
+                &p.employers_id,
+            ]
+            .iter()
+            .all(|f| f.is_none())
+        {
+            self.say(
+                &path.key("npi"),
+                "is required: the provider needs an identifier (npi, or taxId, serviceProviderNumber, payorId, pharmacyProcessorNumber, servicesPlanID, employersId, ssn).",
+            );
+        }
+        self.code(&path.key("providerCode"), &p.provider_code, PROVIDER_CODES);
+        self.text(
+            &path.key("referenceIdentification"),
+            &p.reference_identification,
+            1,
+            50,
+        );
+        if p.reference_identification.is_some() && p.provider_code.is_none() {
+            self.say(
+                &path.key("providerCode"),
+                "is required with referenceIdentification (PRV01 is mandatory in PRV).",
+            );
+        }
+        for (key, _, value) in super::build::provider_refs(p) {
+            self.text(&path.key(key), value, 1, 50);
+        }
+        self.text(
+            &path.key("informationReceiverAdditionalIdentifierState"),
+            &p.information_receiver_additional_identifier_state,
+            1,
+            80,
+        );
+        self.address(&path.key("address"), &p.address);
+    }
+
+    fn address(&mut self, path: &Path, f: &Obj<Address>) {
+        let Some(a) = self.object(path, f) else {
+            return;
+        };
+        if self
+            .text(&path.key("address1"), &a.address1, 1, 55)
+            .is_none()
+            && a.address1.is_none()
+        {
+            self.say(&path.key("address1"), "is required in an address.");
+        }
+        self.text(&path.key("address2"), &a.address2, 1, 55);
+        if self.text(&path.key("city"), &a.city, 2, 30).is_none() && a.city.is_none() {
+            self.say(&path.key("city"), "is required in an address.");
+        }
+        if let Some(s) = self.text(&path.key("state"), &a.state, 2, 2)
+            && !s.bytes().all(|b| b.is_ascii_alphabetic())
+        {
+            self.say(
+                &path.key("state"),
+                "must be a two-letter state or province code.",
+            );
+        }
+        self.word(&path.key("postalCode"), &a.postal_code, &[], 3, 15);
+        if let Some(c) = self.text(&path.key("countryCode"), &a.country_code, 2, 3)
+            && !c.bytes().all(|b| b.is_ascii_alphabetic())
+        {
+            self.say(
+                &path.key("countryCode"),
+                "must be a country code (ISO 3166, letters).",
+            );
+        }
+        self.word(
+            &path.key("countrySubDivisionCode"),
+            &a.country_sub_division_code,
+            &[],
+            1,
+            3,
+        );
+        self.text(
+            &path.key("locationIdentifier"),
+            &a.location_identifier,
+            1,
+            30,
+        );
+        if a.state.is_some() && a.country_sub_division_code.is_some() {
+            self.say(
+                &path.key("countrySubDivisionCode"),
+                "cannot be sent with state (N4 sends one or the other).",
+            );
+        }
+        if a.country_sub_division_code.is_some() && a.country_code.is_none() {
+            self.say(
+                &path.key("countryCode"),
+                "is required with countrySubDivisionCode.",
+            );
+        }
+    }
+
+    /// Checks a subscriber or dependent; returns how many diagnosis codes they carry (for EQ05).
+    fn person(&mut self, path: &Path, p: &Person, role: Role) -> usize {
+        if role != Role::Dependent {
+            self.word(&path.key("memberId"), &p.member_id, b"- ", 2, 80);
+        }
+        self.text(&path.key("lastName"), &p.last_name, 1, 60);
+        self.text(&path.key("firstName"), &p.first_name, 1, 35);
+        self.text(&path.key("middleName"), &p.middle_name, 1, 25);
+        self.text(&path.key("suffix"), &p.suffix, 1, 10);
+        self.code(&path.key("gender"), &p.gender, &["M", "F"]);
+        if p.gender.is_some() && p.date_of_birth.is_none() {
+            self.say(
+                &path.key("dateOfBirth"),
+                "is required with gender (both go in DMG, which needs the date of birth).",
+            );
+        }
+        if let Some(dob) = self.date(&path.key("dateOfBirth"), &p.date_of_birth)
+            && dob > self.today
+        {
+            self.say(&path.key("dateOfBirth"), "is in the future.");
+        }
+        self.digits(&path.key("ssn"), &p.ssn, 9);
+        for (key, _, value) in super::build::person_refs(p, role == Role::Dependent) {
+            if key == "caseNumber" || key == "medicaidRecipientIdentificationNumber" {
+                self.word(&path.key(key), value, &[], 1, 50);
+            } else if key != "ssn" {
+                self.text(&path.key(key), value, 1, 50);
+            }
+        }
+        if let Some(ai) = self.object(
+            &path.key("additionalIdentification"),
+            &p.additional_identification,
+        ) {
+            let ap = path.key("additionalIdentification");
+            for (key, _, value) in super::build::additional_refs(ai) {
+                self.text(&ap.key(key), value, 1, 50);
+            }
+        }
+        let refs = super::build::person_refs(p, role == Role::Dependent).len()
+            + p.additional_identification
+                .as_ref()
+                .and_then(Field::given)
+                .map_or(0, |a| super::build::additional_refs(a).len());
+        if refs > MAX_REFS {
+            self.say(
+                path,
+                &format!("carries {refs} identifiers besides memberId; the loop allows at most {MAX_REFS} REF segments."),
+            );
+        }
+        self.address(&path.key("address"), &p.address);
+        let code = self.code(
+            &path.key("providerCode"),
+            &p.provider_code,
+            &PROVIDER_CODES
+                .iter()
+                .copied()
+                .filter(|c| *c != "SB")
+                .collect::<Vec<_>>(),
+        );
+        let qual = self.code(
+            &path.key("referenceIdentificationQualifier"),
+            &p.reference_identification_qualifier,
+            PRV_QUALIFIERS,
+        );
+        let id = self.word(
+            &path.key("providerIdentifier"),
+            &p.provider_identifier,
+            &[],
+            1,
+            50,
+        );
+        let _ = (code, qual, id);
+        if p.reference_identification_qualifier.is_some() != p.provider_identifier.is_some() {
+            self.say(
+                &path.key("providerIdentifier"),
+                "and referenceIdentificationQualifier go together (PRV02 and PRV03).",
+            );
+        }
+        if p.provider_identifier.is_some() && p.provider_code.is_none() {
+            self.say(
+                &path.key("providerCode"),
+                "is required with providerIdentifier (PRV01 is mandatory).",
+            );
+        }
+        let hi = self.diagnoses(
+            &path.key("healthCareCodeInformation"),
+            &p.health_care_code_information,
+        );
+        if let Some(_seq) = self.word(
+            &path.key("birthSequenceNumber"),
+            &p.birth_sequence_number,
+            &[],
+            1,
+            9,
+        ) && role == Role::Dependent
+            && p.individual_relationship_code.is_none()
+        {
+            self.say(
+                &path.key("individualRelationshipCode"),
+                "is required with birthSequenceNumber (INS02 is mandatory).",
+            );
+        }
+        if p.birth_sequence_number
+            .as_ref()
+            .and_then(Field::given)
+            .is_some_and(|s| !s.bytes().all(|b| b.is_ascii_digit()))
+        {
+            self.say(&path.key("birthSequenceNumber"), "must be digits.");
+        }
+        let dates = path;
+        self.date_or_range(
+            dates,
+            ("idCardIssueDate", &p.id_card_issue_date),
+            ("beginningCardIssueDate", &p.beginning_card_issue_date),
+            ("endCardIssueDate", &p.end_card_issue_date),
+        );
+        self.date_or_range(
+            dates,
+            ("planIssueDate", &p.plan_issue_date),
+            ("beginningPlanIssueDate", &p.beginning_plan_issue_date),
+            ("endPlanIssueDate", &p.end_plan_issue_date),
+        );
+        self.role_rules(path, p, role);
+        hi
+    }
+
+    /// What only a dependent or only the subscriber has, and the search options.
+    fn role_rules(&mut self, path: &Path, p: &Person, role: Role) {
+        match role {
+            Role::Dependent => {
+                self.code(
+                    &path.key("individualRelationshipCode"),
+                    &p.individual_relationship_code,
+                    &["01", "19", "34"],
+                );
+                if p.last_name.is_none() && p.first_name.is_none() && p.date_of_birth.is_none() {
+                    self.say(
+                        path,
+                        "needs firstName, lastName or dateOfBirth to identify the dependent.",
+                    );
+                }
+            }
+            Role::Subscriber { has_dependent } => {
+                for (key, value) in [
+                    ("spendDownAmount", &p.spend_down_amount),
+                    (
+                        "spendDownTotalBilledAmount",
+                        &p.spend_down_total_billed_amount,
+                    ),
+                ] {
+                    if let Some(v) = self.text(&path.key(key), value, 1, 15)
+                        && !is_amount(v)
+                    {
+                        self.say(&path.key(key), "must be an amount such as 125.50.");
+                    }
+                    if has_dependent && value.is_some() {
+                        self.say(
+                            &path.key(key),
+                            "applies only when the subscriber is the patient (no dependents).",
+                        );
+                    }
+                }
+                let id = p.member_id.is_some();
+                if has_dependent && !id {
+                    self.say(
+                        &path.key("memberId"),
+                        "is required when a dependent is the patient: the subscriber is found by member ID.",
+                    );
+                } else if !has_dependent && !id && !identifiable_without_id(p) {
+                    self.say(
+                        path,
+                        "cannot be identified: send memberId, or firstName, lastName and dateOfBirth (memberId, firstName, lastName and dateOfBirth match best).",
+                    );
+                }
+            }
+        }
+    }
+
+    /// HI: 1–8 codes, the first principal (ABK/BK), the rest other (ABF/BF). Returns the count.
+    fn diagnoses(&mut self, path: &Path, f: &List<HealthCareInformation>) -> usize {
+        let items = self.list(path, f, 8);
+        for (i, h) in &items {
+            let p = path.index(*i);
+            let allowed: &[&str] = if *i == 0 {
+                &["ABK", "BK"]
+            } else {
+                &["ABF", "BF"]
+            };
+            if h.diagnosis_type_code.is_none() {
+                self.say(&p.key("diagnosisTypeCode"), "is required.");
+            } else if let Some(t) =
+                self.text(&p.key("diagnosisTypeCode"), &h.diagnosis_type_code, 2, 3)
+                && !allowed.iter().any(|a| a.eq_ignore_ascii_case(t))
+            {
+                let which = if *i == 0 {
+                    "the first code (principal diagnosis)"
+                } else {
+                    "codes after the first"
+                };
+                self.say(
+                    &p.key("diagnosisTypeCode"),
+                    &format!("must be {} for {which}.", allowed.join(" or ")),
+                );
+            }
+            if h.diagnosis_code.is_none() {
+                self.say(&p.key("diagnosisCode"), "is required.");
+            } else {
+                self.word(&p.key("diagnosisCode"), &h.diagnosis_code, &[], 1, 30);
+            }
+        }
+        items.len()
+    }
+
+    fn encounter(&mut self, path: &Path, e: &Encounter, diagnoses: usize) {
+        self.date_or_range(
+            path,
+            ("dateOfService", &e.date_of_service),
+            ("beginningDateOfService", &e.beginning_date_of_service),
+            ("endDateOfService", &e.end_date_of_service),
+        );
+        let stcs = self.list(
+            &path.key("serviceTypeCodes"),
+            &e.service_type_codes,
+            MAX_INQUIRIES,
+        );
+        for (i, _) in &stcs {
+            let p = path.key("serviceTypeCodes").index(*i);
+            let code = e
+                .service_type_codes
+                .as_ref()
+                .and_then(Field::given)
+                .and_then(|v| v.get(*i))
+                .cloned();
+            if let Some(c) = self.text(&p, &code, 1, 2)
+                && codes::name(codes::SERVICE_TYPES, c).is_none()
+            {
+                self.say(&p, "is not a service type code of 005010X279A1 (EQ01).");
+            }
+        }
+        let own = self.procedure(
+            path,
+            &e.product_or_service_id_qualifier,
+            &e.procedure_code,
+            &e.procedure_modifiers,
+            &e.diagnosis_code_pointer,
+            diagnoses,
+            false,
+        );
+        let more = self.list(
+            &path.key("medicalProcedures"),
+            &e.medical_procedures,
+            MAX_INQUIRIES - 1,
+        );
+        for (i, m) in &more {
+            let MedicalProcedure {
+                product_or_service_id_qualifier: q,
+                procedure_code: c,
+                procedure_modifiers: ms,
+                diagnosis_code_pointer: ps,
+            } = m;
+            self.procedure(
+                &path.key("medicalProcedures").index(*i),
+                q,
+                c,
+                ms,
+                ps,
+                diagnoses,
+                true,
+            );
+        }
+        let loops = stcs.len() + usize::from(own) + more.len();
+        if loops > MAX_INQUIRIES {
+            self.say(
+                path,
+                &format!("asks {loops} questions (service types and procedures, one EQ each); 005010X279A1 allows at most {MAX_INQUIRIES}."),
+            );
+        }
+        // CMS adds place of service codes over time: the shape is checked, not a list.
+        if let Some(c) = self.text(&path.key("industryCode"), &e.industry_code, 1, 2)
+            && !(c.len() == 2 && c.bytes().all(|b| b.is_ascii_digit()))
+        {
+            self.say(
+                &path.key("industryCode"),
+                "must be a two-digit place of service code (III02).",
+            );
+        }
+        self.text(
+            &path.key("priorAuthorizationOrReferralNumber"),
+            &e.prior_authorization_or_referral_number,
+            1,
+            50,
+        );
+        self.code(
+            &path.key("referenceIdentificationQualifier"),
+            &e.reference_identification_qualifier,
+            &["9F", "G1"],
+        );
+        if e.prior_authorization_or_referral_number.is_some()
+            != e.reference_identification_qualifier.is_some()
+        {
+            self.say(
+                &path.key("referenceIdentificationQualifier"),
+                "and priorAuthorizationOrReferralNumber go together (9F referral or G1 prior authorization).",
+            );
+        }
+    }
+
+    /// EQ02/EQ05 of one procedure; `true` when one is asked about.
+    #[allow(clippy::too_many_arguments)] // the four JSON fields of a procedure, its path and context
+    fn procedure(
+        &mut self,
+        path: &Path,
+        qualifier: &Text,
+        code: &Text,
+        modifiers: &List<String>,
+        pointers: &List<String>,
+        diagnoses: usize,
+        required: bool,
+    ) -> bool {
+        self.code(
+            &path.key("productOrServiceIDQualifier"),
+            qualifier,
+            PROCEDURE_QUALIFIERS,
+        );
+        self.text(&path.key("procedureCode"), code, 1, 48);
+        let asked = qualifier.is_some() || code.is_some();
+        if asked || required {
+            if qualifier.is_none() {
+                self.say(
+                    &path.key("productOrServiceIDQualifier"),
+                    "is required with a procedure (EQ02-1).",
+                );
+            }
+            if code.is_none() {
+                self.say(
+                    &path.key("procedureCode"),
+                    "is required with a procedure (EQ02-2).",
+                );
+            }
+        }
+        let mods = self.list(&path.key("procedureModifiers"), modifiers, 4);
+        for (i, m) in mods {
+            let one = Some(Field::Given(m.clone()));
+            self.word(&path.key("procedureModifiers").index(i), &one, &[], 2, 2);
+        }
+        let ptrs = self.list(&path.key("diagnosisCodePointer"), pointers, 4);
+        for (i, p) in &ptrs {
+            let at = path.key("diagnosisCodePointer").index(*i);
+            match p.parse::<usize>() {
+                Ok(n) if (1..=8).contains(&n) && p.len() == 1 => {
+                    if n > diagnoses {
+                        self.say(&at, "points past the patient's healthCareCodeInformation.");
+                    }
+                }
+                _ => self.say(
+                    &at,
+                    "must be a digit from 1 to 8 (a position in healthCareCodeInformation).",
+                ),
+            }
+        }
+        if !asked && (modifiers.is_some() || pointers.is_some()) {
+            self.say(
+                &path.key("procedureCode"),
+                "is required with procedureModifiers or diagnosisCodePointer.",
+            );
+        }
+        asked
+    }
+}
+
+/// X279's other subscriber search options: names and birth date, or SSN and birth date.
+fn identifiable_without_id(p: &Person) -> bool {
+    let dob = p.date_of_birth.is_some();
+    (p.last_name.is_some() && p.first_name.is_some() && dob) || (p.ssn.is_some() && dob)
+}
+
+/// `R` data: digits with at most one point and an optional leading minus.
+fn is_amount(v: &str) -> bool {
+    let body = v.strip_prefix('-').unwrap_or(v);
+    !body.is_empty()
+        && body.bytes().filter(|b| *b == b'.').count() <= 1
+        && body.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        && body.bytes().any(|b| b.is_ascii_digit())
+}
+
+/// The NPI check digit: Luhn over `80840` and the first nine digits.
+pub fn npi_check_digit_ok(npi: &str) -> bool {
+    let digits: Vec<u32> = "80840"
+        .chars()
+        .chain(npi.chars())
+        .filter_map(|c| c.to_digit(10))
+        .collect();
+    if digits.len() != 15 {
+        return false;
+    }
+    let sum: u32 = digits
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, &d)| {
+            if i % 2 == 1 {
+                let x = d * 2;
+                if x > 9 { x - 9 } else { x }
+            } else {
+                d
+            }
+        })
+        .sum();
+    sum.is_multiple_of(10)
+}

@@ -1,0 +1,114 @@
+//! The eligibility flow both request kinds share, in order: check the 270, read it, route, take a
+//! slot, call the payer, map the 271. Raw X12 arrives here as sent; JSON requests as the 270 built
+//! from them.
+
+use axum::http::HeaderMap;
+use axum::http::header::CONTENT_TYPE;
+use axum::response::{IntoResponse, Response};
+
+use super::AppState;
+use super::auth::Caller;
+use super::error::ApiError;
+use crate::config::Mode;
+use crate::eligibility::map271::{self, Context};
+use crate::eligibility::validate::{self, Options};
+use crate::eligibility::{Rejected, model::Meta};
+use crate::payer::Outbound;
+
+/// Answers the 270 `sent` for `caller`: the eligibility JSON, or the error.
+pub async fn answer(
+    state: &AppState,
+    headers: &HeaderMap,
+    caller: &Caller,
+    sent: &str,
+) -> Result<Response, ApiError> {
+    // Parsing, validation and repairs come before the limiter: a bad 270 never takes a slot.
+    let checked = validate::check(
+        sent,
+        &Options {
+            repairs: state.repairs,
+            real_time: true,
+        },
+    );
+    if !checked.is_valid() {
+        return Err(ApiError::Rejected {
+            rejected: Rejected {
+                issues: checked.errors,
+            },
+            warnings: checked.warnings,
+        });
+    }
+    let x12 = checked.text.as_ref();
+    let inquiry = checked.inquiry();
+    let payer_id = inquiry.payer_id().unwrap_or("");
+    tracing::Span::current().record("payer_id", payer_id);
+    // Routing comes before the limiter too: an unconfigured payer never takes a slot.
+    let connector = state.payers.route(caller.mode, payer_id)?;
+    let _slot = state.limiter.try_enter(&caller.account)?;
+    let reply = state
+        .payers
+        .send(
+            connector,
+            Outbound {
+                x12,
+                inquiry: &inquiry,
+            },
+        )
+        .await?;
+    let ctx = Context {
+        control_number: Some(inquiry.envelope.control_number.to_owned()).filter(|c| !c.is_empty()),
+        trading_partner_service_id: inquiry.payer_id().map(str::to_owned),
+        traces: inquiry
+            .patient()
+            .traces
+            .iter()
+            .chain(&inquiry.subscriber.traces)
+            .filter_map(|t| t.reference)
+            .map(str::to_owned)
+            .collect(),
+        meta: meta(state, caller, headers, inquiry.envelope.reference),
+    };
+    let mut response = map271::map(&reply, &ctx).map_err(|e| ApiError::BadPayerResponse {
+        payer: connector.label().to_owned(),
+        reason: e.to_string(),
+        x12: reply.clone(),
+    })?;
+    // Repairs made to the 270 come first, then what the 271 needed.
+    let mut warnings = checked.warnings;
+    warnings.append(&mut response.warnings);
+    response.warnings = warnings;
+    // Serialised into a buffer sized from the 271 (see `EligibilityResponse::to_json`).
+    match response.to_json() {
+        Ok(body) => Ok(([(CONTENT_TYPE, "application/json")], body).into_response()),
+        Err(e) => Err(ApiError::Internal(format!(
+            "cannot serialise the response: {e}"
+        ))),
+    }
+}
+
+fn meta(
+    state: &AppState,
+    caller: &Caller,
+    headers: &HeaderMap,
+    outbound_trace: Option<&str>,
+) -> Meta {
+    let nonempty = |s: &str| Some(s.to_owned()).filter(|s| !s.is_empty());
+    Meta {
+        sender_id: nonempty(&state.meta.sender_id),
+        submitter_id: nonempty(&state.meta.submitter_id),
+        biller_id: nonempty(&state.meta.biller_id),
+        application_mode: Some(
+            if caller.mode == Mode::Sandbox {
+                "sandbox"
+            } else {
+                "production"
+            }
+            .to_owned(),
+        ),
+        trace_id: headers
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+        outbound_trace_id: outbound_trace.map(str::to_owned),
+    }
+}

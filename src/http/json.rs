@@ -1,0 +1,95 @@
+//! `POST …/eligibility/v3`: Change's JSON eligibility request, checked, built into a 270 and
+//! answered by the same flow as raw X12. Problems follow the convention of the path called.
+
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+
+use super::AppState;
+use super::auth::Caller;
+use super::body;
+use super::eligibility;
+use super::error::{ApiError, ProblemStyle};
+use crate::config::X12Settings;
+use crate::eligibility::request::{self, Envelope, Refusal};
+use crate::x12::date::Stamp;
+
+/// Change's path (`/medicalnetwork/eligibility/v3`, with or without the trailing slash).
+pub async fn change(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    caller: Caller,
+    req: Request,
+) -> Result<Response, ApiError> {
+    handle(&state, &headers, &caller, req, ProblemStyle::Change).await
+}
+
+/// Stedi's path (`/change/medicalnetwork/eligibility/v3`).
+pub async fn stedi(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    caller: Caller,
+    req: Request,
+) -> Result<Response, ApiError> {
+    handle(&state, &headers, &caller, req, ProblemStyle::Stedi).await
+}
+
+async fn handle(
+    state: &AppState,
+    headers: &HeaderMap,
+    caller: &Caller,
+    req: Request,
+    style: ProblemStyle,
+) -> Result<Response, ApiError> {
+    let bytes = body::read(req, &()).await?;
+    let x12 = to_270(&bytes, &state.envelope, style)?;
+    eligibility::answer(state, headers, caller, &x12).await
+}
+
+/// The 270 for a JSON body (what `to-270` prints too), or why there is none.
+pub fn to_270(bytes: &[u8], envelope: &Envelope, style: ProblemStyle) -> Result<String, ApiError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::BadBody {
+            message: "The request body is empty; send a JSON eligibility request object.".into(),
+            path: None,
+        });
+    }
+    request::to_270(bytes, envelope, &Stamp::now()).map_err(|refusal| match refusal {
+        Refusal::NotAnObject(e) => ApiError::BadBody {
+            message: if e.line == 0 {
+                "The request body must be a JSON object (an eligibility request).".into()
+            } else {
+                format!(
+                    "The request body is not valid JSON (line {}, column {}); send a JSON eligibility request object.",
+                    e.line, e.column
+                )
+            },
+            path: None,
+        },
+        Refusal::Invalid(problems) => ApiError::InvalidRequest { problems, style },
+    })
+}
+
+/// The builder's envelope from `[x12]`.
+pub fn envelope(s: &X12Settings) -> Envelope {
+    let or = |v: &str, default: &str| {
+        if v.is_empty() {
+            default.to_owned()
+        } else {
+            v.to_owned()
+        }
+    };
+    Envelope {
+        sender_qualifier: s.sender_qualifier.clone(),
+        sender_id: s.sender_id.clone(),
+        receiver_qualifier: s.receiver_qualifier.clone(),
+        receiver_id: s.receiver_id.clone(),
+        application_sender: or(&s.application_sender, &s.sender_id),
+        application_receiver: or(&s.application_receiver, &s.receiver_id),
+        usage: s.usage.clone(),
+        trace_originator: s.trace_originator.clone(),
+        payer_names: s.payer_names.clone(),
+    }
+}
