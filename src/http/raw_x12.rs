@@ -46,7 +46,11 @@ pub async fn handle(
     tracing::Span::current().record("payer_id", payer_id);
     // Routing comes before the limiter too: an unconfigured payer never takes a slot.
     let connector = state.payers.route(caller.mode, payer_id)?;
-    let _slot = state.limiter.try_enter(&caller.account)?;
+    // The account's slot, then the connector's when it is capped; both freed on every path.
+    let _slots = state
+        .limiter
+        .try_enter(&caller.account, connector.name())
+        .await?;
     let reply = state
         .payers
         .send(
