@@ -447,3 +447,39 @@ async fn a_connector_cap_holds_across_replicas_and_frees_the_account_slot() {
     assert!(statuses(held).await.iter().all(|s| *s == StatusCode::OK));
     wait_held(&redis, &connector_key("gated"), 0).await;
 }
+
+#[test]
+fn compose_runs_two_replicas_sharing_one_redis() {
+    use yaml_rust2::YamlLoader;
+    let docs = YamlLoader::load_from_str(include_str!("../../docker-compose.yml"))
+        .expect("docker-compose.yml parses");
+    let services = &docs[0]["services"];
+    assert!(
+        services["redis"]["image"]
+            .as_str()
+            .unwrap()
+            .starts_with("redis")
+    );
+    for (name, port) in [
+        ("gateway", "127.0.0.1:8080:8080"),
+        ("gateway-2", "127.0.0.1:8081:8080"),
+    ] {
+        let s = &services[name];
+        assert_eq!(s["ports"][0].as_str(), Some(port), "{name}");
+        assert_eq!(
+            s["environment"]["GATEWAY__LIMITS__BACKEND"].as_str(),
+            Some("redis"),
+            "{name}"
+        );
+        assert_eq!(
+            s["environment"]["GATEWAY__LIMITS__REDIS_URL"].as_str(),
+            Some("redis://redis:6379/0"),
+            "{name}"
+        );
+        assert_eq!(
+            s["image"].as_str(),
+            Some("eligibility-gateway:local"),
+            "{name}"
+        );
+    }
+}
