@@ -47,7 +47,7 @@ pub async fn handle(
     // Routing comes before the limiter too: an unconfigured payer never takes a slot.
     let connector = state.payers.route(caller.mode, payer_id)?;
     // The account's slot, then the connector's when it is capped; both freed on every path.
-    let _slots = state
+    let slots = state
         .limiter
         .try_enter(&caller.account, connector.name())
         .await?;
@@ -60,7 +60,11 @@ pub async fn handle(
                 inquiry: &inquiry,
             },
         )
-        .await?;
+        .await;
+    // Freed before the answer goes out (a client may send its next request on receipt); if the
+    // client hangs up first, dropping the future frees them instead.
+    slots.release().await;
+    let reply = reply?;
     let ctx = Context {
         control_number: Some(inquiry.envelope.control_number.to_owned()).filter(|c| !c.is_empty()),
         trading_partner_service_id: inquiry.payer_id().map(str::to_owned),

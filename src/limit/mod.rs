@@ -9,14 +9,12 @@ mod memory;
 mod scripts;
 mod shared;
 
-use std::collections::HashMap;
-
 use tokio::sync::OwnedSemaphorePermit;
 
 use crate::config::{OnBackendError, SANDBOX, Settings};
 pub use memory::Counters;
 pub use scripts::{account_key, connector_key};
-pub use shared::{BackendError, Shared, SharedSlot};
+pub use shared::{BackendError, Shared, SharedSlot, release};
 
 /// The account has as many requests in flight as it may.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -55,11 +53,30 @@ pub enum Slot {
 }
 
 /// The slots of one request: its account's, then its connector's when that is capped. Dropping it
-/// frees both.
+/// frees both (Redis slots in the background); [`Slots::release`] frees them before returning.
 #[derive(Debug)]
 pub struct Slots {
     _account: Slot,
     _connector: Option<Slot>,
+}
+
+impl Slots {
+    /// Frees both slots now: in-process ones at once, Redis ones in one round trip, so the next
+    /// request of a client that waited for this answer finds its slot free.
+    pub async fn release(self) {
+        let Self {
+            _account: account,
+            _connector: connector,
+        } = self;
+        let shared = std::iter::once(account)
+            .chain(connector)
+            .filter_map(|slot| match slot {
+                Slot::Shared(s) => Some(s),
+                Slot::Local(_) => None,
+            })
+            .collect();
+        release(shared).await;
+    }
 }
 
 /// Every limit of the gateway.
@@ -68,8 +85,6 @@ pub struct Limiter {
     /// In-process counts (the memory backend, and the fallback of the Redis one).
     accounts: Counters,
     connectors: Counters,
-    /// Per-account limits, by account (also for the Redis backend).
-    account_limits: HashMap<String, u32>,
     shared: Option<Shared>,
     on_error: OnBackendError,
 }
@@ -78,16 +93,12 @@ impl Limiter {
     /// In-process limits from `settings` (accounts, `sandbox.max_in_flight`, connectors'
     /// `max_in_flight`), counted in Redis too when `shared` is given.
     pub fn new(settings: &Settings, shared: Option<Shared>) -> Self {
-        let account_limits: HashMap<String, u32> = settings
-            .accounts
-            .iter()
-            .map(|(id, a)| {
-                (
-                    id.clone(),
-                    a.per_account.unwrap_or(settings.limits.per_account),
-                )
-            })
-            .collect();
+        let account_limits = settings.accounts.iter().map(|(id, a)| {
+            (
+                id.as_str(),
+                a.per_account.unwrap_or(settings.limits.per_account),
+            )
+        });
         let caps = settings
             .payers
             .connectors
@@ -95,9 +106,8 @@ impl Limiter {
             .filter_map(|(name, c)| Some((name.as_str(), c.max_in_flight?)))
             .chain(settings.sandbox.max_in_flight.map(|cap| (SANDBOX, cap)));
         Self {
-            accounts: Counters::new(account_limits.iter().map(|(id, l)| (id.as_str(), *l))),
+            accounts: Counters::new(account_limits),
             connectors: Counters::new(caps),
-            account_limits,
             shared,
             on_error: settings.limits.on_backend_error,
         }
@@ -128,7 +138,7 @@ impl Limiter {
         account: &str,
         connector: &str,
     ) -> Result<Result<Slots, Refused>, BackendError> {
-        let limit = self.account_limits.get(account).copied().unwrap_or(0);
+        let limit = self.accounts.limit(account).unwrap_or(0);
         let Some(account_slot) = shared.try_take(account_key(account), limit).await? else {
             return Ok(Err(LimitExceeded { limit }.into()));
         };

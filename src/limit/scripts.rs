@@ -35,14 +35,6 @@ end
 return kept
 ";
 
-/// `KEYS[1]` the set: how many leases it holds now (ended ones dropped first).
-pub const COUNT: &str = r"
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-return redis.call('ZCARD', KEYS[1])
-";
-
 /// The set holding an account's slots; the `{…}` hash tag keeps it in one cluster slot.
 pub fn account_key(account: &str) -> String {
     format!("eligibility-gateway:{{account:{account}}}:slots")

@@ -1,6 +1,8 @@
 //! Slots held in Redis, shared by every replica. A slot is a lease in a sorted set; this replica
-//! renews the leases of its running requests in one batch per interval and releases a slot when
-//! its guard drops (through a bounded channel to the upkeep task, so `Drop` never blocks). A
+//! renews the leases of its running requests in one batch per interval. A request that ends
+//! releases its slots before its answer goes out ([`release`], one round trip), so a client that
+//! sends its next request on receipt finds its slot free; a slot whose guard just drops (the
+//! client hung up) goes through a bounded channel to the upkeep task, so `Drop` never blocks. A
 //! replica that dies stops renewing, and its leases end within `lease_ms`.
 
 use std::collections::HashMap;
@@ -68,16 +70,49 @@ impl std::fmt::Debug for Inner {
     }
 }
 
-/// A slot held in Redis; dropping it releases the slot.
+/// A slot held in Redis; dropping it releases the slot (in the background).
 #[derive(Debug)]
 pub struct SharedSlot {
     inner: Arc<Inner>,
     key: Arc<str>,
     n: u64,
+    /// False once [`release`] took it over.
+    armed: bool,
+}
+
+impl SharedSlot {
+    /// Stops renewing it and hands its release to the caller.
+    fn disarm(&mut self) -> Release {
+        self.armed = false;
+        self.inner.forget(self.n);
+        (Arc::clone(&self.key), self.inner.slot_id(self.n))
+    }
+}
+
+/// Releases `slots` now, in one round trip (bounded by `backend_timeout_ms`). If Redis does not
+/// answer, the releases go to the upkeep task and, failing that, to their leases.
+pub async fn release(mut slots: Vec<SharedSlot>) {
+    let Some(inner) = slots.first().map(|s| Arc::clone(&s.inner)) else {
+        return;
+    };
+    let batch: Vec<Release> = slots.iter_mut().map(SharedSlot::disarm).collect();
+    drop(slots);
+    if inner.up.load(Ordering::Acquire) {
+        match inner.release(&batch).await {
+            Ok(()) => return,
+            Err(e) => inner.went_down(&e),
+        }
+    }
+    for r in batch {
+        let _ = inner.releases.try_send(r);
+    }
 }
 
 impl Drop for SharedSlot {
     fn drop(&mut self) {
+        if !self.armed {
+            return;
+        }
         self.inner.forget(self.n);
         // A full queue or a stopped task leaves the slot to its lease, the backstop.
         let _ = self
@@ -135,43 +170,33 @@ impl Shared {
         let inner = &self.inner;
         let n = inner.next.fetch_add(1, Ordering::Relaxed);
         let id = inner.slot_id(n);
-        let key: Arc<str> = key.into();
-        // Registered before the call, so a renewal that runs meanwhile covers it too.
-        inner.held_map().insert(n, Arc::clone(&key));
+        // The guard exists before the call: if the request is dropped mid-call (the client hung
+        // up), its drop releases whatever the script did. Registered now, so a renewal that runs
+        // meanwhile covers it too.
+        let mut slot = SharedSlot {
+            inner: Arc::clone(inner),
+            key: key.into(),
+            n,
+            armed: true,
+        };
+        inner.held_map().insert(n, Arc::clone(&slot.key));
         let mut conn = inner.conn.clone();
-        let mut call = inner.acquire.key(&*key);
+        let mut call = inner.acquire.key(&*slot.key);
         call.arg(limit).arg(inner.lease_ms).arg(&id);
-        let answer: Result<i64, BackendError> =
-            match tokio::time::timeout(inner.timeout, call.invoke_async(&mut conn)).await {
-                Ok(r) => r.map_err(BackendError::from),
-                Err(_) => Err(BackendError::Timeout(inner.timeout.as_millis())),
-            };
+        let answer = inner.call(call.invoke_async::<i64>(&mut conn)).await;
         match answer {
-            Ok(1) => Ok(Some(SharedSlot {
-                inner: Arc::clone(inner),
-                key,
-                n,
-            })),
+            Ok(1) => Ok(Some(slot)),
             Ok(_) => {
-                inner.forget(n);
+                // Not taken: nothing to release.
+                slot.disarm();
                 Ok(None)
             }
             Err(e) => {
-                // The script may have run before the answer was lost: release it anyway.
-                inner.forget(n);
-                let _ = inner.releases.try_send((key, id));
+                // `slot` drops here: the script may have run before the answer was lost.
                 inner.went_down(&e);
                 Err(e)
             }
         }
-    }
-
-    /// Leases held in `key` now, by every replica (tests and diagnostics).
-    pub async fn held(&self, key: &str) -> Result<u64, BackendError> {
-        let mut conn = self.inner.conn.clone();
-        let mut cmd = redis::cmd("EVAL");
-        cmd.arg(scripts::COUNT).arg(1).arg(key);
-        self.inner.call(cmd.query_async(&mut conn)).await
     }
 
     /// This replica's name in slot IDs and log lines.
