@@ -14,7 +14,7 @@ use eligibility_gateway::config::Settings;
 use tokio::sync::{Mutex, Semaphore, mpsc};
 
 use crate::fakes::{CHANGE_RAW, SUBSCRIBER_271, answer_271, production, serve, stedi};
-use crate::helpers::{SecretFile, secret_file};
+use crate::helpers::{DEMO_KEY, RAW, SecretFile, TestApp, member_inquiry, secret_file};
 
 /// How long a test waits for something that should happen at once.
 pub const PATIENCE: Duration = Duration::from_secs(10);
@@ -100,4 +100,24 @@ pub fn route_to(s: &mut Settings, name: &str, url: &str, key: &SecretFile) {
         .connectors
         .insert(name.to_owned(), stedi(url, &key.path()));
     name.clone_into(&mut s.payers.default);
+}
+
+/// Asserts that `app` refuses the next request because the connector `name` is at its cap: 503
+/// `SERVICE_UNAVAILABLE`, `Retry-After: 1`, a message naming it.
+pub async fn assert_connector_busy(app: &TestApp, name: &str) {
+    let res = app
+        .post(RAW)
+        .header("Authorization", DEMO_KEY)
+        .json(&serde_json::json!({ "x12": member_inquiry() }))
+        .send()
+        .await
+        .expect("POST raw-x12");
+    assert_eq!(res.status(), reqwest::StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(res.headers()["retry-after"], "1");
+    let body: serde_json::Value = res.json().await.expect("JSON body");
+    assert_eq!(body["code"], "SERVICE_UNAVAILABLE");
+    assert!(
+        body["message"].as_str().unwrap_or_default().contains(name),
+        "{body}"
+    );
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::gated::{Gated, gated_key, route_to};
+use crate::gated::{Gated, assert_connector_busy, gated_key, route_to};
 use crate::helpers::*;
 
 /// Starts `n` requests of the demo account in the background.
@@ -129,21 +129,7 @@ async fn a_capped_connector_answers_503_naming_it_and_frees_the_account_slot() {
     let two = send(&app, 2);
     gated.arrived(2).await;
     assert_eq!(app.state.limiter.available_to("gated"), 0);
-    let res = app
-        .post(RAW)
-        .header("Authorization", DEMO_KEY)
-        .json(&serde_json::json!({ "x12": member_inquiry() }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
-    assert_eq!(res.headers()["retry-after"], "1");
-    let body: Value = res.json().await.unwrap();
-    assert_eq!(body["code"], "SERVICE_UNAVAILABLE");
-    assert!(
-        body["message"].as_str().unwrap().contains("gated"),
-        "{body}"
-    );
+    assert_connector_busy(&app, "gated").await;
     assert_eq!(
         app.free_slots(),
         3,
