@@ -4,6 +4,12 @@
 //! numbers (these machines are noisy). `LOAD_SECONDS` (default 5) and `LOAD_CONCURRENCY`
 //! (default 4, within the demo account's limit raised for the run) tune it. The report is printed
 //! and written to `target/gateway-load-report.md`.
+//!
+//! The limiter's Redis backend is measured in the same run: a `redis-server` started by the bench
+//! on a free loopback port (no persistence), a second gateway counting its slots there, and the
+//! two gateways driven in alternating rounds (`LOAD_ROUNDS`, default 3) so the machine's noise
+//! falls on both alike. Reported: throughput ratio Redis / memory, the end-to-end p50/p99 of each,
+//! and the acquire + release of one slot timed directly on each limiter.
 #![allow(
     missing_docs,
     clippy::unwrap_used,
@@ -11,7 +17,8 @@
     clippy::cast_precision_loss,
     clippy::cast_possible_truncation,
     clippy::cast_sign_loss,
-    clippy::format_push_string
+    clippy::format_push_string,
+    clippy::panic
 )]
 
 use std::time::{Duration, Instant};
@@ -19,9 +26,75 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use axum::routing::post;
 use eligibility_gateway::app::App;
-use eligibility_gateway::config::Settings;
+use eligibility_gateway::config::{LimitBackend, SANDBOX, Settings};
+use eligibility_gateway::http::AppState;
 
 const X12: &str = "ISA*00*          *00*          *ZZ*SUBMITTER      *ZZ*RECEIVER       *260101*1200*^*00501*000000001*0*T*:~GS*HS*SUBMITTER*RECEIVER*20260101*1200*1*X*005010X279A1~ST*270*0001*005010X279A1~BHT*0022*13*10001234*20260101*1200~HL*1**20*1~NM1*PR*2*ACME HEALTH PLAN*****PI*842610001~HL*2*1*21*1~NM1*1P*2*BONE AND JOINT CLINIC*****XX*1234567893~HL*3*2*22*0~TRN*1*93175-012547*9877281234~NM1*IL*1*DOEONE*JOHNONE****MI*0000000001~DMG*D8*18800102*M~DTP*291*D8*20260101~EQ*30~SE*13*0001~GE*1*1~IEA*1*000000001~";
+
+/// A `redis-server` on a free loopback port, killed on drop.
+struct Redis(std::process::Child, u16);
+
+impl Redis {
+    fn start() -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = std::process::Command::new("redis-server")
+            .args([
+                "--port",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("redis-server (apt-get install -y redis-server)");
+        // Owned (and so killed and reaped) from here on.
+        let redis = Self(child, port);
+        for _ in 0..500 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return redis;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        panic!("redis-server never listened");
+    }
+}
+
+impl Drop for Redis {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Times `n` acquire + release pairs of one slot on `state`'s limiter, as the handler does them
+/// (a Redis slot: one script call to take it, one `ZREM` to free it).
+async fn slot_latencies(state: &AppState, n: usize) -> Vec<Duration> {
+    let mut out = Vec::with_capacity(n);
+    for _ in 0..n {
+        let t = Instant::now();
+        let slots = state
+            .limiter
+            .try_enter("demo", SANDBOX)
+            .await
+            .expect("a free slot");
+        slots.release().await;
+        out.push(t.elapsed());
+    }
+    out
+}
+
+fn pct(sorted: &[Duration], p: f64) -> Duration {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted.get(i).copied().unwrap_or_default()
+}
 
 struct Run {
     name: &'static str,
@@ -115,6 +188,16 @@ fn main() {
         settings.accounts.get_mut("demo").unwrap().per_account = Some(u32::try_from(concurrency).unwrap_or(4) + 1);
         let app = App::build(&settings).await.unwrap();
         let gateway = format!("http://{}/change/medicalnetwork/eligibility/v3/raw-x12", app.local_addr());
+        let memory_state = app.state();
+        tokio::spawn(app.run_until(std::future::pending()));
+
+        let redis = Redis::start();
+        let mut shared = settings.clone();
+        shared.limits.backend = LimitBackend::Redis;
+        shared.limits.redis_url = format!("redis://127.0.0.1:{}/", redis.1);
+        let app = App::build(&shared).await.unwrap();
+        let gateway_redis = format!("http://{}/change/medicalnetwork/eligibility/v3/raw-x12", app.local_addr());
+        let redis_state = app.state();
         tokio::spawn(app.run_until(std::future::pending()));
 
         let echo = Router::new().route("/echo", post(|body: String| async move { body }));
@@ -125,8 +208,31 @@ fn main() {
         // Warm both up, then measure the baseline and the gateway back to back.
         drive("warm-up", echo_url.clone(), None, 1, concurrency).await;
         drive("warm-up", gateway.clone(), Some("sandbox-api-key"), 1, concurrency).await;
+        drive("warm-up", gateway_redis.clone(), Some("sandbox-api-key"), 1, concurrency).await;
         let base = drive("bare axum echo", echo_url, None, seconds, concurrency).await;
-        let gw = drive("gateway (sandbox, full path)", gateway, Some("sandbox-api-key"), seconds, concurrency).await;
+        let gw = drive("gateway (sandbox, full path)", gateway.clone(), Some("sandbox-api-key"), seconds, concurrency).await;
+
+        // Memory vs Redis limiter, alternating rounds of the same length.
+        let rounds = env_or("LOAD_ROUNDS", 3);
+        let mut mem = Run { name: "gateway, memory limiter", requests: 0, elapsed: Duration::ZERO, latencies: Vec::new() };
+        let mut red = Run { name: "gateway, redis limiter", requests: 0, elapsed: Duration::ZERO, latencies: Vec::new() };
+        let (mut mem_slot, mut red_slot) = (Vec::new(), Vec::new());
+        for _ in 0..rounds {
+            for (total, url) in [(&mut mem, &gateway), (&mut red, &gateway_redis)] {
+                let r = drive("round", url.clone(), Some("sandbox-api-key"), seconds, concurrency).await;
+                total.requests += r.requests;
+                total.elapsed += r.elapsed;
+                total.latencies.extend(r.latencies);
+            }
+            mem_slot.extend(slot_latencies(&memory_state, 2000).await);
+            red_slot.extend(slot_latencies(&redis_state, 2000).await);
+        }
+        mem_slot.sort_unstable();
+        red_slot.sort_unstable();
+        assert!(
+            redis_state.limiter.shared().is_some_and(eligibility_gateway::limit::Shared::is_up),
+            "the redis gateway counted in redis throughout"
+        );
 
         let mut report = format!(
             "# Gateway load benchmark\n\n{seconds} s per server, {concurrency} concurrent clients on loopback, one 270 of {} bytes.\n\n| server | requests | req/s | p50 | p99 |\n|---|---|---|---|---|\n",
@@ -143,6 +249,32 @@ fn main() {
             ));
         }
         report.push_str(&format!("\nGateway throughput is {:.2} of the bare echo server's in the same run.\n", gw.rps() / base.rps()));
+        report.push_str(&format!(
+            "\n## Limiter backends\n\n{rounds} alternating rounds of {seconds} s each, then 2,000 acquire + release pairs per round on each limiter.\n\n| backend | requests | req/s | p50 | p99 | acquire + release p50 | p99 |\n|---|---|---|---|---|---|---|\n"
+        ));
+        for (r, slot) in [(&mem, &mem_slot), (&red, &red_slot)] {
+            report.push_str(&format!(
+                "| {} | {} | {:.0} | {:?} | {:?} | {:?} | {:?} |\n",
+                r.name,
+                r.requests,
+                r.rps(),
+                r.percentile(0.5),
+                r.percentile(0.99),
+                pct(slot, 0.5),
+                pct(slot, 0.99)
+            ));
+        }
+        report.push_str(&format!(
+            "\nRedis / memory throughput: {:.2} (goal >= 0.8). Redis adds {:?} (p50) / {:?} (p99) per acquire + release; end to end p50 {:?} -> {:?}, p99 {:?} -> {:?}.\n",
+            red.rps() / mem.rps(),
+            pct(&red_slot, 0.5).saturating_sub(pct(&mem_slot, 0.5)),
+            pct(&red_slot, 0.99).saturating_sub(pct(&mem_slot, 0.99)),
+            mem.percentile(0.5),
+            red.percentile(0.5),
+            mem.percentile(0.99),
+            red.percentile(0.99)
+        ));
+        drop(redis);
         println!("{report}");
         let _ = std::fs::create_dir_all("target");
         let _ = std::fs::write("target/gateway-load-report.md", &report);

@@ -1,6 +1,7 @@
 //! The typed settings tree and its loader: embedded `config/default.toml`, then an optional file,
 //! then `GATEWAY__SECTION__KEY` environment variables. Uses nothing else in the crate.
 
+mod limits;
 mod payers;
 mod secret;
 
@@ -11,6 +12,7 @@ use std::time::Duration;
 use config::{Config, Environment, File, FileFormat};
 use serde::Deserialize;
 
+pub use limits::{LimitBackend, Limits, MIN_LEASE_MS, OnBackendError, redact_url};
 pub use payers::{ConnectorKind, ConnectorSettings, HttpFlavor, PayerRoutes, SANDBOX};
 pub use secret::SecretRef;
 
@@ -61,14 +63,6 @@ pub struct Server {
     pub request_timeout_ms: u64,
 }
 
-/// `[limits]`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Limits {
-    /// Default in-flight requests per account.
-    pub per_account: u32,
-}
-
 /// `[payer]`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -85,6 +79,9 @@ pub struct PayerSettings {
 pub struct Sandbox {
     /// Artificial answer delay.
     pub delay_ms: u64,
+    /// Requests in flight to the sandbox at once (none = no cap).
+    #[serde(default)]
+    pub max_in_flight: Option<u32>,
 }
 
 /// `[validation]`.
@@ -273,8 +270,12 @@ impl Settings {
                 problem: problem.to_owned(),
             })
         };
-        if self.limits.per_account == 0 {
-            return invalid("limits.per_account", "must be at least 1");
+        self.limits.check()?;
+        if self.sandbox.max_in_flight == Some(0) {
+            return invalid(
+                "sandbox.max_in_flight",
+                "must be at least 1 (leave it out for no cap)",
+            );
         }
         if self.payer.timeout_ms == 0 {
             return invalid("payer.timeout_ms", "must be at least 1");
@@ -542,6 +543,190 @@ mod tests {
                 .unwrap_err()
                 .to_string();
             assert!(e.contains(named), "{key}={value}: {e}");
+        }
+    }
+
+    #[test]
+    fn limits_default_to_memory_and_read_redis_keys_from_the_environment() {
+        let s = Settings::defaults().unwrap();
+        assert_eq!(s.limits.backend, LimitBackend::Memory);
+        assert_eq!(s.limits.lease_ms, 15_000);
+        assert_eq!(s.limits.backend_timeout_ms, 100);
+        assert_eq!(s.limits.on_backend_error, OnBackendError::Local);
+        assert_eq!(s.sandbox.max_in_flight, None);
+        assert_eq!(s.limits.redis_url(&|_| None).unwrap(), None);
+        let s = Settings::load_with(
+            None,
+            env(&[
+                ("GATEWAY__LIMITS__BACKEND", "redis"),
+                (
+                    "GATEWAY__LIMITS__REDIS_URL",
+                    "rediss://:hunter2@redis.internal:6380/0",
+                ),
+                ("GATEWAY__LIMITS__LEASE_MS", "3000"),
+                ("GATEWAY__LIMITS__ON_BACKEND_ERROR", "refuse"),
+                ("GATEWAY__LIMITS__BACKEND_TIMEOUT_MS", "50"),
+                ("GATEWAY__SANDBOX__MAX_IN_FLIGHT", "4"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(s.limits.backend, LimitBackend::Redis);
+        assert_eq!((s.limits.lease_ms, s.limits.backend_timeout_ms), (3000, 50));
+        assert_eq!(s.limits.on_backend_error, OnBackendError::Refuse);
+        assert_eq!(s.sandbox.max_in_flight, Some(4));
+        assert_eq!(
+            s.limits.redis_url(&|_| None).unwrap().as_deref(),
+            Some("rediss://:hunter2@redis.internal:6380/0")
+        );
+        let shown = format!("{s:?}");
+        assert!(
+            !shown.contains("hunter2"),
+            "the password is redacted: {shown}"
+        );
+        assert!(shown.contains("redis.internal"), "{shown}");
+    }
+
+    #[test]
+    fn the_redis_url_may_come_from_a_variable_and_is_checked_when_read() {
+        let s = Settings::load_with(
+            None,
+            env(&[
+                ("GATEWAY__LIMITS__BACKEND", "redis"),
+                ("GATEWAY__LIMITS__REDIS_URL_ENV", "REDIS_URL"),
+            ]),
+        )
+        .unwrap();
+        let url = s
+            .limits
+            .redis_url(&|n| (n == "REDIS_URL").then(|| "redis://:pw@127.0.0.1:6379".into()))
+            .unwrap();
+        assert_eq!(url.as_deref(), Some("redis://:pw@127.0.0.1:6379"));
+        let e = s
+            .limits
+            .redis_url(&|_| Some("http://127.0.0.1:6379".into()))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("limits.redis_url_env"), "{e}");
+        let e = s.limits.redis_url(&|_| None).unwrap_err().to_string();
+        assert!(
+            e.contains("limits.redis_url_env") && e.contains("REDIS_URL"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn bad_limit_settings_name_their_key() {
+        // (why, variables, the key the error must name)
+        type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str);
+        let cases: &[Case] = &[
+            (
+                "unknown backend",
+                &[("GATEWAY__LIMITS__BACKEND", "etcd")],
+                "backend",
+            ),
+            (
+                "redis without a URL",
+                &[("GATEWAY__LIMITS__BACKEND", "redis")],
+                "limits.redis_url",
+            ),
+            (
+                "not a redis URL",
+                &[
+                    ("GATEWAY__LIMITS__BACKEND", "redis"),
+                    ("GATEWAY__LIMITS__REDIS_URL", "http://x:6379"),
+                ],
+                "limits.redis_url",
+            ),
+            (
+                "no host",
+                &[
+                    ("GATEWAY__LIMITS__BACKEND", "redis"),
+                    ("GATEWAY__LIMITS__REDIS_URL", "redis:///0"),
+                ],
+                "limits.redis_url",
+            ),
+            (
+                "URL inline and from a file",
+                &[
+                    ("GATEWAY__LIMITS__REDIS_URL", "redis://r"),
+                    ("GATEWAY__LIMITS__REDIS_URL_FILE", "/run/url"),
+                ],
+                "limits.redis_url",
+            ),
+            (
+                "URL from a variable and a file",
+                &[
+                    ("GATEWAY__LIMITS__REDIS_URL_ENV", "U"),
+                    ("GATEWAY__LIMITS__REDIS_URL_FILE", "/run/url"),
+                ],
+                "limits.redis_url_env",
+            ),
+            (
+                "short lease",
+                &[("GATEWAY__LIMITS__LEASE_MS", "99")],
+                "limits.lease_ms",
+            ),
+            (
+                "lease not a number",
+                &[("GATEWAY__LIMITS__LEASE_MS", "soon")],
+                "lease_ms",
+            ),
+            (
+                "zero timeout",
+                &[("GATEWAY__LIMITS__BACKEND_TIMEOUT_MS", "0")],
+                "limits.backend_timeout_ms",
+            ),
+            (
+                "timeout not below the lease",
+                &[
+                    ("GATEWAY__LIMITS__LEASE_MS", "500"),
+                    ("GATEWAY__LIMITS__BACKEND_TIMEOUT_MS", "500"),
+                ],
+                "limits.backend_timeout_ms",
+            ),
+            (
+                "unknown fallback",
+                &[("GATEWAY__LIMITS__ON_BACKEND_ERROR", "queue")],
+                "on_backend_error",
+            ),
+            (
+                "zero sandbox cap",
+                &[("GATEWAY__SANDBOX__MAX_IN_FLIGHT", "0")],
+                "sandbox.max_in_flight",
+            ),
+            (
+                "zero connector cap",
+                &[
+                    ("GATEWAY__PAYERS__CONNECTORS__UP__KIND", "http"),
+                    ("GATEWAY__PAYERS__CONNECTORS__UP__FLAVOR", "stedi"),
+                    (
+                        "GATEWAY__PAYERS__CONNECTORS__UP__URL",
+                        "https://up.example/x",
+                    ),
+                    ("GATEWAY__PAYERS__CONNECTORS__UP__API_KEY_ENV", "K"),
+                    ("GATEWAY__PAYERS__CONNECTORS__UP__MAX_IN_FLIGHT", "0"),
+                ],
+                "payers.connectors.up.max_in_flight",
+            ),
+        ];
+        for (why, vars, key) in cases {
+            let e = Settings::load_with(None, env(vars))
+                .err()
+                .unwrap_or_else(|| panic!("{why}: accepted"))
+                .to_string();
+            assert!(e.contains(key), "{why}: {e}");
+        }
+    }
+
+    #[test]
+    fn redis_urls_lose_their_password_when_shown() {
+        for (url, shown) in [
+            ("redis://:pw@host:6379/0", "redis://<redacted>@host:6379/0"),
+            ("rediss://user:pw@host", "rediss://<redacted>@host"),
+            ("redis://host:6379", "redis://host:6379"),
+            ("redis://u:p@ss@host/1", "redis://<redacted>@host/1"),
+        ] {
+            assert_eq!(redact_url(url), shown);
         }
     }
 

@@ -94,6 +94,10 @@ pub struct ConnectorSettings {
     /// `caqh-core`: file holding the WS-Security password.
     #[serde(default)]
     pub password_file: Option<String>,
+    /// Requests in flight to this connector at once, across replicas with the Redis backend
+    /// (none = no cap). Payers cap clearinghouses; over it the caller gets 503.
+    #[serde(default)]
+    pub max_in_flight: Option<u32>,
 }
 
 fn invalid(key: String, problem: impl Into<String>) -> SettingsError {
@@ -147,6 +151,12 @@ impl ConnectorSettings {
 
     fn check(&self, name: &str) -> Result<(), SettingsError> {
         let key = |field: &str| format!("payers.connectors.{name}.{field}");
+        if self.max_in_flight == Some(0) {
+            return Err(invalid(
+                key("max_in_flight"),
+                "must be at least 1 (leave it out for no cap)",
+            ));
+        }
         if !is_http_url(&self.url) {
             return Err(invalid(
                 key("url"),

@@ -44,7 +44,11 @@ pub async fn answer(
     tracing::Span::current().record("payer_id", payer_id);
     // Routing comes before the limiter too: an unconfigured payer never takes a slot.
     let connector = state.payers.route(caller.mode, payer_id)?;
-    let _slot = state.limiter.try_enter(&caller.account)?;
+    // The account's slot, then the connector's when it is capped; both freed on every path.
+    let slots = state
+        .limiter
+        .try_enter(&caller.account, connector.name())
+        .await?;
     let reply = state
         .payers
         .send(
@@ -54,7 +58,11 @@ pub async fn answer(
                 inquiry: &inquiry,
             },
         )
-        .await?;
+        .await;
+    // Freed before the answer goes out (a client may send its next request on receipt); if the
+    // client hangs up first, dropping the future frees them instead.
+    slots.release().await;
+    let reply = reply?;
     let ctx = Context {
         control_number: Some(inquiry.envelope.control_number.to_owned()).filter(|c| !c.is_empty()),
         trading_partner_service_id: inquiry.payer_id().map(str::to_owned),

@@ -14,7 +14,7 @@ use crate::eligibility::Rejected;
 use crate::eligibility::issue::CORRECT_AND_RESUBMIT;
 use crate::eligibility::model::Warning;
 use crate::eligibility::request::Problem;
-use crate::limit::LimitExceeded;
+use crate::limit::{BackendError, LimitExceeded, Refused};
 use crate::payer::ConnectorError;
 
 /// Everything a request can fail with.
@@ -64,6 +64,17 @@ pub enum ApiError {
     /// The account is at its in-flight limit.
     #[error(transparent)]
     Limit(#[from] LimitExceeded),
+    /// The connector is at its `max_in_flight`.
+    #[error("connector {connector} is at its limit of {limit} requests in flight")]
+    ConnectorBusy {
+        /// The connector's name.
+        connector: String,
+        /// Its cap.
+        limit: u32,
+    },
+    /// The shared limiter cannot answer and is configured to refuse.
+    #[error("the shared limiter is unavailable")]
+    LimiterUnavailable(#[source] BackendError),
     /// The payer call failed.
     #[error(transparent)]
     Connector(#[from] ConnectorError),
@@ -100,6 +111,16 @@ pub enum ProblemStyle {
     Stedi,
 }
 
+impl From<Refused> for ApiError {
+    fn from(refused: Refused) -> Self {
+        match refused {
+            Refused::Account(e) => Self::Limit(e),
+            Refused::Connector { connector, limit } => Self::ConnectorBusy { connector, limit },
+            Refused::Unavailable(e) => Self::LimiterUnavailable(e),
+        }
+    }
+}
+
 impl From<Rejected> for ApiError {
     fn from(rejected: Rejected) -> Self {
         Self::Rejected {
@@ -130,6 +151,7 @@ impl ApiError {
             Self::TooLarge { .. } => "PAYLOAD_TOO_LARGE",
             Self::Rejected { .. } => "INVALID_X12",
             Self::Limit(_) => "TOO_MANY_REQUESTS",
+            Self::ConnectorBusy { .. } | Self::LimiterUnavailable(_) => "SERVICE_UNAVAILABLE",
             Self::Connector(e) => match e {
                 ConnectorError::Timeout { .. } => "GATEWAY_TIMEOUT",
                 ConnectorError::NotConfigured { .. } => "PAYER_NOT_CONFIGURED",
@@ -189,6 +211,18 @@ impl ApiError {
             Self::Limit(_) => message(
                 StatusCode::TOO_MANY_REQUESTS,
                 "The request can't be submitted because the sender's submission has been throttled: CUSTOMER_LIMIT",
+                code,
+            ),
+            Self::ConnectorBusy { connector, limit } => message(
+                StatusCode::SERVICE_UNAVAILABLE,
+                &format!(
+                    "The payer connection {connector} is at its limit of {limit} requests in flight; retry shortly."
+                ),
+                code,
+            ),
+            Self::LimiterUnavailable(_) => message(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "The gateway cannot check the request limits right now; retry shortly.",
                 code,
             ),
             Self::Connector(e) => {
@@ -328,6 +362,16 @@ impl IntoResponse for ApiError {
             res.headers_mut().insert(
                 axum::http::header::WWW_AUTHENTICATE,
                 axum::http::HeaderValue::from_static("Basic realm=\"eligibility-gateway\""),
+            );
+        }
+        // Both clear by themselves within moments.
+        if matches!(
+            self,
+            Self::ConnectorBusy { .. } | Self::LimiterUnavailable(_)
+        ) {
+            res.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static("1"),
             );
         }
         if status.is_server_error() {

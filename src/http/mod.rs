@@ -20,7 +20,7 @@ use tower::ServiceBuilder;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 
 use crate::config::{MetaSettings, Settings, SettingsError};
-use crate::limit::AccountLimiter;
+use crate::limit::{Limiter, Shared};
 use crate::payer::Payers;
 pub use error::ApiError;
 
@@ -31,8 +31,8 @@ pub struct AppState {
     pub accounts: auth::Accounts,
     /// Signs and checks bearer tokens.
     pub tokens: token::TokenKeys,
-    /// Per-account in-flight limits.
-    pub limiter: AccountLimiter,
+    /// Per-account and per-connector in-flight limits.
+    pub limiter: Limiter,
     /// Connectors and routing.
     pub payers: Payers,
     /// Values for `meta`.
@@ -57,12 +57,19 @@ impl AppState {
         settings: &Settings,
         lookup: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Self, SettingsError> {
-        let limiter = AccountLimiter::new(settings.accounts.iter().map(|(id, a)| {
-            (
-                id.as_str(),
-                a.per_account.unwrap_or(settings.limits.per_account),
-            )
-        }));
+        let limits = &settings.limits;
+        let shared = match limits.redis_url(lookup)? {
+            Some(url) => Some(
+                Shared::start(&url, limits.lease(), limits.backend_timeout()).map_err(|e| {
+                    SettingsError::Invalid {
+                        key: "limits.redis_url".into(),
+                        problem: format!("cannot be used: {e}"),
+                    }
+                })?,
+            ),
+            None => None,
+        };
+        let limiter = Limiter::new(settings, shared);
         Ok(Self {
             accounts: auth::Accounts::from_settings(settings),
             tokens: token::TokenKeys::from_settings(&settings.oauth, lookup)?,

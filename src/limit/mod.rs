@@ -1,12 +1,20 @@
-//! Per-account concurrency: at most N requests in flight per account; one more is refused at once.
-//! Not a tower layer: the account is known only after auth, and `ConcurrencyLimit` waits where we
-//! must refuse. The permit is an RAII guard held in the handler's future, so it is released however
-//! the request ends (success, error, timeout, or the client hanging up and hyper dropping the future).
+//! In-flight limits: at most N requests per account, and optionally per connector; one more is
+//! refused at once, never queued. Not a tower layer: the account is known only after auth, and
+//! `ConcurrencyLimit` waits where we must refuse. Counts live in this process (`memory`) or in
+//! Redis, shared by every replica (`redis`). A held slot is an RAII guard in the handler's future,
+//! so it is released however the request ends (success, error, timeout, or the client hanging up
+//! and hyper dropping the future).
 
-use std::collections::HashMap;
-use std::sync::Arc;
+mod memory;
+mod scripts;
+mod shared;
 
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::OwnedSemaphorePermit;
+
+use crate::config::{OnBackendError, SANDBOX, Settings};
+pub use memory::Counters;
+pub use scripts::{account_key, connector_key};
+pub use shared::{BackendError, Shared, SharedSlot, release};
 
 /// The account has as many requests in flight as it may.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -16,66 +24,218 @@ pub struct LimitExceeded {
     pub limit: u32,
 }
 
-/// One semaphore per account, sized at startup.
-#[derive(Debug, Default)]
-pub struct AccountLimiter {
-    slots: HashMap<String, (Arc<Semaphore>, u32)>,
+/// Why a request gets no slot.
+#[derive(Debug, thiserror::Error)]
+pub enum Refused {
+    /// The account is at its limit (429).
+    #[error(transparent)]
+    Account(#[from] LimitExceeded),
+    /// The connector is at its `max_in_flight` (503: the caller is not at fault).
+    #[error("connector {connector} already has {limit} requests in flight")]
+    Connector {
+        /// The connector's name.
+        connector: String,
+        /// Its cap.
+        limit: u32,
+    },
+    /// Redis cannot answer and `on_backend_error = "refuse"`.
+    #[error("the shared limiter is unavailable: {0}")]
+    Unavailable(#[source] BackendError),
 }
 
-/// A held slot; dropping it frees the slot.
+/// One held slot, in this process or in Redis.
 #[derive(Debug)]
-pub struct Slot(#[allow(dead_code)] OwnedSemaphorePermit);
+pub enum Slot {
+    /// A permit of an in-process semaphore.
+    Local(#[allow(dead_code)] OwnedSemaphorePermit),
+    /// A lease in Redis.
+    Shared(#[allow(dead_code)] SharedSlot),
+}
 
-impl AccountLimiter {
-    /// A limiter for `(account, limit)` pairs.
-    pub fn new<'a>(accounts: impl IntoIterator<Item = (&'a str, u32)>) -> Self {
-        let slots = accounts
-            .into_iter()
-            .map(|(id, limit)| {
-                let permits = usize::try_from(limit)
-                    .unwrap_or(usize::MAX)
-                    .min(Semaphore::MAX_PERMITS);
-                (id.to_owned(), (Arc::new(Semaphore::new(permits)), limit))
+/// The slots of one request: its account's, then its connector's when that is capped. Dropping it
+/// frees both (Redis slots in the background); [`Slots::release`] frees them before returning.
+#[derive(Debug)]
+pub struct Slots {
+    _account: Slot,
+    _connector: Option<Slot>,
+}
+
+impl Slots {
+    /// Frees both slots now: in-process ones at once, Redis ones in one round trip, so the next
+    /// request of a client that waited for this answer finds its slot free.
+    pub async fn release(self) {
+        let Self {
+            _account: account,
+            _connector: connector,
+        } = self;
+        let shared = std::iter::once(account)
+            .chain(connector)
+            .filter_map(|slot| match slot {
+                Slot::Shared(s) => Some(s),
+                Slot::Local(_) => None,
             })
             .collect();
-        Self { slots }
+        release(shared).await;
+    }
+}
+
+/// Every limit of the gateway.
+#[derive(Debug)]
+pub struct Limiter {
+    /// In-process counts (the memory backend, and the fallback of the Redis one).
+    accounts: Counters,
+    connectors: Counters,
+    shared: Option<Shared>,
+    on_error: OnBackendError,
+}
+
+impl Limiter {
+    /// In-process limits from `settings` (accounts, `sandbox.max_in_flight`, connectors'
+    /// `max_in_flight`), counted in Redis too when `shared` is given.
+    pub fn new(settings: &Settings, shared: Option<Shared>) -> Self {
+        let account_limits = settings.accounts.iter().map(|(id, a)| {
+            (
+                id.as_str(),
+                a.per_account.unwrap_or(settings.limits.per_account),
+            )
+        });
+        let caps = settings
+            .payers
+            .connectors
+            .iter()
+            .filter_map(|(name, c)| Some((name.as_str(), c.max_in_flight?)))
+            .chain(settings.sandbox.max_in_flight.map(|cap| (SANDBOX, cap)));
+        Self {
+            accounts: Counters::new(account_limits),
+            connectors: Counters::new(caps),
+            shared,
+            on_error: settings.limits.on_backend_error,
+        }
     }
 
-    /// Takes a slot for `account` or refuses at once; never waits, never queues.
-    pub fn try_enter(&self, account: &str) -> Result<Slot, LimitExceeded> {
-        let (slots, limit) = self.slots.get(account).ok_or(LimitExceeded { limit: 0 })?;
-        Arc::clone(slots)
-            .try_acquire_owned()
-            .map(Slot)
-            .map_err(|_| LimitExceeded { limit: *limit })
+    /// Takes a slot of `account`, then one of `connector` when it is capped (releasing the
+    /// account's if the connector is full), or refuses at once; never queues. With Redis, a Redis
+    /// fault falls back to the in-process counts or refuses, as configured.
+    pub async fn try_enter(&self, account: &str, connector: &str) -> Result<Slots, Refused> {
+        if let Some(shared) = self.shared.as_ref().filter(|s| s.is_up()) {
+            match self.enter_shared(shared, account, connector).await {
+                Ok(slots) => return slots,
+                Err(e) if self.on_error == OnBackendError::Refuse => {
+                    return Err(Refused::Unavailable(e));
+                }
+                Err(_) => {}
+            }
+        } else if self.shared.is_some() && self.on_error == OnBackendError::Refuse {
+            return Err(Refused::Unavailable(BackendError::Down));
+        }
+        self.enter_local(account, connector)
     }
 
-    /// Free slots of `account` (for tests and diagnostics).
+    /// `Ok(answer)` when Redis answered both calls.
+    async fn enter_shared(
+        &self,
+        shared: &Shared,
+        account: &str,
+        connector: &str,
+    ) -> Result<Result<Slots, Refused>, BackendError> {
+        let limit = self.accounts.limit(account).unwrap_or(0);
+        let Some(account_slot) = shared.try_take(account_key(account), limit).await? else {
+            return Ok(Err(LimitExceeded { limit }.into()));
+        };
+        let Some(cap) = self.connectors.limit(connector) else {
+            return Ok(Ok(Slots {
+                _account: Slot::Shared(account_slot),
+                _connector: None,
+            }));
+        };
+        // On refusal or error the account slot drops here, which releases it.
+        match shared.try_take(connector_key(connector), cap).await? {
+            Some(slot) => Ok(Ok(Slots {
+                _account: Slot::Shared(account_slot),
+                _connector: Some(Slot::Shared(slot)),
+            })),
+            None => Ok(Err(Refused::Connector {
+                connector: connector.to_owned(),
+                limit: cap,
+            })),
+        }
+    }
+
+    fn enter_local(&self, account: &str, connector: &str) -> Result<Slots, Refused> {
+        let account_slot = self.accounts.try_take(account).ok_or(LimitExceeded {
+            limit: self.accounts.limit(account).unwrap_or(0),
+        })?;
+        let connector_slot = match self.connectors.limit(connector) {
+            None => None,
+            Some(limit) => {
+                Some(
+                    self.connectors
+                        .try_take(connector)
+                        .ok_or_else(|| Refused::Connector {
+                            connector: connector.to_owned(),
+                            limit,
+                        })?,
+                )
+            }
+        };
+        Ok(Slots {
+            _account: Slot::Local(account_slot),
+            _connector: connector_slot.map(Slot::Local),
+        })
+    }
+
+    /// Free in-process slots of `account` (tests and diagnostics; with Redis, the fallback's).
     pub fn available(&self, account: &str) -> usize {
-        self.slots
-            .get(account)
-            .map_or(0, |(s, _)| s.available_permits())
+        self.accounts.available(account)
+    }
+
+    /// Free in-process slots of `connector` (0 when uncapped).
+    pub fn available_to(&self, connector: &str) -> usize {
+        self.connectors.available(connector)
+    }
+
+    /// The Redis side, when the backend is Redis.
+    pub fn shared(&self) -> Option<&Shared> {
+        self.shared.as_ref()
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
 
-    #[test]
-    fn the_sixth_is_refused_and_a_dropped_slot_frees_one() {
-        let limiter = AccountLimiter::new([("demo", 5), ("other", 1)]);
-        let held: Vec<_> = (0..5).map(|_| limiter.try_enter("demo").unwrap()).collect();
-        assert_eq!(
-            limiter.try_enter("demo").unwrap_err(),
-            LimitExceeded { limit: 5 }
-        );
+    #[tokio::test]
+    async fn tls_urls_are_accepted_and_nothing_connects_at_start_up() {
+        // Lazy: a Redis that is down at start-up must not stop the gateway.
+        for url in ["rediss://127.0.0.1:1/0", "redis://127.0.0.1:1/0"] {
+            let shared = Shared::start(url, Duration::from_secs(15), Duration::from_millis(50));
+            assert!(shared.is_ok(), "{url}: {:?}", shared.err());
+        }
+    }
+
+    #[tokio::test]
+    async fn memory_counts_the_account_then_the_connector() {
+        let mut settings = Settings::defaults().unwrap();
+        settings.sandbox.max_in_flight = Some(1);
+        let limiter = Limiter::new(&settings, None);
+        let held = limiter.try_enter("demo", SANDBOX).await.unwrap();
+        let refused = limiter.try_enter("demo", SANDBOX).await.unwrap_err();
         assert!(
-            limiter.try_enter("other").is_ok(),
-            "accounts do not share slots"
+            matches!(refused, Refused::Connector { limit: 1, .. }),
+            "{refused:?}"
+        );
+        assert_eq!(
+            limiter.available("demo"),
+            4,
+            "the refused one gave its account slot back"
         );
         drop(held);
-        assert_eq!(limiter.available("demo"), 5);
-        assert!(limiter.try_enter("nobody").is_err());
+        assert_eq!(limiter.available_to(SANDBOX), 1);
+        assert!(matches!(
+            limiter.try_enter("nobody", SANDBOX).await,
+            Err(Refused::Account(_))
+        ));
     }
 }
