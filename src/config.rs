@@ -57,6 +57,17 @@ pub struct Server {
     pub max_body_bytes: usize,
     /// Whole-request backstop.
     pub request_timeout_ms: u64,
+    /// A connection must complete each request's headers within this (the first request and
+    /// every keep-alive one; hyper starts the clock when it waits for the request).
+    pub header_timeout_ms: u64,
+    /// How long a keep-alive connection may wait for its next request; 0 turns keep-alive off.
+    pub idle_timeout_ms: u64,
+    /// A request body must be complete within this; past it the answer is 408.
+    pub body_timeout_ms: u64,
+    /// Open connections at most; past it new ones wait in the listen backlog.
+    pub max_connections: usize,
+    /// After SIGTERM or SIGINT, requests in flight get this long before they are cut off.
+    pub shutdown_grace_ms: u64,
 }
 
 /// `[limits]`.
@@ -255,6 +266,18 @@ impl Settings {
         if self.server.max_body_bytes == 0 {
             return invalid("server.max_body_bytes", "must be at least 1");
         }
+        for (key, value) in [
+            ("server.header_timeout_ms", self.server.header_timeout_ms),
+            ("server.body_timeout_ms", self.server.body_timeout_ms),
+            ("server.shutdown_grace_ms", self.server.shutdown_grace_ms),
+        ] {
+            if value == 0 {
+                return invalid(key, "must be at least 1");
+            }
+        }
+        if self.server.max_connections == 0 {
+            return invalid("server.max_connections", "must be at least 1");
+        }
         if self.oauth.token_ttl_secs == 0 {
             return invalid("oauth.token_ttl_secs", "must be at least 1");
         }
@@ -303,6 +326,26 @@ impl Server {
     /// The whole-request backstop.
     pub fn request_timeout(&self) -> Duration {
         Duration::from_millis(self.request_timeout_ms)
+    }
+
+    /// The deadline for a request's headers.
+    pub fn header_timeout(&self) -> Duration {
+        Duration::from_millis(self.header_timeout_ms)
+    }
+
+    /// The keep-alive wait; `None` when keep-alive is off.
+    pub fn idle_timeout(&self) -> Option<Duration> {
+        Some(Duration::from_millis(self.idle_timeout_ms)).filter(|d| !d.is_zero())
+    }
+
+    /// The deadline for a request's body.
+    pub fn body_timeout(&self) -> Duration {
+        Duration::from_millis(self.body_timeout_ms)
+    }
+
+    /// How long in-flight requests get after a stop signal.
+    pub fn shutdown_grace(&self) -> Duration {
+        Duration::from_millis(self.shutdown_grace_ms)
     }
 }
 
@@ -357,6 +400,46 @@ mod tests {
         assert_eq!(s.server.max_body_bytes, 1024 * 1024);
         assert_eq!(s.accounts["demo"].mode, Mode::Sandbox);
         assert!(s.server.request_timeout_ms > s.payer.timeout_ms);
+    }
+
+    #[test]
+    fn connection_deadlines_default_and_load_from_the_environment() {
+        let s = Settings::defaults().unwrap();
+        assert_eq!(
+            (
+                s.server.header_timeout_ms,
+                s.server.idle_timeout_ms,
+                s.server.body_timeout_ms,
+                s.server.max_connections,
+                s.server.shutdown_grace_ms,
+            ),
+            (10_000, 60_000, 15_000, 10_000, 65_000)
+        );
+        assert!(s.server.shutdown_grace_ms > s.payer.timeout_ms);
+        let s = Settings::load_with(
+            None,
+            env(&[
+                ("GATEWAY__SERVER__HEADER_TIMEOUT_MS", "100"),
+                ("GATEWAY__SERVER__IDLE_TIMEOUT_MS", "0"),
+                ("GATEWAY__SERVER__SHUTDOWN_GRACE_MS", "2000"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(s.server.header_timeout(), Duration::from_millis(100));
+        assert_eq!(s.server.idle_timeout(), None);
+        assert_eq!(s.server.shutdown_grace(), Duration::from_secs(2));
+        for key in [
+            "GATEWAY__SERVER__HEADER_TIMEOUT_MS",
+            "GATEWAY__SERVER__BODY_TIMEOUT_MS",
+            "GATEWAY__SERVER__MAX_CONNECTIONS",
+            "GATEWAY__SERVER__SHUTDOWN_GRACE_MS",
+        ] {
+            let e = Settings::load_with(None, env(&[(key, "0")]))
+                .unwrap_err()
+                .to_string();
+            let name = key.trim_start_matches("GATEWAY__SERVER__").to_lowercase();
+            assert!(e.contains(&format!("server.{name}")), "{key}: {e}");
+        }
     }
 
     #[test]

@@ -15,6 +15,7 @@ use crate::eligibility::issue::CORRECT_AND_RESUBMIT;
 use crate::eligibility::model::Warning;
 use crate::limit::LimitExceeded;
 use crate::payer::ConnectorError;
+use crate::telemetry::Redacted;
 
 /// Everything a request can fail with.
 #[derive(Debug, thiserror::Error)]
@@ -65,8 +66,15 @@ pub enum ApiError {
         payer: String,
         /// Why (positions, no data).
         reason: String,
-        /// The payer's document as received, returned to the caller only.
-        x12: String,
+        /// The payer's document as received, returned to the caller only (PHI: `Debug` and
+        /// `Display` print a placeholder).
+        x12: Redacted<String>,
+    },
+    /// The request body did not arrive completely within `server.body_timeout_ms`.
+    #[error("request body not complete within {} ms", after.as_millis())]
+    BodyTimeout {
+        /// The deadline.
+        after: std::time::Duration,
     },
     /// The whole request took longer than the backstop.
     #[error("request timed out")]
@@ -122,6 +130,7 @@ impl ApiError {
                 ConnectorError::BadResponse { .. } => "INVALID_PAYER_RESPONSE",
             },
             Self::BadPayerResponse { .. } => "INVALID_PAYER_RESPONSE",
+            Self::BodyTimeout { .. } => "REQUEST_TIMEOUT",
             Self::RequestTimeout => "GATEWAY_TIMEOUT",
             Self::NotFound => "NOT_FOUND",
             Self::MethodNotAllowed => "METHOD_NOT_ALLOWED",
@@ -189,7 +198,7 @@ impl ApiError {
                 let mut text = capitalise(&e.to_string());
                 if let ConnectorError::Refused { message: m, .. } = e {
                     // The upstream's own words go back to the caller only, never to the log.
-                    text = format!("{}: {m}", text.trim_end_matches('.'));
+                    text = format!("{}: {}", text.trim_end_matches('.'), m.expose());
                 }
                 message(status, &text, code)
             }
@@ -198,8 +207,16 @@ impl ApiError {
                 json!({
                     "message": format!("The payer's response (via {payer}) is not a readable 271: {reason}."),
                     "code": code,
-                    "x12": x12,
+                    "x12": x12.expose(),
                 }),
+            ),
+            Self::BodyTimeout { after } => message(
+                StatusCode::REQUEST_TIMEOUT,
+                &format!(
+                    "The request body was not complete within {} ms; send the whole body at once.",
+                    after.as_millis()
+                ),
+                code,
             ),
             Self::RequestTimeout => message(
                 StatusCode::GATEWAY_TIMEOUT,
@@ -282,5 +299,35 @@ impl IntoResponse for ApiError {
             res.extensions_mut().insert(Arc::new(self));
         }
         res
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payer_documents_inside_errors_never_format() {
+        let x12 = "ISA*00*          *00*~NM1*IL*1*SMITH*ROBERT****MI*11122333301~";
+        let errors = [
+            ApiError::BadPayerResponse {
+                payer: "sandbox".into(),
+                reason: "segment 2: no `BHT`".into(),
+                x12: Redacted(x12.into()),
+            },
+            ApiError::Connector(ConnectorError::Refused {
+                upstream: "core (payer.example)".into(),
+                code: "Fault".into(),
+                message: Redacted(format!("cannot read {x12}")),
+            }),
+        ];
+        for e in errors {
+            let printed = format!("{e:?} {e} {:?}", Arc::new(e.to_string()));
+            assert!(!printed.contains("SMITH"), "{printed}");
+            assert!(!printed.contains("11122333301"), "{printed}");
+            // The caller still gets the document.
+            let (_, body) = e.status_and_body();
+            assert!(body.to_string().contains("11122333301"));
+        }
     }
 }

@@ -28,6 +28,10 @@ pub async fn log_request(req: Request, next: Next) -> Response {
         .get::<MatchedPath>()
         .map_or("unmatched", |p| p.as_str())
         .to_owned();
+    // Probes are polled every few seconds; a line each would drown the log.
+    if route == super::probes::LIVEZ || route == super::probes::READYZ {
+        return next.run(req).await;
+    }
     let span = tracing::info_span!(
         "request",
         request_id = %request_id,
@@ -36,6 +40,8 @@ pub async fn log_request(req: Request, next: Next) -> Response {
         account = tracing::field::Empty,
         payer_id = tracing::field::Empty,
     );
+    // Off unless asked for (`arrivals=debug`): shows a request arriving, before its answer.
+    span.in_scope(|| tracing::debug!(target: "arrivals", "request started"));
     let res = next.run(req).instrument(span.clone()).await;
     let status = res.status().as_u16();
     let latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
@@ -60,6 +66,17 @@ fn error_chain(e: &dyn std::error::Error) -> String {
         cur = s.source();
     }
     out
+}
+
+/// `Cache-Control: no-store` on every answer: eligibility answers and their errors carry PHI, and
+/// nothing this gateway says is meant to be cached.
+pub async fn no_store(req: Request, next: Next) -> Response {
+    let mut res = next.run(req).await;
+    res.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    res
 }
 
 /// The whole-request backstop, set above the payer deadline.

@@ -4,9 +4,12 @@
 pub mod auth;
 pub mod body;
 pub mod error;
+pub mod in_flight;
 mod layers;
 pub mod oauth;
+pub mod probes;
 mod raw_x12;
+pub mod request_id;
 pub mod token;
 
 use std::sync::Arc;
@@ -15,7 +18,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use tower::ServiceBuilder;
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 
 use crate::config::{MetaSettings, Settings, SettingsError};
 use crate::limit::AccountLimiter;
@@ -39,6 +42,10 @@ pub struct AppState {
     pub repairs: bool,
     /// The body limit, for the 413 message.
     pub max_body_bytes: usize,
+    /// What `/readyz` answers; components raise reasons here.
+    pub readiness: probes::Readiness,
+    /// Requests in flight, for shutdown.
+    pub in_flight: Arc<in_flight::InFlight>,
 }
 
 impl AppState {
@@ -67,6 +74,8 @@ impl AppState {
             meta: settings.meta.clone(),
             repairs: settings.validation.repairs,
             max_body_bytes: settings.server.max_body_bytes,
+            readiness: probes::Readiness::default(),
+            in_flight: Arc::default(),
         })
     }
 }
@@ -92,20 +101,31 @@ pub fn router(state: Arc<AppState>, settings: &Settings) -> Router {
         r = r.route(p, get(health));
     }
     r = r.route(oauth::TOKEN_PATH, post(oauth::token));
+    r = r.route(probes::LIVEZ, get(probes::livez));
+    r = r.route(probes::READYZ, get(probes::readyz));
     let limit = settings.server.max_body_bytes;
     let timeout = settings.server.request_timeout();
+    let in_flight = Arc::clone(&state.in_flight);
     r.fallback(|| async { ApiError::NotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .with_state(state)
         .layer(
             ServiceBuilder::new()
-                .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+                .layer(axum::middleware::from_fn(move |req, next| {
+                    in_flight::track(Arc::clone(&in_flight), req, next)
+                }))
+                .layer(axum::middleware::from_fn(request_id::screen))
+                .layer(SetRequestIdLayer::x_request_id(request_id::FastRequestId))
                 .layer(axum::middleware::from_fn(layers::log_request))
                 .layer(PropagateRequestIdLayer::x_request_id())
+                .layer(axum::middleware::from_fn(layers::no_store))
                 .layer(axum::middleware::from_fn(move |req, next| {
                     layers::deadline(timeout, req, next)
                 }))
                 .layer(axum::Extension(body::BodyLimit(limit)))
+                .layer(axum::Extension(body::BodyDeadline(
+                    settings.server.body_timeout(),
+                )))
                 .layer(DefaultBodyLimit::max(limit)),
         )
 }

@@ -73,7 +73,7 @@ pub async fn handle(
     let mut response = map271::map(&reply, &ctx).map_err(|e| ApiError::BadPayerResponse {
         payer: connector.label().to_owned(),
         reason: e.to_string(),
-        x12: reply.clone(),
+        x12: crate::telemetry::Redacted(reply.clone()),
     })?;
     // Repairs made to the 270 come first, then what the 271 needed.
     let mut warnings = checked.warnings;

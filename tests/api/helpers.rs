@@ -156,6 +156,11 @@ pub async fn spawn_app(tweak: impl FnOnce(&mut Settings)) -> TestApp {
 }
 
 impl TestApp {
+    /// The HTTP client the helpers use.
+    pub fn client(&self) -> &reqwest::Client {
+        &self.client
+    }
+
     /// A request builder for `path`.
     pub fn post(&self, path: &str) -> reqwest::RequestBuilder {
         self.client.post(format!("{}{path}", self.base))
@@ -251,4 +256,32 @@ impl TestApp {
             self.free_slots()
         );
     }
+}
+
+/// A raw TCP connection to `app` (for what a well-behaved client would never send).
+pub async fn raw_connect(app: &TestApp) -> tokio::net::TcpStream {
+    let addr = app.base.trim_start_matches("http://");
+    tokio::net::TcpStream::connect(addr)
+        .await
+        .expect("connect to the gateway")
+}
+
+/// Reads until the server closes the connection (guarded against a hang) and returns the bytes.
+pub async fn read_until_closed(stream: &mut tokio::net::TcpStream) -> String {
+    use tokio::io::AsyncReadExt as _;
+    let mut out = Vec::new();
+    tokio::time::timeout(Duration::from_secs(20), stream.read_to_end(&mut out))
+        .await
+        .expect("the server closes the connection")
+        .ok();
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Log lines (as JSON) that mention `needle`.
+pub fn log_lines_with(needle: &str) -> Vec<Value> {
+    logs_text()
+        .lines()
+        .filter(|l| l.contains(needle))
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect()
 }

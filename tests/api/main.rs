@@ -10,6 +10,7 @@
 mod caqh;
 mod cli;
 mod connectors;
+mod deadlines;
 mod errors;
 mod fakes;
 mod faults;
@@ -20,7 +21,9 @@ mod map271_anchor;
 mod map271_props;
 mod map271_snapshots;
 mod oauth;
+mod operations;
 mod packaging;
 mod phi_logs;
 mod raw_x12;
+mod shutdown;
 mod validation;
