@@ -103,6 +103,7 @@ impl App {
         let slots = Arc::new(Semaphore::new(server.max_connections));
         let (closing_tx, closing) = watch::channel(false);
         let mut connections = JoinSet::new();
+        let sweeper = tokio::spawn(sweep_failed_auth(Arc::clone(&state)));
         tokio::pin!(stop);
         loop {
             // Past `max_connections` we stop accepting: new clients wait in the kernel backlog.
@@ -137,6 +138,7 @@ impl App {
         }
         state.readiness.set(NotReady::Draining, true);
         drop(listener);
+        sweeper.abort();
         let in_flight = state.in_flight.count();
         tracing::info!(
             in_flight,
@@ -159,6 +161,16 @@ impl App {
             );
         }
         Ok(())
+    }
+}
+
+/// Writes the failed-authentication summaries once per window and forgets old addresses.
+async fn sweep_failed_auth(state: Arc<AppState>) {
+    let mut tick = tokio::time::interval(http::throttle::WINDOW);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        state.failed_auth.sweep(std::time::Instant::now());
     }
 }
 

@@ -37,6 +37,8 @@ pub struct Settings {
     pub log: Log,
     /// The OAuth token endpoint.
     pub oauth: OAuthSettings,
+    /// Failed-authentication throttling.
+    pub auth: AuthSettings,
     /// Payer routes and connectors.
     #[serde(default)]
     pub payers: PayerRoutes,
@@ -68,6 +70,37 @@ pub struct Server {
     pub max_connections: usize,
     /// After SIGTERM or SIGINT, requests in flight get this long before they are cut off.
     pub shutdown_grace_ms: u64,
+    /// CIDR blocks of load balancers whose `X-Forwarded-For` names the client; a list, or one
+    /// comma-separated string (how an environment variable gives it).
+    #[serde(deserialize_with = "list_or_csv")]
+    pub trusted_proxies: Vec<String>,
+}
+
+/// `[auth]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthSettings {
+    /// Failed authentications one client address may make per minute; past it every request
+    /// from it gets 429 until the window passes.
+    pub failures_per_minute: u32,
+}
+
+fn list_or_csv<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum ListOrCsv {
+        List(Vec<String>),
+        Csv(String),
+    }
+    Ok(match ListOrCsv::deserialize(d)? {
+        ListOrCsv::List(v) => v,
+        ListOrCsv::Csv(s) => s
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(str::to_owned)
+            .collect(),
+    })
 }
 
 /// `[limits]`.
@@ -278,6 +311,17 @@ impl Settings {
         if self.server.max_connections == 0 {
             return invalid("server.max_connections", "must be at least 1");
         }
+        for (i, cidr) in self.server.trusted_proxies.iter().enumerate() {
+            if cidr.parse::<ipnet::IpNet>().is_err() && cidr.parse::<std::net::IpAddr>().is_err() {
+                return invalid(
+                    &format!("server.trusted_proxies[{i}]"),
+                    "must be an IP address or a CIDR block such as 10.0.0.0/8",
+                );
+            }
+        }
+        if self.auth.failures_per_minute == 0 {
+            return invalid("auth.failures_per_minute", "must be at least 1");
+        }
         if self.oauth.token_ttl_secs == 0 {
             return invalid("oauth.token_ttl_secs", "must be at least 1");
         }
@@ -426,6 +470,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(s.server.header_timeout(), Duration::from_millis(100));
+        assert!(s.server.trusted_proxies.is_empty());
         assert_eq!(s.server.idle_timeout(), None);
         assert_eq!(s.server.shutdown_grace(), Duration::from_secs(2));
         for key in [
@@ -463,6 +508,37 @@ mod tests {
             ),
             (9090, 7, 1500, 100)
         );
+    }
+
+    #[test]
+    fn trusted_proxies_and_auth_throttling_load_and_are_checked() {
+        let s = Settings::defaults().unwrap();
+        assert!(s.server.trusted_proxies.is_empty());
+        assert_eq!(s.auth.failures_per_minute, 30);
+        let s = Settings::load_with(
+            None,
+            env(&[
+                (
+                    "GATEWAY__SERVER__TRUSTED_PROXIES",
+                    "10.0.0.0/8, 192.168.1.7",
+                ),
+                ("GATEWAY__AUTH__FAILURES_PER_MINUTE", "5"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(s.server.trusted_proxies, ["10.0.0.0/8", "192.168.1.7"]);
+        assert_eq!(s.auth.failures_per_minute, 5);
+        let e = Settings::load_with(
+            None,
+            env(&[("GATEWAY__SERVER__TRUSTED_PROXIES", "10.0.0.0/8,lb.local")]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("server.trusted_proxies[1]"), "{e}");
+        let e = Settings::load_with(None, env(&[("GATEWAY__AUTH__FAILURES_PER_MINUTE", "0")]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("auth.failures_per_minute"), "{e}");
     }
 
     #[test]

@@ -53,6 +53,12 @@ pub enum ApiError {
         /// Repairs that were applied.
         warnings: Vec<Warning>,
     },
+    /// Too many failed authentications from this client address.
+    #[error("too many failed authentications; retry after {} s", retry_after_secs(*retry_after))]
+    AuthThrottled {
+        /// Until the address may try again.
+        retry_after: std::time::Duration,
+    },
     /// The account is at its in-flight limit.
     #[error(transparent)]
     Limit(#[from] LimitExceeded),
@@ -118,7 +124,7 @@ impl ApiError {
             Self::BadBody { .. } => "BAD_REQUEST",
             Self::TooLarge { .. } => "PAYLOAD_TOO_LARGE",
             Self::Rejected { .. } => "INVALID_X12",
-            Self::Limit(_) => "TOO_MANY_REQUESTS",
+            Self::Limit(_) | Self::AuthThrottled { .. } => "TOO_MANY_REQUESTS",
             Self::Connector(e) => match e {
                 ConnectorError::Timeout { .. } => "GATEWAY_TIMEOUT",
                 ConnectorError::NotConfigured { .. } => "PAYER_NOT_CONFIGURED",
@@ -175,6 +181,14 @@ impl ApiError {
                 };
                 (StatusCode::BAD_REQUEST, body)
             }
+            Self::AuthThrottled { retry_after } => message(
+                StatusCode::TOO_MANY_REQUESTS,
+                &format!(
+                    "Too many failed authentication attempts from this address; retry after {} seconds.",
+                    retry_after_secs(*retry_after)
+                ),
+                code,
+            ),
             Self::Limit(_) => message(
                 StatusCode::TOO_MANY_REQUESTS,
                 "The request can't be submitted because the sender's submission has been throttled: CUSTOMER_LIMIT",
@@ -266,6 +280,11 @@ fn not_configured(payer_id: &str) -> Value {
     })
 }
 
+/// Whole seconds, rounded up, at least 1 (`Retry-After` has no fractions).
+fn retry_after_secs(d: std::time::Duration) -> u64 {
+    (d.as_secs() + u64::from(d.subsec_nanos() > 0)).max(1)
+}
+
 fn capitalise(s: &str) -> String {
     let mut c = s.chars();
     c.next()
@@ -293,6 +312,12 @@ impl IntoResponse for ApiError {
             res.headers_mut().insert(
                 axum::http::header::WWW_AUTHENTICATE,
                 axum::http::HeaderValue::from_static("Basic realm=\"eligibility-gateway\""),
+            );
+        }
+        if let Self::AuthThrottled { retry_after } = &self {
+            res.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(retry_after_secs(*retry_after)),
             );
         }
         if status.is_server_error() {

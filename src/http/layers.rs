@@ -11,6 +11,11 @@ use tracing::Instrument;
 
 use super::error::{ApiError, ErrorCode};
 
+/// In a response's extensions: the request log leaves this one out (throttling counts it into a
+/// summary line instead).
+#[derive(Debug, Clone, Copy)]
+pub struct Quiet;
+
 /// Opens the request span (request ID, method, route; account and payer ID recorded later by the
 /// handler) and writes one line when the response is ready: status, latency, error code. Server
 /// errors are logged with their cause chain here, once.
@@ -45,6 +50,9 @@ pub async fn log_request(req: Request, next: Next) -> Response {
     let res = next.run(req).instrument(span.clone()).await;
     let status = res.status().as_u16();
     let latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    if res.extensions().get::<Quiet>().is_some() {
+        return res;
+    }
     let code = res.extensions().get::<ErrorCode>().map_or("", |c| c.0);
     span.in_scope(|| {
         if let Some(err) = res.extensions().get::<Arc<ApiError>>() {

@@ -10,6 +10,7 @@ pub mod oauth;
 pub mod probes;
 mod raw_x12;
 pub mod request_id;
+pub mod throttle;
 pub mod token;
 
 use std::sync::Arc;
@@ -46,6 +47,8 @@ pub struct AppState {
     pub readiness: probes::Readiness,
     /// Requests in flight, for shutdown.
     pub in_flight: Arc<in_flight::InFlight>,
+    /// Failed authentications by client address.
+    pub failed_auth: Arc<throttle::FailedAuth>,
 }
 
 impl AppState {
@@ -76,6 +79,10 @@ impl AppState {
             max_body_bytes: settings.server.max_body_bytes,
             readiness: probes::Readiness::default(),
             in_flight: Arc::default(),
+            failed_auth: Arc::new(throttle::FailedAuth::new(
+                settings.auth.failures_per_minute,
+                &settings.server.trusted_proxies,
+            )),
         })
     }
 }
@@ -97,10 +104,15 @@ pub fn router(state: Arc<AppState>, settings: &Settings) -> Router {
     for p in RAW_X12_PATHS {
         r = r.route(p, post(raw_x12::handle));
     }
+    r = r.route(oauth::TOKEN_PATH, post(oauth::token));
+    // Only the routes above take a credential; the throttle runs before it is read.
+    let failed_auth = Arc::clone(&state.failed_auth);
+    r = r.route_layer(axum::middleware::from_fn(move |req, next| {
+        throttle::guard(Arc::clone(&failed_auth), req, next)
+    }));
     for p in HEALTH_PATHS {
         r = r.route(p, get(health));
     }
-    r = r.route(oauth::TOKEN_PATH, post(oauth::token));
     r = r.route(probes::LIVEZ, get(probes::livez));
     r = r.route(probes::READYZ, get(probes::readyz));
     let limit = settings.server.max_body_bytes;

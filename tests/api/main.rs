@@ -26,4 +26,5 @@ mod packaging;
 mod phi_logs;
 mod raw_x12;
 mod shutdown;
+mod throttle;
 mod validation;
