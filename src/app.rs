@@ -42,9 +42,14 @@ pub struct App {
     listener: TcpListener,
     router: Router,
     addr: SocketAddr,
+    /// `metrics.listen`, when set: its listener and the router serving `/metrics` alone.
+    metrics: Option<(TcpListener, Router)>,
     state: Arc<AppState>,
     server: Server,
 }
+
+/// Connections at most on the metrics listener (scrapers, not clients).
+const METRICS_CONNECTIONS: usize = 64;
 
 impl App {
     /// Reads the secrets and builds the connectors, then binds `server.host:server.port` and
@@ -60,10 +65,23 @@ impl App {
             .map_err(bind_error)?;
         let addr = listener.local_addr().map_err(bind_error)?;
         let router = http::router(Arc::clone(&state), settings);
+        let metrics = if settings.metrics.enabled && !settings.metrics.listen.is_empty() {
+            let listen = settings.metrics.listen.as_str();
+            let l = TcpListener::bind(listen)
+                .await
+                .map_err(|source| BuildError::Bind {
+                    addr: listen.to_owned(),
+                    source,
+                })?;
+            Some((l, http::metrics::router(Arc::clone(&state.metrics))))
+        } else {
+            None
+        };
         Ok(Self {
             listener,
             router,
             addr,
+            metrics,
             state,
             server: settings.server.clone(),
         })
@@ -72,6 +90,11 @@ impl App {
     /// The address actually bound.
     pub fn local_addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The address of the separate metrics listener, when `metrics.listen` is set.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().and_then(|(l, _)| l.local_addr().ok())
     }
 
     /// The shared state (tests read the limiter through it).
@@ -96,52 +119,39 @@ impl App {
             listener,
             router,
             addr,
+            metrics,
             state,
             server,
         } = self;
         tracing::info!(addr = %addr, version = env!("CARGO_PKG_VERSION"), "listening");
-        let slots = Arc::new(Semaphore::new(server.max_connections));
         let (closing_tx, closing) = watch::channel(false);
-        let mut connections = JoinSet::new();
-        let sweeper = tokio::spawn(sweep_failed_auth(Arc::clone(&state)));
-        tokio::pin!(stop);
-        loop {
-            // Past `max_connections` we stop accepting: new clients wait in the kernel backlog.
-            let slot = tokio::select! {
-                () = &mut stop => break,
-                slot = Arc::clone(&slots).acquire_owned() => match slot {
-                    Ok(s) => s,
-                    Err(_) => break,
-                },
-            };
-            let (stream, peer) = tokio::select! {
-                () = &mut stop => break,
-                accepted = listener.accept() => match accepted {
-                    Ok(a) => a,
-                    Err(e) => {
-                        // Out of file descriptors and the like: back off instead of spinning.
-                        tracing::warn!(error = %e, "accept failed");
-                        tokio::time::sleep(Duration::from_millis(50)).await;
-                        continue;
-                    }
-                },
-            };
-            while connections.try_join_next().is_some() {}
-            connections.spawn(serve_connection(
-                stream,
-                peer,
-                router.clone(),
-                Deadlines::from(&server),
-                closing.clone(),
-                slot,
+        let deadlines = Deadlines::from(&server);
+        let mut listeners = JoinSet::new();
+        listeners.spawn(accept_loop(
+            listener,
+            router,
+            deadlines,
+            Arc::new(Semaphore::new(server.max_connections)),
+            closing.clone(),
+        ));
+        if let Some((listener, router)) = metrics {
+            if let Ok(addr) = listener.local_addr() {
+                tracing::info!(addr = %addr, "metrics listening");
+            }
+            listeners.spawn(accept_loop(
+                listener,
+                router,
+                deadlines,
+                Arc::new(Semaphore::new(METRICS_CONNECTIONS)),
+                closing,
             ));
         }
+        let sweeper = tokio::spawn(sweep_failed_auth(Arc::clone(&state)));
+        stop.await;
         state.readiness.set(NotReady::Draining, true);
-        drop(listener);
         sweeper.abort();
-        let in_flight = state.in_flight.count();
         tracing::info!(
-            in_flight,
+            in_flight = state.in_flight.count(),
             grace_ms = server.shutdown_grace_ms,
             "shutting down: no new connections, waiting for requests in flight"
         );
@@ -150,7 +160,8 @@ impl App {
             .await
             .is_ok();
         let cut_off = state.in_flight.count();
-        connections.shutdown().await;
+        // Dropping each loop's connection set cuts off what is left.
+        listeners.shutdown().await;
         if drained {
             tracing::info!(cut_off = 0, "stopped: every request in flight finished");
         } else {
@@ -162,6 +173,56 @@ impl App {
         }
         Ok(())
     }
+}
+
+/// Accepts connections until `closing`, at most as many at once as `slots` has permits (past
+/// that, new clients wait in the kernel backlog); then closes the listener and waits for its
+/// connections, which finish their request and close.
+async fn accept_loop(
+    listener: TcpListener,
+    router: Router,
+    deadlines: Deadlines,
+    slots: Arc<Semaphore>,
+    mut closing: watch::Receiver<bool>,
+) {
+    let mut connections = JoinSet::new();
+    loop {
+        let slot = tokio::select! {
+            () = stopped(&mut closing) => break,
+            slot = Arc::clone(&slots).acquire_owned() => match slot {
+                Ok(s) => s,
+                Err(_) => break,
+            },
+        };
+        let (stream, peer) = tokio::select! {
+            () = stopped(&mut closing) => break,
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    // Out of file descriptors and the like: back off instead of spinning.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        while connections.try_join_next().is_some() {}
+        connections.spawn(serve_connection(
+            stream,
+            peer,
+            router.clone(),
+            deadlines,
+            closing.clone(),
+            slot,
+        ));
+    }
+    drop(listener);
+    while connections.join_next().await.is_some() {}
+}
+
+/// Resolves once the gateway is stopping.
+async fn stopped(closing: &mut watch::Receiver<bool>) {
+    let _ = closing.wait_for(|c| *c).await;
 }
 
 /// Writes the failed-authentication summaries once per window and forgets old addresses.
@@ -217,7 +278,7 @@ async fn serve_connection(
     tokio::pin!(conn);
     let ended = tokio::select! {
         ended = conn.as_mut() => ended,
-        () = async { let _ = closing.wait_for(|c| *c).await; } => {
+        () = stopped(&mut closing) => {
             // Finishes the request being served, then closes.
             conn.as_mut().graceful_shutdown();
             conn.await

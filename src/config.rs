@@ -39,6 +39,8 @@ pub struct Settings {
     pub oauth: OAuthSettings,
     /// Failed-authentication throttling.
     pub auth: AuthSettings,
+    /// `GET /metrics`.
+    pub metrics: MetricsSettings,
     /// Payer routes and connectors.
     #[serde(default)]
     pub payers: PayerRoutes,
@@ -83,6 +85,16 @@ pub struct AuthSettings {
     /// Failed authentications one client address may make per minute; past it every request
     /// from it gets 429 until the window passes.
     pub failures_per_minute: u32,
+}
+
+/// `[metrics]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsSettings {
+    /// Serve `GET /metrics`.
+    pub enabled: bool,
+    /// `host:port` to serve it on instead of the main listener (`""` = the main listener).
+    pub listen: String,
 }
 
 fn list_or_csv<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
@@ -319,6 +331,14 @@ impl Settings {
                 );
             }
         }
+        if !self.metrics.listen.is_empty()
+            && self.metrics.listen.parse::<std::net::SocketAddr>().is_err()
+        {
+            return invalid(
+                "metrics.listen",
+                "must be empty (the main listener) or an address such as 127.0.0.1:9090",
+            );
+        }
         if self.auth.failures_per_minute == 0 {
             return invalid("auth.failures_per_minute", "must be at least 1");
         }
@@ -535,6 +555,14 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(e.contains("server.trusted_proxies[1]"), "{e}");
+        let s = Settings::defaults().unwrap();
+        assert!(s.metrics.enabled && s.metrics.listen.is_empty());
+        let s = Settings::load_with(None, env(&[("GATEWAY__METRICS__LISTEN", "127.0.0.1:9464")]));
+        assert_eq!(s.unwrap().metrics.listen, "127.0.0.1:9464");
+        let e = Settings::load_with(None, env(&[("GATEWAY__METRICS__LISTEN", "metrics:80")]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("metrics.listen"), "{e}");
         let e = Settings::load_with(None, env(&[("GATEWAY__AUTH__FAILURES_PER_MINUTE", "0")]))
             .unwrap_err()
             .to_string();

@@ -6,6 +6,7 @@ pub mod body;
 pub mod error;
 pub mod in_flight;
 mod layers;
+pub mod metrics;
 pub mod oauth;
 pub mod probes;
 mod raw_x12;
@@ -49,6 +50,8 @@ pub struct AppState {
     pub in_flight: Arc<in_flight::InFlight>,
     /// Failed authentications by client address.
     pub failed_auth: Arc<throttle::FailedAuth>,
+    /// Prometheus metrics.
+    pub metrics: Arc<metrics::Metrics>,
 }
 
 impl AppState {
@@ -83,6 +86,7 @@ impl AppState {
                 settings.auth.failures_per_minute,
                 &settings.server.trusted_proxies,
             )),
+            metrics: Arc::default(),
         })
     }
 }
@@ -106,15 +110,23 @@ pub fn router(state: Arc<AppState>, settings: &Settings) -> Router {
     }
     r = r.route(oauth::TOKEN_PATH, post(oauth::token));
     // Only the routes above take a credential; the throttle runs before it is read.
-    let failed_auth = Arc::clone(&state.failed_auth);
+    let (failed_auth, counted) = (Arc::clone(&state.failed_auth), Arc::clone(&state.metrics));
     r = r.route_layer(axum::middleware::from_fn(move |req, next| {
-        throttle::guard(Arc::clone(&failed_auth), req, next)
+        throttle::guard(Arc::clone(&failed_auth), Arc::clone(&counted), req, next)
     }));
     for p in HEALTH_PATHS {
         r = r.route(p, get(health));
     }
     r = r.route(probes::LIVEZ, get(probes::livez));
     r = r.route(probes::READYZ, get(probes::readyz));
+    let metrics = Arc::clone(&state.metrics);
+    if settings.metrics.enabled && settings.metrics.listen.is_empty() {
+        let scrape = Arc::clone(&metrics);
+        r = r.route(
+            metrics::PATH,
+            get(move || metrics::scrape(axum::extract::State(scrape))),
+        );
+    }
     let limit = settings.server.max_body_bytes;
     let timeout = settings.server.request_timeout();
     let in_flight = Arc::clone(&state.in_flight);
@@ -129,6 +141,9 @@ pub fn router(state: Arc<AppState>, settings: &Settings) -> Router {
                 .layer(axum::middleware::from_fn(request_id::screen))
                 .layer(SetRequestIdLayer::x_request_id(request_id::FastRequestId))
                 .layer(axum::middleware::from_fn(layers::log_request))
+                .layer(axum::middleware::from_fn(move |req, next| {
+                    metrics::record(Arc::clone(&metrics), req, next)
+                }))
                 .layer(PropagateRequestIdLayer::x_request_id())
                 .layer(axum::middleware::from_fn(layers::no_store))
                 .layer(axum::middleware::from_fn(move |req, next| {

@@ -32,6 +32,7 @@ pub async fn handle(
             real_time: true,
         },
     );
+    state.metrics.checked(&checked.errors, &checked.warnings);
     if !checked.is_valid() {
         return Err(ApiError::Rejected {
             rejected: Rejected {
@@ -46,7 +47,10 @@ pub async fn handle(
     tracing::Span::current().record("payer_id", payer_id);
     // Routing comes before the limiter too: an unconfigured payer never takes a slot.
     let connector = state.payers.route(caller.mode, payer_id)?;
-    let _slot = state.limiter.try_enter(&caller.account)?;
+    let _slot = state
+        .metrics
+        .slot(&caller.account, state.limiter.try_enter(&caller.account))?;
+    let timer = state.metrics.payer_timer(connector.name());
     let reply = state
         .payers
         .send(
@@ -56,7 +60,8 @@ pub async fn handle(
                 inquiry: &inquiry,
             },
         )
-        .await?;
+        .await;
+    let reply = timer.finish(reply)?;
     let ctx = Context {
         control_number: Some(inquiry.envelope.control_number.to_owned()).filter(|c| !c.is_empty()),
         trading_partner_service_id: inquiry.payer_id().map(str::to_owned),

@@ -21,6 +21,7 @@ use ipnet::IpNet;
 
 use super::error::ApiError;
 use super::layers::Quiet;
+use super::metrics::Metrics;
 
 /// The log window: one line, then one summary, per address per window.
 pub const WINDOW: Duration = Duration::from_secs(60);
@@ -188,7 +189,12 @@ fn summary(ip: IpAddr, unlogged: u64) {
 }
 
 /// The middleware, on every route that takes a credential.
-pub async fn guard(failures: Arc<FailedAuth>, req: Request, next: Next) -> Response {
+pub async fn guard(
+    failures: Arc<FailedAuth>,
+    metrics: Arc<Metrics>,
+    req: Request,
+    next: Next,
+) -> Response {
     let Some(peer) = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
@@ -205,6 +211,7 @@ pub async fn guard(failures: Arc<FailedAuth>, req: Request, next: Next) -> Respo
     let ip = failures.client(peer, &forwarded);
     let now = Instant::now();
     let mut res = if let Some(retry_after) = failures.blocked(ip, now) {
+        metrics.auth_throttled();
         ApiError::AuthThrottled { retry_after }.into_response()
     } else {
         let res = next.run(req).await;

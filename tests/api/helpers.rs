@@ -125,6 +125,8 @@ pub struct TestApp {
     pub base: String,
     /// Shared state, to watch the limiter.
     pub state: Arc<AppState>,
+    /// `http://127.0.0.1:<port>` of the separate metrics listener, when `metrics.listen` is set.
+    pub metrics_base: Option<String>,
     client: reqwest::Client,
     _stop: tokio::sync::oneshot::Sender<()>,
 }
@@ -139,6 +141,7 @@ pub async fn spawn_app(tweak: impl FnOnce(&mut Settings)) -> TestApp {
     let app = App::build(&settings).await.expect("bind 127.0.0.1:0");
     let base = format!("http://{}", app.local_addr());
     let state = app.state();
+    let metrics_base = app.metrics_addr().map(|a| format!("http://{a}"));
     let (tx, rx) = tokio::sync::oneshot::channel();
     tokio::spawn(app.run_until(async {
         let _ = rx.await;
@@ -150,6 +153,7 @@ pub async fn spawn_app(tweak: impl FnOnce(&mut Settings)) -> TestApp {
     TestApp {
         base,
         state,
+        metrics_base,
         client,
         _stop: tx,
     }

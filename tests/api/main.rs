@@ -20,6 +20,7 @@ mod limits;
 mod map271_anchor;
 mod map271_props;
 mod map271_snapshots;
+mod metrics;
 mod oauth;
 mod operations;
 mod packaging;
