@@ -8,6 +8,7 @@ pub mod in_flight;
 mod layers;
 pub mod metrics;
 pub mod oauth;
+pub mod openapi;
 pub mod probes;
 mod raw_x12;
 pub mod request_id;
@@ -119,6 +120,11 @@ pub fn router(state: Arc<AppState>, settings: &Settings) -> Router {
     }
     r = r.route(probes::LIVEZ, get(probes::livez));
     r = r.route(probes::READYZ, get(probes::readyz));
+    let doc = openapi::rendered();
+    r = r.route(
+        openapi::PATH,
+        get(move || std::future::ready(openapi::serve(&doc))),
+    );
     let metrics = Arc::clone(&state.metrics);
     if settings.metrics.enabled && settings.metrics.listen.is_empty() {
         let scrape = Arc::clone(&metrics);

@@ -22,6 +22,7 @@ mod map271_props;
 mod map271_snapshots;
 mod metrics;
 mod oauth;
+mod openapi;
 mod operations;
 mod packaging;
 mod phi_logs;
