@@ -5,17 +5,17 @@ use std::time::Duration;
 
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
-use crate::helpers::{RAW, log_lines_with, raw_connect, read_until_closed, spawn_app};
+use crate::helpers::{RAW, exchange, log_lines_with, raw_connect, read_until_closed, spawn_app};
 
 #[tokio::test]
 async fn headers_sent_too_slowly_are_cut_off() {
     let app = spawn_app(|s| s.server.header_timeout_ms = 300).await;
-    let mut s = raw_connect(&app).await;
-    s.write_all(b"POST /change/medicalnetwork/eligibility/v3/raw-x12 HTTP/1.1\r\nHost: a\r\n")
-        .await
-        .unwrap();
     // The rest of the headers never come: the server must end the connection by itself.
-    let answer = read_until_closed(&mut s).await;
+    let answer = exchange(
+        &app,
+        b"POST /change/medicalnetwork/eligibility/v3/raw-x12 HTTP/1.1\r\nHost: a\r\n",
+    )
+    .await;
     assert!(!answer.contains("200 OK"), "{answer}");
 }
 
@@ -33,11 +33,7 @@ async fn an_idle_keep_alive_connection_is_closed_after_its_request() {
         s.server.idle_timeout_ms = 300;
     })
     .await;
-    let mut s = raw_connect(&app).await;
-    s.write_all(b"GET /livez HTTP/1.1\r\nHost: a\r\n\r\n")
-        .await
-        .unwrap();
-    let answer = read_until_closed(&mut s).await;
+    let answer = exchange(&app, b"GET /livez HTTP/1.1\r\nHost: a\r\n\r\n").await;
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     assert!(
         !answer.to_ascii_lowercase().contains("connection: close"),
@@ -48,23 +44,17 @@ async fn an_idle_keep_alive_connection_is_closed_after_its_request() {
 #[tokio::test]
 async fn keep_alive_off_closes_after_one_request() {
     let app = spawn_app(|s| s.server.idle_timeout_ms = 0).await;
-    let mut s = raw_connect(&app).await;
-    s.write_all(b"GET /livez HTTP/1.1\r\nHost: a\r\n\r\n")
-        .await
-        .unwrap();
-    let answer = read_until_closed(&mut s).await;
+    let answer = exchange(&app, b"GET /livez HTTP/1.1\r\nHost: a\r\n\r\n").await;
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
 }
 
 #[tokio::test]
 async fn a_stalled_body_gets_408_in_our_shape_logged_as_a_client_error() {
     let app = spawn_app(|s| s.server.body_timeout_ms = 300).await;
-    let mut s = raw_connect(&app).await;
     let head = format!(
         "POST {RAW} HTTP/1.1\r\nHost: a\r\nAuthorization: sandbox-api-key\r\nContent-Type: application/json\r\nContent-Length: 500\r\nx-request-id: stalled-body-408\r\n\r\n{{\"x12\": \"ISA*"
     );
-    s.write_all(head.as_bytes()).await.unwrap();
-    let answer = read_until_closed(&mut s).await;
+    let answer = exchange(&app, head.as_bytes()).await;
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
     let lower = answer.to_ascii_lowercase();
     assert!(lower.contains("cache-control: no-store"), "{answer}");
@@ -84,11 +74,7 @@ async fn a_stalled_body_gets_408_in_our_shape_logged_as_a_client_error() {
 #[tokio::test]
 async fn the_token_endpoint_body_has_the_same_deadline() {
     let app = spawn_app(|s| s.server.body_timeout_ms = 300).await;
-    let mut s = raw_connect(&app).await;
-    s.write_all(b"POST /apip/auth/v2/token HTTP/1.1\r\nHost: a\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 200\r\n\r\ngrant_type=client_")
-        .await
-        .unwrap();
-    let answer = read_until_closed(&mut s).await;
+    let answer = exchange(&app, b"POST /apip/auth/v2/token HTTP/1.1\r\nHost: a\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 200\r\n\r\ngrant_type=client_").await;
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
     assert!(answer.contains("REQUEST_TIMEOUT"), "{answer}");
 }
@@ -118,17 +104,13 @@ async fn past_max_connections_a_new_connection_waits_until_one_closes() {
 #[tokio::test]
 async fn hypers_own_rejections_are_logged() {
     let app = spawn_app(|_| {}).await;
-    let mut s = raw_connect(&app).await;
-    s.write_all(b"NOT AN HTTP REQUEST\r\n\r\n").await.unwrap();
-    let answer = read_until_closed(&mut s).await;
+    let answer = exchange(&app, b"NOT AN HTTP REQUEST\r\n\r\n").await;
     assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
-    let mut s = raw_connect(&app).await;
     let huge = format!(
         "GET /livez HTTP/1.1\r\nHost: a\r\nx-big: {}\r\n\r\n",
         "a".repeat(600 * 1024)
     );
-    let _ = s.write_all(huge.as_bytes()).await;
-    let answer = read_until_closed(&mut s).await;
+    let answer = exchange(&app, huge.as_bytes()).await;
     assert!(answer.starts_with("HTTP/1.1 431"), "{answer}");
     assert!(!log_lines_with("\"malformed_request\"").is_empty());
     assert!(!log_lines_with("\"headers_too_large\"").is_empty());

@@ -220,15 +220,19 @@ impl TestApp {
             .expect("POST token")
     }
 
+    /// The demo client's token request, answered.
+    pub async fn demo_token_response(&self) -> reqwest::Response {
+        self.token_form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", DEMO_CLIENT.0),
+            ("client_secret", DEMO_CLIENT.1),
+        ])
+        .await
+    }
+
     /// A bearer token for the demo account's client.
     pub async fn demo_token(&self) -> String {
-        let res = self
-            .token_form(&[
-                ("grant_type", "client_credentials"),
-                ("client_id", DEMO_CLIENT.0),
-                ("client_secret", DEMO_CLIENT.1),
-            ])
-            .await;
+        let res = self.demo_token_response().await;
         assert_eq!(res.status(), StatusCode::OK);
         let body: Value = res.json().await.expect("token JSON");
         body["access_token"]
@@ -268,6 +272,15 @@ pub async fn raw_connect(app: &TestApp) -> tokio::net::TcpStream {
     tokio::net::TcpStream::connect(addr)
         .await
         .expect("connect to the gateway")
+}
+
+/// Connects, sends `bytes` and reads until the server closes the connection.
+pub async fn exchange(app: &TestApp, bytes: &[u8]) -> String {
+    use tokio::io::AsyncWriteExt as _;
+    let mut s = raw_connect(app).await;
+    // A refused write (the server already answered and closed) still leaves its answer to read.
+    let _ = s.write_all(bytes).await;
+    read_until_closed(&mut s).await
 }
 
 /// Reads until the server closes the connection (guarded against a hang) and returns the bytes.

@@ -5,13 +5,12 @@
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use tokio::io::AsyncWriteExt as _;
 
 use crate::fakes::{production, stedi, stedi_fake, unique};
 use crate::fixtures271::ALL;
 use crate::helpers::{
-    DEMO_CLIENT, DEMO_KEY, RAW, RAW_BARE, TOKEN, TestApp, inquiry, member_inquiry, raw_connect,
-    read_until_closed, secret_file, spawn_app,
+    DEMO_CLIENT, DEMO_KEY, RAW, RAW_BARE, TOKEN, TestApp, exchange, inquiry, member_inquiry,
+    secret_file, spawn_app,
 };
 
 async fn document(app: &TestApp) -> Value {
@@ -270,11 +269,10 @@ async fn every_error_shape_answers_as_the_document_says() {
 
     // A stalled body: 408.
     let stalled = spawn_app(|s| s.server.body_timeout_ms = 200).await;
-    let mut s = raw_connect(&stalled).await;
-    s.write_all(format!("POST {RAW} HTTP/1.1\r\nHost: a\r\nAuthorization: {DEMO_KEY}\r\nContent-Length: 99\r\n\r\n{{").as_bytes())
-        .await
-        .unwrap();
-    let answer = read_until_closed(&mut s).await;
+    let head = format!(
+        "POST {RAW} HTTP/1.1\r\nHost: a\r\nAuthorization: {DEMO_KEY}\r\nContent-Length: 99\r\n\r\n{{"
+    );
+    let answer = exchange(&stalled, head.as_bytes()).await;
     let body: Value = serde_json::from_str(answer.split("\r\n\r\n").nth(1).unwrap()).unwrap();
     check(&doc, "post", RAW, StatusCode::REQUEST_TIMEOUT, &body);
 

@@ -108,15 +108,9 @@ async fn bad_bearer_tokens_and_wrong_client_secrets_count_too() {
     assert_eq!(
         res.status(),
         StatusCode::UNAUTHORIZED,
-        "the 4th failure is still answered"
+        "the 3rd failure is still answered"
     );
-    let res = app
-        .token_form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", DEMO_CLIENT.0),
-            ("client_secret", DEMO_CLIENT.1),
-        ])
-        .await;
+    let res = app.demo_token_response().await;
     assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(res.headers().contains_key("retry-after"));
     let res = app.post(TOKEN).send().await.unwrap();
