@@ -39,6 +39,12 @@ pub enum ApiError {
         /// The JSON path concerned, when one is.
         path: Option<&'static str>,
     },
+    /// The request line and headers together are over the limit.
+    #[error("request headers over {limit} bytes")]
+    HeadersTooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
     /// The body is over the configured limit.
     #[error("request body over {limit} bytes")]
     TooLarge {
@@ -123,6 +129,7 @@ impl ApiError {
             Self::OAuth { error, .. } => error.as_str(),
             Self::BadBody { .. } => "BAD_REQUEST",
             Self::TooLarge { .. } => "PAYLOAD_TOO_LARGE",
+            Self::HeadersTooLarge { .. } => "REQUEST_HEADER_FIELDS_TOO_LARGE",
             Self::Rejected { .. } => "INVALID_X12",
             Self::Limit(_) | Self::AuthThrottled { .. } => "TOO_MANY_REQUESTS",
             Self::Connector(e) => match e {
@@ -173,6 +180,13 @@ impl ApiError {
                 let m = format!("The request body is larger than the limit of {limit} bytes.");
                 message(StatusCode::PAYLOAD_TOO_LARGE, &m, code)
             }
+            Self::HeadersTooLarge { limit } => message(
+                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+                &format!(
+                    "The request line and headers are larger than the limit of {limit} bytes."
+                ),
+                code,
+            ),
             Self::Rejected { rejected, warnings } => {
                 let body = if warnings.is_empty() {
                     json!({ "status": "ERROR", "errors": rejected.issues })

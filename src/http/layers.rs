@@ -87,6 +87,27 @@ pub async fn no_store(req: Request, next: Next) -> Response {
     res
 }
 
+/// Request line and headers together, at most (hyper refuses far larger ones itself, with an
+/// empty 431, before any of our code runs).
+pub const MAX_HEADER_BYTES: usize = 32 * 1024;
+
+/// Oversized request headers get our JSON 431, where hyper has let them through.
+pub async fn header_limit(req: Request, next: Next) -> Response {
+    let size = req.uri().to_string().len()
+        + req
+            .headers()
+            .iter()
+            .map(|(k, v)| k.as_str().len() + v.len() + 4)
+            .sum::<usize>();
+    if size > MAX_HEADER_BYTES {
+        return ApiError::HeadersTooLarge {
+            limit: MAX_HEADER_BYTES,
+        }
+        .into_response();
+    }
+    next.run(req).await
+}
+
 /// The whole-request backstop, set above the payer deadline.
 pub async fn deadline(limit: Duration, req: Request, next: Next) -> Response {
     match tokio::time::timeout(limit, next.run(req)).await {

@@ -152,6 +152,7 @@ pub fn router(state: Arc<AppState>, settings: &Settings) -> Router {
                 }))
                 .layer(PropagateRequestIdLayer::x_request_id())
                 .layer(axum::middleware::from_fn(layers::no_store))
+                .layer(axum::middleware::from_fn(layers::header_limit))
                 .layer(axum::middleware::from_fn(move |req, next| {
                     layers::deadline(timeout, req, next)
                 }))

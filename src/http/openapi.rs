@@ -319,6 +319,7 @@ fn raw_x12_operation() -> Operation {
             "The body was not complete within server.body_timeout_ms.",
         ),
         ("413", "The body is over server.max_body_bytes."),
+        ("431", "The request line and headers are over 32 KiB."),
         (
             "429",
             "The account's in-flight limit, failed-authentication throttling (with Retry-After), or the upstream's 429.",

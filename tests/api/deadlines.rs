@@ -102,6 +102,28 @@ async fn past_max_connections_a_new_connection_waits_until_one_closes() {
 }
 
 #[tokio::test]
+async fn large_headers_hyper_lets_through_get_our_json_431() {
+    let app = spawn_app(|_| {}).await;
+    let res = app
+        .post(RAW)
+        .header("Authorization", "sandbox-api-key")
+        .header("x-padding", "p".repeat(40 * 1024))
+        .header("x-request-id", "big-headers-431")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 431);
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["code"], "REQUEST_HEADER_FIELDS_TOO_LARGE");
+    let line = log_lines_with("big-headers-431")
+        .into_iter()
+        .find(|l| l["status"] == 431)
+        .expect("logged");
+    assert_eq!(line["level"], "INFO");
+}
+
+#[tokio::test]
 async fn hypers_own_rejections_are_logged() {
     let app = spawn_app(|_| {}).await;
     let answer = exchange(&app, b"NOT AN HTTP REQUEST\r\n\r\n").await;

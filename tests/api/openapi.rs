@@ -244,6 +244,17 @@ async fn every_error_shape_answers_as_the_document_says() {
     let (status, answer) = post_raw(&slow, RAW, Some(DEMO_KEY), json!({ "x12": x12 })).await;
     assert_eq!(status, StatusCode::GATEWAY_TIMEOUT);
     check(&doc, "post", RAW, status, &answer);
+    let res = slow
+        .post(RAW)
+        .header("Authorization", DEMO_KEY)
+        .header("x-padding", "p".repeat(40 * 1024))
+        .json(&json!({ "x12": x12 }))
+        .send()
+        .await
+        .unwrap();
+    let status = res.status();
+    assert_eq!(status.as_u16(), 431);
+    check(&doc, "post", RAW, status, &res.json().await.unwrap());
     let small = spawn_app(|s| s.server.max_body_bytes = 64).await;
     let (status, answer) = post_raw(&small, RAW, Some(DEMO_KEY), json!({ "x12": x12 })).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
