@@ -16,7 +16,9 @@ const BIN: &str = env!("CARGO_BIN_EXE_eligibility-gateway");
 
 /// The binary, serving on a free loopback port, its log lines arriving on a channel.
 struct Gateway {
-    child: Child,
+    /// Taken by `exit_code`.
+    child: Option<Child>,
+    pid: u32,
     addr: String,
     lines: mpsc::Receiver<Value>,
 }
@@ -48,7 +50,8 @@ impl Gateway {
             }
         });
         let mut gw = Self {
-            child,
+            pid: child.id(),
+            child: Some(child),
             addr: String::new(),
             lines,
         };
@@ -73,7 +76,7 @@ impl Gateway {
 
     fn sigterm(&self) {
         let ok = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
+            .args(["-TERM", &self.pid.to_string()])
             .status()
             .unwrap()
             .success();
@@ -81,14 +84,19 @@ impl Gateway {
     }
 
     /// Waits (guarded) for the exit and returns the exit code.
-    fn exit_code(&mut self) -> i32 {
-        for _ in 0..600 {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status.code().unwrap_or(-1);
-            }
-            std::thread::sleep(Duration::from_millis(50));
+    async fn exit_code(&mut self) -> i32 {
+        // `wait` blocks; a thread does it while the test waits on the answer with a guard.
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let mut child = self.child.take().expect("not waited for yet");
+        std::thread::spawn(move || {
+            let _ = tx.send(child.wait().map(|s| s.code().unwrap_or(-1)));
+        });
+        if let Ok(Ok(Ok(code))) = tokio::time::timeout(Duration::from_secs(30), rx).await {
+            return code;
         }
-        let _ = self.child.kill();
+        let _ = Command::new("kill")
+            .args(["-KILL", &self.pid.to_string()])
+            .status();
         panic!("the gateway did not exit within 30 s of SIGTERM");
     }
 
@@ -99,8 +107,10 @@ impl Gateway {
 
 impl Drop for Gateway {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        if let Some(child) = self.child.as_mut() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 }
 
@@ -138,7 +148,7 @@ async fn sigterm_lets_the_request_in_flight_finish_and_readyz_turns_503() {
     assert_eq!(request.await.unwrap(), reqwest::StatusCode::OK);
     let stopped = gw.wait_for("stopped: every request in flight finished");
     assert_eq!(stopped["cut_off"], 0);
-    assert_eq!(gw.exit_code(), 0);
+    assert_eq!(gw.exit_code().await, 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -153,7 +163,7 @@ async fn a_request_still_running_at_the_end_of_the_grace_is_cut_off_and_counted(
     let stopped =
         gw.wait_for("stopped: requests still in flight at the end of the grace were cut off");
     assert_eq!(stopped["cut_off"], 1);
-    assert_eq!(gw.exit_code(), 0);
+    assert_eq!(gw.exit_code().await, 0);
     assert_ne!(request.await.unwrap(), reqwest::StatusCode::OK);
 }
 
@@ -176,7 +186,7 @@ async fn a_connection_stuck_in_its_headers_does_not_delay_the_exit() {
     gw.sigterm();
     let stopped = gw.wait_for("stopped: every request in flight finished");
     assert_eq!(stopped["cut_off"], 0);
-    assert_eq!(gw.exit_code(), 0);
+    assert_eq!(gw.exit_code().await, 0);
     // Both client sockets stayed open until the gateway had exited.
     drop((stuck, idle));
 }
