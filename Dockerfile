@@ -1,7 +1,7 @@
 # Multi-stage build: the same `cargo build --release --locked` as .ci/run, then a small non-root runtime.
 FROM rust:1.95-slim-bookworm AS build
 WORKDIR /src
-COPY Cargo.toml Cargo.lock ./
+COPY Cargo.toml Cargo.lock build.rs ./
 COPY config ./config
 COPY src ./src
 COPY tests ./tests

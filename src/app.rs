@@ -1,14 +1,23 @@
 //! Builds the application from settings: state, router, listener. Port 0 works (tests use it);
-//! the real address is reported. Shuts down gracefully on Ctrl-C and SIGTERM.
+//! the real address is reported. Serves HTTP/1 with hyper's own connection deadlines, and shuts
+//! down on Ctrl-C and SIGTERM within a bounded grace.
 
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
-use tokio::net::TcpListener;
+use axum::extract::ConnectInfo;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
+use tokio::task::JoinSet;
+use tower::ServiceExt as _;
 
-use crate::config::{Settings, SettingsError};
+use crate::config::{Server, Settings, SettingsError};
+use crate::http::probes::NotReady;
 use crate::http::{self, AppState};
 
 /// Why the gateway could not start.
@@ -33,8 +42,14 @@ pub struct App {
     listener: TcpListener,
     router: Router,
     addr: SocketAddr,
+    /// `metrics.listen`, when set: its listener and the router serving `/metrics` alone.
+    metrics: Option<(TcpListener, Router)>,
     state: Arc<AppState>,
+    server: Server,
 }
+
+/// Connections at most on the metrics listener (scrapers, not clients).
+const METRICS_CONNECTIONS: usize = 64;
 
 impl App {
     /// Reads the secrets and builds the connectors, then binds `server.host:server.port` and
@@ -50,11 +65,25 @@ impl App {
             .map_err(bind_error)?;
         let addr = listener.local_addr().map_err(bind_error)?;
         let router = http::router(Arc::clone(&state), settings);
+        let metrics = if settings.metrics.enabled && !settings.metrics.listen.is_empty() {
+            let listen = settings.metrics.listen.as_str();
+            let l = TcpListener::bind(listen)
+                .await
+                .map_err(|source| BuildError::Bind {
+                    addr: listen.to_owned(),
+                    source,
+                })?;
+            Some((l, http::metrics::router(Arc::clone(&state.metrics))))
+        } else {
+            None
+        };
         Ok(Self {
             listener,
             router,
             addr,
+            metrics,
             state,
+            server: settings.server.clone(),
         })
     }
 
@@ -63,25 +92,230 @@ impl App {
         self.addr
     }
 
+    /// The address of the separate metrics listener, when `metrics.listen` is set.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().and_then(|(l, _)| l.local_addr().ok())
+    }
+
     /// The shared state (tests read the limiter through it).
     pub fn state(&self) -> Arc<AppState> {
         Arc::clone(&self.state)
     }
 
-    /// Serves until Ctrl-C or SIGTERM, then finishes in-flight requests.
+    /// Serves until Ctrl-C or SIGTERM, then drains (see [`App::run_until`]).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.run_until(shutdown_signal()).await
     }
 
-    /// Serves until `stop` completes.
+    /// Serves until `stop` completes. Then: `/readyz` turns 503, the listener closes, every
+    /// connection finishes the request it is serving and closes; after `server.shutdown_grace_ms`
+    /// whatever remains is cut off (and counted in the log). Connections with no request in
+    /// flight (idle, or still sending headers) never delay the exit.
     pub async fn run_until(
         self,
         stop: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        tracing::info!(addr = %self.addr, version = env!("CARGO_PKG_VERSION"), "listening");
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(stop)
+        let Self {
+            listener,
+            router,
+            addr,
+            metrics,
+            state,
+            server,
+        } = self;
+        tracing::info!(addr = %addr, version = env!("CARGO_PKG_VERSION"), "listening");
+        let (closing_tx, closing) = watch::channel(false);
+        let deadlines = Deadlines::from(&server);
+        let mut listeners = JoinSet::new();
+        listeners.spawn(accept_loop(
+            listener,
+            router,
+            deadlines,
+            Arc::new(Semaphore::new(server.max_connections)),
+            closing.clone(),
+        ));
+        if let Some((listener, router)) = metrics {
+            if let Ok(addr) = listener.local_addr() {
+                tracing::info!(addr = %addr, "metrics listening");
+            }
+            listeners.spawn(accept_loop(
+                listener,
+                router,
+                deadlines,
+                Arc::new(Semaphore::new(METRICS_CONNECTIONS)),
+                closing,
+            ));
+        }
+        let sweeper = tokio::spawn(sweep_failed_auth(Arc::clone(&state)));
+        stop.await;
+        state.readiness.set(NotReady::Draining, true);
+        sweeper.abort();
+        tracing::info!(
+            in_flight = state.in_flight.count(),
+            grace_ms = server.shutdown_grace_ms,
+            "shutting down: no new connections, waiting for requests in flight"
+        );
+        let _ = closing_tx.send(true);
+        let drained = tokio::time::timeout(server.shutdown_grace(), state.in_flight.wait_idle())
             .await
+            .is_ok();
+        let cut_off = state.in_flight.count();
+        // Dropping each loop's connection set cuts off what is left.
+        listeners.shutdown().await;
+        if drained {
+            tracing::info!(cut_off = 0, "stopped: every request in flight finished");
+        } else {
+            tracing::warn!(
+                cut_off,
+                grace_ms = server.shutdown_grace_ms,
+                "stopped: requests still in flight at the end of the grace were cut off"
+            );
+        }
+        Ok(())
+    }
+}
+
+/// Accepts connections until `closing`, at most as many at once as `slots` has permits (past
+/// that, new clients wait in the kernel backlog); then closes the listener and waits for its
+/// connections, which finish their request and close.
+async fn accept_loop(
+    listener: TcpListener,
+    router: Router,
+    deadlines: Deadlines,
+    slots: Arc<Semaphore>,
+    mut closing: watch::Receiver<bool>,
+) {
+    let mut connections = JoinSet::new();
+    loop {
+        let slot = tokio::select! {
+            () = stopped(&mut closing) => break,
+            slot = Arc::clone(&slots).acquire_owned() => match slot {
+                Ok(s) => s,
+                Err(_) => break,
+            },
+        };
+        let (stream, peer) = tokio::select! {
+            () = stopped(&mut closing) => break,
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    // Out of file descriptors and the like: back off instead of spinning.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        while connections.try_join_next().is_some() {}
+        connections.spawn(serve_connection(
+            stream,
+            peer,
+            router.clone(),
+            deadlines,
+            closing.clone(),
+            slot,
+        ));
+    }
+    drop(listener);
+    while connections.join_next().await.is_some() {}
+}
+
+/// Resolves once the gateway is stopping.
+async fn stopped(closing: &mut watch::Receiver<bool>) {
+    let _ = closing.wait_for(|c| *c).await;
+}
+
+/// Writes the failed-authentication summaries once per window and forgets old addresses.
+async fn sweep_failed_auth(state: Arc<AppState>) {
+    let mut tick = tokio::time::interval(http::throttle::WINDOW);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        state.failed_auth.sweep(std::time::Instant::now());
+    }
+}
+
+/// What one connection needs from `[server]`.
+#[derive(Debug, Clone, Copy)]
+struct Deadlines {
+    header: Duration,
+    keep_alive: bool,
+}
+
+impl From<&Server> for Deadlines {
+    fn from(s: &Server) -> Self {
+        let header = s.header_timeout();
+        // hyper's header clock also runs while a keep-alive connection waits for its next
+        // request, so the smaller of the two bounds that wait.
+        let header = s.idle_timeout().map_or(header, |idle| header.min(idle));
+        Self {
+            header,
+            keep_alive: s.idle_timeout().is_some(),
+        }
+    }
+}
+
+/// Serves one connection until it ends or the gateway stops; the slot is held until then.
+async fn serve_connection(
+    stream: TcpStream,
+    peer: SocketAddr,
+    router: Router,
+    deadlines: Deadlines,
+    mut closing: watch::Receiver<bool>,
+    _slot: OwnedSemaphorePermit,
+) {
+    let _ = stream.set_nodelay(true);
+    let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
+        req.extensions_mut().insert(ConnectInfo(peer));
+        router.clone().oneshot(req)
+    });
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(deadlines.header)
+        .keep_alive(deadlines.keep_alive);
+    let conn = builder.serve_connection(TokioIo::new(stream), service);
+    tokio::pin!(conn);
+    let ended = tokio::select! {
+        ended = conn.as_mut() => ended,
+        () = stopped(&mut closing) => {
+            // Finishes the request being served, then closes.
+            conn.as_mut().graceful_shutdown();
+            conn.await
+        }
+    };
+    if let Err(e) = ended {
+        connection_error(&e);
+    }
+}
+
+/// hyper answers some requests itself (431, 400 for a malformed request line or headers) and
+/// ends the connection; this is their log line. Nothing of the request is in it.
+fn connection_error(e: &hyper::Error) {
+    if e.is_timeout() {
+        tracing::info!(
+            reason = "header_timeout",
+            "connection closed: request headers not complete in time"
+        );
+    } else if e.is_parse_too_large() {
+        tracing::info!(
+            reason = "headers_too_large",
+            status = 431,
+            "connection closed: request headers too large"
+        );
+    } else if e.is_parse() || e.is_parse_status() {
+        tracing::info!(
+            reason = "malformed_request",
+            status = 400,
+            "connection closed: malformed request"
+        );
+    } else if e.is_incomplete_message() {
+        tracing::debug!(
+            reason = "incomplete",
+            "connection closed mid-request by the client"
+        );
+    } else {
+        tracing::debug!(error = %e, "connection error");
     }
 }
 
@@ -101,8 +335,7 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     let term = std::future::pending::<()>();
     tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
+        () = ctrl_c => tracing::info!(signal = "SIGINT", "stop signal"),
+        () = term => tracing::info!(signal = "SIGTERM", "stop signal"),
     }
-    tracing::info!("shutting down");
 }

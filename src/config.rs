@@ -41,6 +41,10 @@ pub struct Settings {
     pub log: Log,
     /// The OAuth token endpoint.
     pub oauth: OAuthSettings,
+    /// Failed-authentication throttling.
+    pub auth: AuthSettings,
+    /// `GET /metrics`.
+    pub metrics: MetricsSettings,
     /// Payer routes and connectors.
     #[serde(default)]
     pub payers: PayerRoutes,
@@ -61,6 +65,58 @@ pub struct Server {
     pub max_body_bytes: usize,
     /// Whole-request backstop.
     pub request_timeout_ms: u64,
+    /// A connection must complete each request's headers within this (the first request and
+    /// every keep-alive one; hyper starts the clock when it waits for the request).
+    pub header_timeout_ms: u64,
+    /// How long a keep-alive connection may wait for its next request; 0 turns keep-alive off.
+    pub idle_timeout_ms: u64,
+    /// A request body must be complete within this; past it the answer is 408.
+    pub body_timeout_ms: u64,
+    /// Open connections at most; past it new ones wait in the listen backlog.
+    pub max_connections: usize,
+    /// After SIGTERM or SIGINT, requests in flight get this long before they are cut off.
+    pub shutdown_grace_ms: u64,
+    /// CIDR blocks of load balancers whose `X-Forwarded-For` names the client; a list, or one
+    /// comma-separated string (how an environment variable gives it).
+    #[serde(deserialize_with = "list_or_csv")]
+    pub trusted_proxies: Vec<String>,
+}
+
+/// `[auth]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthSettings {
+    /// Failed authentications one client address may make per minute; past it every request
+    /// from it gets 429 until the window passes.
+    pub failures_per_minute: u32,
+}
+
+/// `[metrics]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsSettings {
+    /// Serve `GET /metrics`.
+    pub enabled: bool,
+    /// `host:port` to serve it on instead of the main listener (`""` = the main listener).
+    pub listen: String,
+}
+
+fn list_or_csv<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum ListOrCsv {
+        List(Vec<String>),
+        Csv(String),
+    }
+    Ok(match ListOrCsv::deserialize(d)? {
+        ListOrCsv::List(v) => v,
+        ListOrCsv::Csv(s) => s
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(str::to_owned)
+            .collect(),
+    })
 }
 
 /// `[payer]`.
@@ -283,6 +339,37 @@ impl Settings {
         if self.server.max_body_bytes == 0 {
             return invalid("server.max_body_bytes", "must be at least 1");
         }
+        for (key, value) in [
+            ("server.header_timeout_ms", self.server.header_timeout_ms),
+            ("server.body_timeout_ms", self.server.body_timeout_ms),
+            ("server.shutdown_grace_ms", self.server.shutdown_grace_ms),
+        ] {
+            if value == 0 {
+                return invalid(key, "must be at least 1");
+            }
+        }
+        if self.server.max_connections == 0 {
+            return invalid("server.max_connections", "must be at least 1");
+        }
+        for (i, cidr) in self.server.trusted_proxies.iter().enumerate() {
+            if cidr.parse::<ipnet::IpNet>().is_err() && cidr.parse::<std::net::IpAddr>().is_err() {
+                return invalid(
+                    &format!("server.trusted_proxies[{i}]"),
+                    "must be an IP address or a CIDR block such as 10.0.0.0/8",
+                );
+            }
+        }
+        if !self.metrics.listen.is_empty()
+            && self.metrics.listen.parse::<std::net::SocketAddr>().is_err()
+        {
+            return invalid(
+                "metrics.listen",
+                "must be empty (the main listener) or an address such as 127.0.0.1:9090",
+            );
+        }
+        if self.auth.failures_per_minute == 0 {
+            return invalid("auth.failures_per_minute", "must be at least 1");
+        }
         if self.oauth.token_ttl_secs == 0 {
             return invalid("oauth.token_ttl_secs", "must be at least 1");
         }
@@ -385,6 +472,26 @@ impl Server {
     pub fn request_timeout(&self) -> Duration {
         Duration::from_millis(self.request_timeout_ms)
     }
+
+    /// The deadline for a request's headers.
+    pub fn header_timeout(&self) -> Duration {
+        Duration::from_millis(self.header_timeout_ms)
+    }
+
+    /// The keep-alive wait; `None` when keep-alive is off.
+    pub fn idle_timeout(&self) -> Option<Duration> {
+        Some(Duration::from_millis(self.idle_timeout_ms)).filter(|d| !d.is_zero())
+    }
+
+    /// The deadline for a request's body.
+    pub fn body_timeout(&self) -> Duration {
+        Duration::from_millis(self.body_timeout_ms)
+    }
+
+    /// How long in-flight requests get after a stop signal.
+    pub fn shutdown_grace(&self) -> Duration {
+        Duration::from_millis(self.shutdown_grace_ms)
+    }
 }
 
 impl PayerSettings {
@@ -455,6 +562,47 @@ mod tests {
     }
 
     #[test]
+    fn connection_deadlines_default_and_load_from_the_environment() {
+        let s = Settings::defaults().unwrap();
+        assert_eq!(
+            (
+                s.server.header_timeout_ms,
+                s.server.idle_timeout_ms,
+                s.server.body_timeout_ms,
+                s.server.max_connections,
+                s.server.shutdown_grace_ms,
+            ),
+            (10_000, 60_000, 15_000, 10_000, 65_000)
+        );
+        assert!(s.server.shutdown_grace_ms > s.payer.timeout_ms);
+        let s = Settings::load_with(
+            None,
+            env(&[
+                ("GATEWAY__SERVER__HEADER_TIMEOUT_MS", "100"),
+                ("GATEWAY__SERVER__IDLE_TIMEOUT_MS", "0"),
+                ("GATEWAY__SERVER__SHUTDOWN_GRACE_MS", "2000"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(s.server.header_timeout(), Duration::from_millis(100));
+        assert!(s.server.trusted_proxies.is_empty());
+        assert_eq!(s.server.idle_timeout(), None);
+        assert_eq!(s.server.shutdown_grace(), Duration::from_secs(2));
+        for key in [
+            "GATEWAY__SERVER__HEADER_TIMEOUT_MS",
+            "GATEWAY__SERVER__BODY_TIMEOUT_MS",
+            "GATEWAY__SERVER__MAX_CONNECTIONS",
+            "GATEWAY__SERVER__SHUTDOWN_GRACE_MS",
+        ] {
+            let e = Settings::load_with(None, env(&[(key, "0")]))
+                .unwrap_err()
+                .to_string();
+            let name = key.trim_start_matches("GATEWAY__SERVER__").to_lowercase();
+            assert!(e.contains(&format!("server.{name}")), "{key}: {e}");
+        }
+    }
+
+    #[test]
     fn environment_overrides_by_section_and_key() {
         let s = Settings::load_with(
             None,
@@ -475,6 +623,45 @@ mod tests {
             ),
             (9090, 7, 1500, 100)
         );
+    }
+
+    #[test]
+    fn trusted_proxies_and_auth_throttling_load_and_are_checked() {
+        let s = Settings::defaults().unwrap();
+        assert!(s.server.trusted_proxies.is_empty());
+        assert_eq!(s.auth.failures_per_minute, 30);
+        let s = Settings::load_with(
+            None,
+            env(&[
+                (
+                    "GATEWAY__SERVER__TRUSTED_PROXIES",
+                    "10.0.0.0/8, 192.168.1.7",
+                ),
+                ("GATEWAY__AUTH__FAILURES_PER_MINUTE", "5"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(s.server.trusted_proxies, ["10.0.0.0/8", "192.168.1.7"]);
+        assert_eq!(s.auth.failures_per_minute, 5);
+        let e = Settings::load_with(
+            None,
+            env(&[("GATEWAY__SERVER__TRUSTED_PROXIES", "10.0.0.0/8,lb.local")]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("server.trusted_proxies[1]"), "{e}");
+        let s = Settings::defaults().unwrap();
+        assert!(s.metrics.enabled && s.metrics.listen.is_empty());
+        let s = Settings::load_with(None, env(&[("GATEWAY__METRICS__LISTEN", "127.0.0.1:9464")]));
+        assert_eq!(s.unwrap().metrics.listen, "127.0.0.1:9464");
+        let e = Settings::load_with(None, env(&[("GATEWAY__METRICS__LISTEN", "metrics:80")]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("metrics.listen"), "{e}");
+        let e = Settings::load_with(None, env(&[("GATEWAY__AUTH__FAILURES_PER_MINUTE", "0")]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("auth.failures_per_minute"), "{e}");
     }
 
     #[test]

@@ -12,7 +12,7 @@ pub const PARSE_ERROR_CODE: &str = "71";
 pub const CORRECT_AND_RESUBMIT: &str = "Please Correct and Resubmit";
 
 /// One problem in a 270.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Issue {
     /// `"71"`, as Stedi answers parse errors.

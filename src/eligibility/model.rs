@@ -9,7 +9,7 @@ use serde::Serialize;
 pub type Text<'a> = Cow<'a, str>;
 
 /// The whole response body of a successful raw-X12 eligibility check.
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct EligibilityResponse<'a> {
     /// Clearinghouse identifiers, application mode and trace IDs.
@@ -69,7 +69,7 @@ pub struct EligibilityResponse<'a> {
 }
 
 /// `meta`.
-#[derive(Debug, Default, Serialize, Clone)]
+#[derive(Debug, Default, Serialize, Clone, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Meta {
     /// Clearinghouse sender ID (configured).
@@ -93,7 +93,7 @@ pub struct Meta {
 }
 
 /// N3/N4.
-#[derive(Debug, Default, Serialize, Clone, PartialEq)]
+#[derive(Debug, Default, Serialize, Clone, PartialEq, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Address<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -123,7 +123,7 @@ pub struct Address<'a> {
 }
 
 /// PER.
-#[derive(Debug, Default, Serialize, Clone, PartialEq)]
+#[derive(Debug, Default, Serialize, Clone, PartialEq, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ContactInformation<'a> {
     /// PER02.
@@ -135,7 +135,7 @@ pub struct ContactInformation<'a> {
 }
 
 /// One communication number.
-#[derive(Debug, Serialize, Clone, PartialEq)]
+#[derive(Debug, Serialize, Clone, PartialEq, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Contact<'a> {
     /// The qualifier's name ("Telephone"), or the code when unknown.
@@ -147,7 +147,7 @@ pub struct Contact<'a> {
 
 /// An error the payer reported: an AAA (in `errors[]` and in its entity's `aaaErrors`), or, when
 /// the payer answered with a 999 or TA1 instead of a 271, one of its error segments.
-#[derive(Debug, Serialize, Clone, PartialEq)]
+#[derive(Debug, Serialize, Clone, PartialEq, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AaaError<'a> {
     /// The segment that carried the error: `"AAA"`, or `"IK3"`, `"IK4"`, `"IK5"`, `"TA1"`.
@@ -170,7 +170,7 @@ pub struct AaaError<'a> {
 }
 
 /// A non-fatal notice: a tolerated oddity in the 271 or a repair made to the 270.
-#[derive(Debug, Serialize, Clone, PartialEq, Eq)]
+#[derive(Debug, Serialize, Clone, PartialEq, Eq, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Warning {
     /// Stable machine-readable code, e.g. `request::270::se01_recounted`.
@@ -192,7 +192,7 @@ pub struct Warning {
 }
 
 /// `provider` (2100B), also member-level `responseProvider`.
-#[derive(Debug, Default, Serialize, Clone, PartialEq)]
+#[derive(Debug, Default, Serialize, Clone, PartialEq, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Provider<'a> {
     /// NM103.
@@ -252,7 +252,7 @@ pub struct Provider<'a> {
 }
 
 /// `subscriber` and each of `dependents[]`.
-#[derive(Debug, Default, Serialize, Clone, PartialEq)]
+#[derive(Debug, Default, Serialize, Clone, PartialEq, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Member<'a> {
     /// HI.
@@ -366,7 +366,7 @@ pub struct Member<'a> {
 }
 
 /// One HI composite.
-#[derive(Debug, Serialize, Clone, PartialEq)]
+#[derive(Debug, Serialize, Clone, PartialEq, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DiagnosisCode<'a> {
     /// HI0x-1.
@@ -377,7 +377,7 @@ pub struct DiagnosisCode<'a> {
 }
 
 /// TRN.
-#[derive(Debug, Serialize, Clone, PartialEq)]
+#[derive(Debug, Serialize, Clone, PartialEq, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TraceNumber<'a> {
     /// TRN01.
@@ -398,7 +398,7 @@ pub struct TraceNumber<'a> {
 }
 
 /// `payer` (2100A).
-#[derive(Debug, Default, Serialize, Clone, PartialEq)]
+#[derive(Debug, Default, Serialize, Clone, PartialEq, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Payer<'a> {
     /// NM101 name.
@@ -449,7 +449,7 @@ pub struct Payer<'a> {
 }
 
 /// `planStatus[]` entry.
-#[derive(Debug, Serialize, Clone, PartialEq)]
+#[derive(Debug, Serialize, Clone, PartialEq, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PlanStatus<'a> {
     /// EB01.
@@ -466,7 +466,7 @@ pub struct PlanStatus<'a> {
 }
 
 /// `benefitsInformation[]` entry: one EB with its 2110 loop.
-#[derive(Debug, Default, Serialize, Clone, PartialEq)]
+#[derive(Debug, Default, Serialize, Clone, PartialEq, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Benefit<'a> {
     /// EB01.
@@ -621,7 +621,7 @@ impl Serialize for ServiceTypeNames<'_> {
 }
 
 /// EB13/EB14.
-#[derive(Debug, Default, Serialize, Clone, PartialEq)]
+#[derive(Debug, Default, Serialize, Clone, PartialEq, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Procedure<'a> {
     /// EB13-1.
@@ -645,7 +645,7 @@ pub struct Procedure<'a> {
 }
 
 /// HSD.
-#[derive(Debug, Default, Serialize, Clone, PartialEq)]
+#[derive(Debug, Default, Serialize, Clone, PartialEq, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ServiceDelivery<'a> {
     /// HSD01.
@@ -690,7 +690,7 @@ pub struct ServiceDelivery<'a> {
 }
 
 /// MSG.
-#[derive(Debug, Serialize, Clone, PartialEq)]
+#[derive(Debug, Serialize, Clone, PartialEq, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AdditionalInformation<'a> {
     /// MSG01, verbatim.
@@ -698,7 +698,7 @@ pub struct AdditionalInformation<'a> {
 }
 
 /// III.
-#[derive(Debug, Default, Serialize, Clone, PartialEq)]
+#[derive(Debug, Default, Serialize, Clone, PartialEq, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AdditionalIdentification<'a> {
     /// III01, the code (`ZZ`).
@@ -722,7 +722,7 @@ pub struct AdditionalIdentification<'a> {
 }
 
 /// A 2120 entity.
-#[derive(Debug, Default, Serialize, Clone, PartialEq)]
+#[derive(Debug, Default, Serialize, Clone, PartialEq, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RelatedEntity<'a> {
     /// NM101's name.
@@ -764,7 +764,7 @@ pub struct RelatedEntity<'a> {
 }
 
 /// 2120 PRV.
-#[derive(Debug, Default, Serialize, Clone, PartialEq)]
+#[derive(Debug, Default, Serialize, Clone, PartialEq, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ProviderInformation<'a> {
     /// PRV01.
@@ -776,7 +776,7 @@ pub struct ProviderInformation<'a> {
 }
 
 /// One date of the `discharges`/`admissions` arrays: `{date}` for D8, `{startDate, endDate}` for RD8.
-#[derive(Debug, Default, Serialize, Clone, PartialEq)]
+#[derive(Debug, Default, Serialize, Clone, PartialEq, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DatePeriod<'a> {
     /// DTP03 when DTP02 is `D8` (or anything but a range).

@@ -146,6 +146,9 @@ impl FromRequestParts<Arc<AppState>> for Caller {
                 .ok_or(ApiError::Unauthorized("The API key is not valid."))?
         };
         tracing::Span::current().record("account", &*caller.account);
+        if let Some(cell) = parts.extensions.get::<super::metrics::AccountCell>() {
+            let _ = cell.0.set(Arc::clone(&caller.account));
+        }
         parts.extensions.insert(caller.clone());
         Ok(caller)
     }

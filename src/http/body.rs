@@ -19,31 +19,57 @@ impl<S: Send + Sync> FromRequest<S> for RawX12Request {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        parse(&read(req, state).await?)
+        let BodyBytes(bytes) = BodyBytes::from_request(req, state).await?;
+        parse(&bytes)
     }
 }
 
-/// The body's bytes, with the body limit (413) and unreadable bodies (400) answered our way.
-pub async fn read<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, ApiError> {
-    let limit = req
-        .extensions()
-        .get::<BodyLimit>()
-        .map_or(usize::MAX, |l| l.0);
-    Bytes::from_request(req, state).await.map_err(|e| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::TooLarge { limit }
-        } else {
-            ApiError::BadBody {
-                message: "The request body could not be read.".into(),
-                path: None,
+/// The whole body, read within the body limit and the body deadline.
+#[derive(Debug)]
+pub struct BodyBytes(pub Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for BodyBytes {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let limit = req
+            .extensions()
+            .get::<BodyLimit>()
+            .map_or(usize::MAX, |l| l.0);
+        let deadline = req.extensions().get::<BodyDeadline>().map(|d| d.0);
+        let read = Bytes::from_request(req, state);
+        let read = match deadline {
+            Some(d) => tokio::time::timeout(d, read)
+                .await
+                .map_err(|_| ApiError::BodyTimeout { after: d })?,
+            None => read.await,
+        };
+        read.map(Self).map_err(|e| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::TooLarge { limit }
+            } else {
+                ApiError::BadBody {
+                    message: "The request body could not be read.".into(),
+                    path: None,
+                }
             }
-        }
-    })
+        })
+    }
+}
+
+/// The body's bytes, with the body limit (413), the body deadline (408) and unreadable bodies
+/// (400) answered our way; for handlers that parse the body themselves.
+pub async fn read<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, ApiError> {
+    BodyBytes::from_request(req, state).await.map(|b| b.0)
 }
 
 /// The configured body limit, put in the request extensions so rejections can name it.
 #[derive(Debug, Clone, Copy)]
 pub struct BodyLimit(pub usize);
+
+/// The configured body deadline (`server.body_timeout_ms`), in the request extensions.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyDeadline(pub std::time::Duration);
 
 /// Parses the body; errors say what is wrong and where, never what the body contained.
 pub fn parse(bytes: &[u8]) -> Result<RawX12Request, ApiError> {

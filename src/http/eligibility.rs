@@ -13,6 +13,7 @@ use crate::config::Mode;
 use crate::eligibility::map271::{self, Context};
 use crate::eligibility::validate::{self, Options};
 use crate::eligibility::{Rejected, model::Meta};
+use crate::limit::Refused;
 use crate::payer::Outbound;
 
 /// Answers the 270 `sent` for `caller`: the eligibility JSON, or the error.
@@ -30,6 +31,7 @@ pub async fn answer(
             real_time: true,
         },
     );
+    state.metrics.checked(&checked.errors, &checked.warnings);
     if !checked.is_valid() {
         return Err(ApiError::Rejected {
             rejected: Rejected {
@@ -48,7 +50,14 @@ pub async fn answer(
     let slots = state
         .limiter
         .try_enter(&caller.account, connector.name())
-        .await?;
+        .await
+        .inspect_err(|e| {
+            if matches!(e, Refused::Account(_)) {
+                state.metrics.limit_rejected(&caller.account);
+            }
+        })?;
+    let in_use = state.metrics.slot_held(&caller.account);
+    let timer = state.metrics.payer_timer(connector.name());
     let reply = state
         .payers
         .send(
@@ -62,7 +71,8 @@ pub async fn answer(
     // Freed before the answer goes out (a client may send its next request on receipt); if the
     // client hangs up first, dropping the future frees them instead.
     slots.release().await;
-    let reply = reply?;
+    drop(in_use);
+    let reply = timer.finish(reply)?;
     let ctx = Context {
         control_number: Some(inquiry.envelope.control_number.to_owned()).filter(|c| !c.is_empty()),
         trading_partner_service_id: inquiry.payer_id().map(str::to_owned),
@@ -79,7 +89,7 @@ pub async fn answer(
     let mut response = map271::map(&reply, &ctx).map_err(|e| ApiError::BadPayerResponse {
         payer: connector.label().to_owned(),
         reason: e.to_string(),
-        x12: reply.clone(),
+        x12: crate::telemetry::Redacted(reply.clone()),
     })?;
     // Repairs made to the 270 come first, then what the 271 needed.
     let mut warnings = checked.warnings;

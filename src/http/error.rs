@@ -16,6 +16,7 @@ use crate::eligibility::model::Warning;
 use crate::eligibility::request::Problem;
 use crate::limit::{BackendError, LimitExceeded, Refused};
 use crate::payer::ConnectorError;
+use crate::telemetry::Redacted;
 
 /// Everything a request can fail with.
 #[derive(Debug, thiserror::Error)]
@@ -47,6 +48,12 @@ pub enum ApiError {
         /// How to answer.
         style: ProblemStyle,
     },
+    /// The request line and headers together are over the limit.
+    #[error("request headers over {limit} bytes")]
+    HeadersTooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
     /// The body is over the configured limit.
     #[error("request body over {limit} bytes")]
     TooLarge {
@@ -60,6 +67,12 @@ pub enum ApiError {
         rejected: Rejected,
         /// Repairs that were applied.
         warnings: Vec<Warning>,
+    },
+    /// Too many failed authentications from this client address.
+    #[error("too many failed authentications; retry after {} s", retry_after_secs(*retry_after))]
+    AuthThrottled {
+        /// Until the address may try again.
+        retry_after: std::time::Duration,
     },
     /// The account is at its in-flight limit.
     #[error(transparent)]
@@ -85,8 +98,15 @@ pub enum ApiError {
         payer: String,
         /// Why (positions, no data).
         reason: String,
-        /// The payer's document as received, returned to the caller only.
-        x12: String,
+        /// The payer's document as received, returned to the caller only (PHI: `Debug` and
+        /// `Display` print a placeholder).
+        x12: Redacted<String>,
+    },
+    /// The request body did not arrive completely within `server.body_timeout_ms`.
+    #[error("request body not complete within {} ms", after.as_millis())]
+    BodyTimeout {
+        /// The deadline.
+        after: std::time::Duration,
     },
     /// The whole request took longer than the backstop.
     #[error("request timed out")]
@@ -149,8 +169,9 @@ impl ApiError {
             Self::BadBody { .. } => "BAD_REQUEST",
             Self::InvalidRequest { .. } => "INVALID_REQUEST",
             Self::TooLarge { .. } => "PAYLOAD_TOO_LARGE",
+            Self::HeadersTooLarge { .. } => "REQUEST_HEADER_FIELDS_TOO_LARGE",
             Self::Rejected { .. } => "INVALID_X12",
-            Self::Limit(_) => "TOO_MANY_REQUESTS",
+            Self::Limit(_) | Self::AuthThrottled { .. } => "TOO_MANY_REQUESTS",
             Self::ConnectorBusy { .. } | Self::LimiterUnavailable(_) => "SERVICE_UNAVAILABLE",
             Self::Connector(e) => match e {
                 ConnectorError::Timeout { .. } => "GATEWAY_TIMEOUT",
@@ -163,6 +184,7 @@ impl ApiError {
                 ConnectorError::BadResponse { .. } => "INVALID_PAYER_RESPONSE",
             },
             Self::BadPayerResponse { .. } => "INVALID_PAYER_RESPONSE",
+            Self::BodyTimeout { .. } => "REQUEST_TIMEOUT",
             Self::RequestTimeout => "GATEWAY_TIMEOUT",
             Self::NotFound => "NOT_FOUND",
             Self::MethodNotAllowed => "METHOD_NOT_ALLOWED",
@@ -200,6 +222,13 @@ impl ApiError {
                 let m = format!("The request body is larger than the limit of {limit} bytes.");
                 message(StatusCode::PAYLOAD_TOO_LARGE, &m, code)
             }
+            Self::HeadersTooLarge { limit } => message(
+                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+                &format!(
+                    "The request line and headers are larger than the limit of {limit} bytes."
+                ),
+                code,
+            ),
             Self::Rejected { rejected, warnings } => {
                 let body = if warnings.is_empty() {
                     json!({ "status": "ERROR", "errors": rejected.issues })
@@ -208,6 +237,14 @@ impl ApiError {
                 };
                 (StatusCode::BAD_REQUEST, body)
             }
+            Self::AuthThrottled { retry_after } => message(
+                StatusCode::TOO_MANY_REQUESTS,
+                &format!(
+                    "Too many failed authentication attempts from this address; retry after {} seconds.",
+                    retry_after_secs(*retry_after)
+                ),
+                code,
+            ),
             Self::Limit(_) => message(
                 StatusCode::TOO_MANY_REQUESTS,
                 "The request can't be submitted because the sender's submission has been throttled: CUSTOMER_LIMIT",
@@ -243,7 +280,7 @@ impl ApiError {
                 let mut text = capitalise(&e.to_string());
                 if let ConnectorError::Refused { message: m, .. } = e {
                     // The upstream's own words go back to the caller only, never to the log.
-                    text = format!("{}: {m}", text.trim_end_matches('.'));
+                    text = format!("{}: {}", text.trim_end_matches('.'), m.expose());
                 }
                 message(status, &text, code)
             }
@@ -252,8 +289,16 @@ impl ApiError {
                 json!({
                     "message": format!("The payer's response (via {payer}) is not a readable 271: {reason}."),
                     "code": code,
-                    "x12": x12,
+                    "x12": x12.expose(),
                 }),
+            ),
+            Self::BodyTimeout { after } => message(
+                StatusCode::REQUEST_TIMEOUT,
+                &format!(
+                    "The request body was not complete within {} ms; send the whole body at once.",
+                    after.as_millis()
+                ),
+                code,
             ),
             Self::RequestTimeout => message(
                 StatusCode::GATEWAY_TIMEOUT,
@@ -335,6 +380,11 @@ fn invalid_request(problems: &[Problem], style: ProblemStyle) -> (StatusCode, Va
     }
 }
 
+/// Whole seconds, rounded up, at least 1 (`Retry-After` has no fractions).
+fn retry_after_secs(d: std::time::Duration) -> u64 {
+    (d.as_secs() + u64::from(d.subsec_nanos() > 0)).max(1)
+}
+
 fn capitalise(s: &str) -> String {
     let mut c = s.chars();
     c.next()
@@ -374,9 +424,45 @@ impl IntoResponse for ApiError {
                 axum::http::HeaderValue::from_static("1"),
             );
         }
+        if let Self::AuthThrottled { retry_after } = &self {
+            res.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(retry_after_secs(*retry_after)),
+            );
+        }
         if status.is_server_error() {
             res.extensions_mut().insert(Arc::new(self));
         }
         res
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payer_documents_inside_errors_never_format() {
+        let x12 = "ISA*00*          *00*~NM1*IL*1*SMITH*ROBERT****MI*11122333301~";
+        let errors = [
+            ApiError::BadPayerResponse {
+                payer: "sandbox".into(),
+                reason: "segment 2: no `BHT`".into(),
+                x12: Redacted(x12.into()),
+            },
+            ApiError::Connector(ConnectorError::Refused {
+                upstream: "core (payer.example)".into(),
+                code: "Fault".into(),
+                message: Redacted(format!("cannot read {x12}")),
+            }),
+        ];
+        for e in errors {
+            let printed = format!("{e:?} {e} {:?}", Arc::new(e.to_string()));
+            assert!(!printed.contains("SMITH"), "{printed}");
+            assert!(!printed.contains("11122333301"), "{printed}");
+            // The caller still gets the document.
+            let (_, body) = e.status_and_body();
+            assert!(body.to_string().contains("11122333301"));
+        }
     }
 }

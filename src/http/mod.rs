@@ -5,10 +5,16 @@ pub mod auth;
 pub mod body;
 mod eligibility;
 pub mod error;
+pub mod in_flight;
 pub mod json;
 mod layers;
+pub mod metrics;
 pub mod oauth;
+pub mod openapi;
+pub mod probes;
 mod raw_x12;
+pub mod request_id;
+pub mod throttle;
 pub mod token;
 
 use std::sync::Arc;
@@ -17,7 +23,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use tower::ServiceBuilder;
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 
 use crate::config::{MetaSettings, Settings, SettingsError};
 use crate::limit::{Limiter, Shared};
@@ -43,6 +49,14 @@ pub struct AppState {
     pub max_body_bytes: usize,
     /// The envelope of 270s built from JSON requests.
     pub envelope: crate::eligibility::request::Envelope,
+    /// What `/readyz` answers; components raise reasons here.
+    pub readiness: probes::Readiness,
+    /// Requests in flight, for shutdown.
+    pub in_flight: Arc<in_flight::InFlight>,
+    /// Failed authentications by client address.
+    pub failed_auth: Arc<throttle::FailedAuth>,
+    /// Prometheus metrics.
+    pub metrics: Arc<metrics::Metrics>,
 }
 
 impl AppState {
@@ -58,14 +72,16 @@ impl AppState {
         lookup: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Self, SettingsError> {
         let limits = &settings.limits;
+        let metrics = Arc::new(metrics::Metrics::default());
+        let counted = Arc::clone(&metrics);
+        let on_error = Box::new(move || counted.limiter_backend_error());
         let shared = match limits.redis_url(lookup)? {
             Some(url) => Some(
-                Shared::start(&url, limits.lease(), limits.backend_timeout()).map_err(|e| {
-                    SettingsError::Invalid {
+                Shared::start_observed(&url, limits.lease(), limits.backend_timeout(), on_error)
+                    .map_err(|e| SettingsError::Invalid {
                         key: "limits.redis_url".into(),
                         problem: format!("cannot be used: {e}"),
-                    }
-                })?,
+                    })?,
             ),
             None => None,
         };
@@ -79,6 +95,13 @@ impl AppState {
             repairs: settings.validation.repairs,
             max_body_bytes: settings.server.max_body_bytes,
             envelope: json::envelope(&settings.x12),
+            readiness: probes::Readiness::default(),
+            in_flight: Arc::default(),
+            failed_auth: Arc::new(throttle::FailedAuth::new(
+                settings.auth.failures_per_minute,
+                &settings.server.trusted_proxies,
+            )),
+            metrics,
         })
     }
 }
@@ -111,24 +134,57 @@ pub fn router(state: Arc<AppState>, settings: &Settings) -> Router {
         r = r.route(p, post(json::change));
     }
     r = r.route(JSON_STEDI_PATH, post(json::stedi));
+    r = r.route(oauth::TOKEN_PATH, post(oauth::token));
+    // Only the routes above take a credential; the throttle runs before it is read.
+    let (failed_auth, counted) = (Arc::clone(&state.failed_auth), Arc::clone(&state.metrics));
+    r = r.route_layer(axum::middleware::from_fn(move |req, next| {
+        throttle::guard(Arc::clone(&failed_auth), Arc::clone(&counted), req, next)
+    }));
     for p in HEALTH_PATHS {
         r = r.route(p, get(health));
     }
-    r = r.route(oauth::TOKEN_PATH, post(oauth::token));
+    r = r.route(probes::LIVEZ, get(probes::livez));
+    r = r.route(probes::READYZ, get(probes::readyz));
+    let doc = openapi::rendered();
+    r = r.route(
+        openapi::PATH,
+        get(move || std::future::ready(openapi::serve(&doc))),
+    );
+    let metrics = Arc::clone(&state.metrics);
+    if settings.metrics.enabled && settings.metrics.listen.is_empty() {
+        let scrape = Arc::clone(&metrics);
+        r = r.route(
+            metrics::PATH,
+            get(move || metrics::scrape(axum::extract::State(scrape))),
+        );
+    }
     let limit = settings.server.max_body_bytes;
     let timeout = settings.server.request_timeout();
+    let in_flight = Arc::clone(&state.in_flight);
     r.fallback(|| async { ApiError::NotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .with_state(state)
         .layer(
             ServiceBuilder::new()
-                .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+                .layer(axum::middleware::from_fn(move |req, next| {
+                    in_flight::track(Arc::clone(&in_flight), req, next)
+                }))
+                .layer(axum::middleware::from_fn(request_id::screen))
+                .layer(SetRequestIdLayer::x_request_id(request_id::FastRequestId))
                 .layer(axum::middleware::from_fn(layers::log_request))
+                .layer(axum::middleware::from_fn(move |req, next| {
+                    metrics::record(Arc::clone(&metrics), req, next)
+                }))
                 .layer(PropagateRequestIdLayer::x_request_id())
+                .layer(axum::middleware::from_fn(layers::no_store))
+                .layer(axum::middleware::from_fn(layers::header_limit))
                 .layer(axum::middleware::from_fn(move |req, next| {
                     layers::deadline(timeout, req, next)
                 }))
                 .layer(axum::Extension(body::BodyLimit(limit)))
+                .layer(axum::Extension(body::BodyDeadline(
+                    settings.server.body_timeout(),
+                )))
                 .layer(DefaultBodyLimit::max(limit)),
         )
 }

@@ -6,9 +6,7 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::State;
-use axum::extract::rejection::BytesRejection;
 use axum::http::HeaderMap;
 use axum::http::header::{AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, PRAGMA};
 use axum::response::{IntoResponse, Response};
@@ -16,6 +14,7 @@ use base64::Engine as _;
 use serde::Deserialize;
 
 use super::AppState;
+use super::body::BodyBytes;
 use super::error::ApiError;
 
 /// The token path, as Change serves it.
@@ -171,13 +170,14 @@ fn present(v: Option<String>) -> Option<String> {
 pub async fn token(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Result<BodyBytes, ApiError>,
 ) -> Result<Response, ApiError> {
-    let body = body.map_err(|_| {
-        refuse(
+    let BodyBytes(body) = body.map_err(|e| match e {
+        ApiError::BodyTimeout { .. } => e,
+        _ => refuse(
             OAuthError::InvalidRequest,
             "The request body could not be read.",
-        )
+        ),
     })?;
     let req = parse(&headers, &body)?;
     let grant = present(req.grant_type).ok_or_else(|| {

@@ -194,6 +194,12 @@ impl Limiter {
         self.connectors.available(connector)
     }
 
+    /// Whether requests are being refused because Redis is not answering (`on_backend_error =
+    /// "refuse"`); `/readyz` says not ready meanwhile.
+    pub fn refusing(&self) -> bool {
+        self.on_error == OnBackendError::Refuse && self.shared.as_ref().is_some_and(|s| !s.is_up())
+    }
+
     /// The Redis side, when the backend is Redis.
     pub fn shared(&self) -> Option<&Shared> {
         self.shared.as_ref()

@@ -58,6 +58,8 @@ struct Inner {
     /// Names this replica's slot IDs: `<replica>:<n>`.
     replica: String,
     releases: mpsc::Sender<Release>,
+    /// Called on every failed call.
+    on_error: Box<dyn Fn() + Send + Sync>,
 }
 
 impl std::fmt::Debug for Inner {
@@ -126,6 +128,17 @@ impl Shared {
     /// Connects lazily to `url` (no round trip here: Redis may be down at start-up) and starts the
     /// upkeep task on the current tokio runtime (an error outside one).
     pub fn start(url: &str, lease: Duration, timeout: Duration) -> Result<Self, redis::RedisError> {
+        Self::start_observed(url, lease, timeout, Box::new(|| {}))
+    }
+
+    /// As [`Shared::start`], calling `on_error` on every failed Redis call (the HTTP edge counts
+    /// them in its metrics; `limit` knows nothing of metrics).
+    pub fn start_observed(
+        url: &str,
+        lease: Duration,
+        timeout: Duration,
+        on_error: Box<dyn Fn() + Send + Sync>,
+    ) -> Result<Self, redis::RedisError> {
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| {
             redis::RedisError::from((redis::ErrorKind::Client, "needs a tokio runtime"))
         })?;
@@ -148,6 +161,7 @@ impl Shared {
             next: AtomicU64::new(0),
             replica: uuid::Uuid::new_v4().simple().to_string(),
             releases: tx,
+            on_error,
         });
         let tick = (lease / 3).min(MAX_TICK);
         runtime.spawn(upkeep(Arc::downgrade(&inner), rx, tick));
@@ -234,9 +248,9 @@ impl Inner {
         }
     }
 
-    /// One log line per transition, never per request.
-    // A "limiter backend errors" counter belongs here once the gateway has metrics.
+    /// Counts every failure; one log line per transition, never per request.
     fn went_down(&self, e: &BackendError) {
+        (self.on_error)();
         if self.up.swap(false, Ordering::AcqRel) {
             tracing::warn!(replica = %self.replica, error = %e, "limiter: redis is not answering; using the fallback until it does");
         }

@@ -167,11 +167,11 @@ impl CaqhConnector {
         ConnectorError::Refused {
             upstream: self.upstream.label().to_owned(),
             code: clean(code),
-            message: if message.is_empty() {
+            message: crate::telemetry::Redacted(if message.is_empty() {
                 "(no message)".into()
             } else {
                 message
-            },
+            }),
         }
     }
 }

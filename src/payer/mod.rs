@@ -94,8 +94,9 @@ pub enum ConnectorError {
         upstream: String,
         /// `ErrorCode`, or the SOAP fault code.
         code: String,
-        /// `ErrorMessage`, or the fault reason (shortened, credentials blanked).
-        message: String,
+        /// `ErrorMessage`, or the fault reason (shortened, credentials blanked); may echo the
+        /// 270, so `Debug` prints a placeholder.
+        message: crate::telemetry::Redacted<String>,
     },
 }
 

@@ -125,6 +125,8 @@ pub struct TestApp {
     pub base: String,
     /// Shared state, to watch the limiter.
     pub state: Arc<AppState>,
+    /// `http://127.0.0.1:<port>` of the separate metrics listener, when `metrics.listen` is set.
+    pub metrics_base: Option<String>,
     client: reqwest::Client,
     _stop: tokio::sync::oneshot::Sender<()>,
 }
@@ -139,6 +141,7 @@ pub async fn spawn_app(tweak: impl FnOnce(&mut Settings)) -> TestApp {
     let app = App::build(&settings).await.expect("bind 127.0.0.1:0");
     let base = format!("http://{}", app.local_addr());
     let state = app.state();
+    let metrics_base = app.metrics_addr().map(|a| format!("http://{a}"));
     let (tx, rx) = tokio::sync::oneshot::channel();
     tokio::spawn(app.run_until(async {
         let _ = rx.await;
@@ -150,12 +153,18 @@ pub async fn spawn_app(tweak: impl FnOnce(&mut Settings)) -> TestApp {
     TestApp {
         base,
         state,
+        metrics_base,
         client,
         _stop: tx,
     }
 }
 
 impl TestApp {
+    /// The HTTP client the helpers use.
+    pub fn client(&self) -> &reqwest::Client {
+        &self.client
+    }
+
     /// A request builder for `path`.
     pub fn post(&self, path: &str) -> reqwest::RequestBuilder {
         self.client.post(format!("{}{path}", self.base))
@@ -211,15 +220,19 @@ impl TestApp {
             .expect("POST token")
     }
 
+    /// The demo client's token request, answered.
+    pub async fn demo_token_response(&self) -> reqwest::Response {
+        self.token_form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", DEMO_CLIENT.0),
+            ("client_secret", DEMO_CLIENT.1),
+        ])
+        .await
+    }
+
     /// A bearer token for the demo account's client.
     pub async fn demo_token(&self) -> String {
-        let res = self
-            .token_form(&[
-                ("grant_type", "client_credentials"),
-                ("client_id", DEMO_CLIENT.0),
-                ("client_secret", DEMO_CLIENT.1),
-            ])
-            .await;
+        let res = self.demo_token_response().await;
         assert_eq!(res.status(), StatusCode::OK);
         let body: Value = res.json().await.expect("token JSON");
         body["access_token"]
@@ -251,4 +264,41 @@ impl TestApp {
             self.free_slots()
         );
     }
+}
+
+/// A raw TCP connection to `app` (for what a well-behaved client would never send).
+pub async fn raw_connect(app: &TestApp) -> tokio::net::TcpStream {
+    let addr = app.base.trim_start_matches("http://");
+    tokio::net::TcpStream::connect(addr)
+        .await
+        .expect("connect to the gateway")
+}
+
+/// Connects, sends `bytes` and reads until the server closes the connection.
+pub async fn exchange(app: &TestApp, bytes: &[u8]) -> String {
+    use tokio::io::AsyncWriteExt as _;
+    let mut s = raw_connect(app).await;
+    // A refused write (the server already answered and closed) still leaves its answer to read.
+    let _ = s.write_all(bytes).await;
+    read_until_closed(&mut s).await
+}
+
+/// Reads until the server closes the connection (guarded against a hang) and returns the bytes.
+pub async fn read_until_closed(stream: &mut tokio::net::TcpStream) -> String {
+    use tokio::io::AsyncReadExt as _;
+    let mut out = Vec::new();
+    tokio::time::timeout(Duration::from_secs(20), stream.read_to_end(&mut out))
+        .await
+        .expect("the server closes the connection")
+        .ok();
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Log lines (as JSON) that mention `needle`.
+pub fn log_lines_with(needle: &str) -> Vec<Value> {
+    logs_text()
+        .lines()
+        .filter(|l| l.contains(needle))
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect()
 }

@@ -1,0 +1,441 @@
+//! Prometheus metrics (`prometheus-client`: one registry per gateway, no global recorder), served
+//! as text at `GET /metrics`, on the main listener or on `metrics.listen`. Labels are bounded and
+//! carry no PHI: route templates, methods, status codes, configured account and connector names,
+//! rule and repair codes.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::StatusCode;
+use axum::http::header::CONTENT_TYPE;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+
+use crate::eligibility::issue::Issue;
+use crate::eligibility::model::Warning;
+use crate::payer::ConnectorError;
+
+/// The scrape path.
+pub const PATH: &str = "/metrics";
+
+/// Names of the metrics, as scraped (counters get `_total`).
+pub mod names {
+    /// Requests by route, method, status and account.
+    pub const REQUESTS: &str = "gateway_http_requests";
+    /// Request duration by route.
+    pub const REQUEST_SECONDS: &str = "gateway_http_request_duration_seconds";
+    /// Payer call duration by connector and outcome.
+    pub const PAYER_SECONDS: &str = "gateway_payer_call_duration_seconds";
+    /// Per-account slots in use.
+    pub const SLOTS_IN_USE: &str = "gateway_account_slots_in_use";
+    /// Per-account 429s from the in-flight limit.
+    pub const LIMIT_REJECTIONS: &str = "gateway_account_limit_rejections";
+    /// Errors of the limiter's shared backend.
+    pub const LIMITER_BACKEND_ERRORS: &str = "gateway_limiter_backend_errors";
+    /// 270 validation problems by rule.
+    pub const VALIDATION_PROBLEMS: &str = "gateway_validation_problems";
+    /// 270 repairs by kind.
+    pub const REPAIRS: &str = "gateway_repairs";
+    /// Upstream OAuth token fetches by connector and outcome.
+    pub const TOKEN_FETCHES: &str = "gateway_upstream_token_fetches";
+    /// Requests refused by failed-authentication throttling.
+    pub const AUTH_THROTTLED: &str = "gateway_auth_throttled_requests";
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RequestLabels {
+    route: String,
+    method: String,
+    status: String,
+    account: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RouteLabels {
+    route: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ConnectorLabels {
+    connector: String,
+    outcome: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct AccountLabels {
+    account: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RuleLabels {
+    rule: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct KindLabels {
+    kind: String,
+}
+
+type Histograms<L> = Family<L, Histogram, fn() -> Histogram>;
+
+fn seconds() -> Histogram {
+    // 5 ms to ~82 s: sandbox answers to the payer deadline.
+    Histogram::new(exponential_buckets(0.005, 2.0, 15))
+}
+
+/// Every metric of one gateway.
+pub struct Metrics {
+    registry: Registry,
+    requests: Family<RequestLabels, Counter>,
+    request_seconds: Histograms<RouteLabels>,
+    payer_seconds: Histograms<ConnectorLabels>,
+    slots_in_use: Family<AccountLabels, Gauge>,
+    limit_rejections: Family<AccountLabels, Counter>,
+    limiter_backend_errors: Counter,
+    validation_problems: Family<RuleLabels, Counter>,
+    repairs: Family<KindLabels, Counter>,
+    token_fetches: Family<ConnectorLabels, Counter>,
+    auth_throttled: Counter,
+}
+
+impl fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Metrics")
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let mut m = Self {
+            registry: Registry::default(),
+            requests: Family::default(),
+            request_seconds: Family::new_with_constructor(seconds),
+            payer_seconds: Family::new_with_constructor(seconds),
+            slots_in_use: Family::default(),
+            limit_rejections: Family::default(),
+            limiter_backend_errors: Counter::default(),
+            validation_problems: Family::default(),
+            repairs: Family::default(),
+            token_fetches: Family::default(),
+            auth_throttled: Counter::default(),
+        };
+        let r = &mut m.registry;
+        r.register(
+            names::REQUESTS,
+            "HTTP requests answered, by route template, method, status and account",
+            m.requests.clone(),
+        );
+        r.register(
+            names::REQUEST_SECONDS,
+            "Time from request to response, by route template",
+            m.request_seconds.clone(),
+        );
+        r.register(
+            names::PAYER_SECONDS,
+            "Duration of payer calls, by connector and outcome (ok or the error kind)",
+            m.payer_seconds.clone(),
+        );
+        r.register(
+            names::SLOTS_IN_USE,
+            "Per-account in-flight slots in use",
+            m.slots_in_use.clone(),
+        );
+        r.register(
+            names::LIMIT_REJECTIONS,
+            "Requests refused 429 by the per-account in-flight limit",
+            m.limit_rejections.clone(),
+        );
+        r.register(
+            names::LIMITER_BACKEND_ERRORS,
+            "Errors reaching the limiter's shared backend",
+            m.limiter_backend_errors.clone(),
+        );
+        r.register(
+            names::VALIDATION_PROBLEMS,
+            "Problems found in incoming 270s, by rule",
+            m.validation_problems.clone(),
+        );
+        r.register(
+            names::REPAIRS,
+            "Repairs applied to incoming 270s, by kind",
+            m.repairs.clone(),
+        );
+        r.register(
+            names::TOKEN_FETCHES,
+            "OAuth token fetches from upstreams, by connector and outcome",
+            m.token_fetches.clone(),
+        );
+        r.register(
+            names::AUTH_THROTTLED,
+            "Requests refused 429 by failed-authentication throttling",
+            m.auth_throttled.clone(),
+        );
+        m
+    }
+}
+
+/// Keeps a label to the shape of a code (`[a-z0-9_:.-]`, 64 bytes at most), else `other`, so
+/// nothing unexpected can become a label value.
+fn code_label(code: &str) -> String {
+    let plain = code.len() <= 64
+        && code
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b':' | b'.' | b'-'));
+    if plain {
+        code.to_owned()
+    } else {
+        "other".to_owned()
+    }
+}
+
+/// The outcome label of a payer call.
+fn outcome<T>(r: &Result<T, ConnectorError>) -> &'static str {
+    match r {
+        Ok(_) => "ok",
+        Err(ConnectorError::Timeout { .. }) => "timeout",
+        Err(ConnectorError::NotConfigured { .. }) => "not_configured",
+        Err(ConnectorError::Unreachable { .. }) => "unreachable",
+        Err(ConnectorError::Dropped { .. }) => "dropped",
+        Err(ConnectorError::Throttled { .. }) => "throttled",
+        Err(ConnectorError::Status { .. }) => "bad_status",
+        Err(ConnectorError::BadResponse { .. }) => "bad_response",
+        Err(ConnectorError::Refused { .. }) => "refused",
+    }
+}
+
+/// A payer call being timed; [`PayerTimer::finish`] records it with its outcome.
+#[derive(Debug)]
+pub struct PayerTimer<'a> {
+    metrics: &'a Metrics,
+    connector: &'a str,
+    started: Instant,
+}
+
+impl PayerTimer<'_> {
+    /// Records the call's duration and outcome, and hands its result on.
+    pub fn finish<T>(self, r: Result<T, ConnectorError>) -> Result<T, ConnectorError> {
+        self.metrics
+            .payer_seconds
+            .get_or_create(&ConnectorLabels {
+                connector: self.connector.to_owned(),
+                outcome: outcome(&r),
+            })
+            .observe(self.started.elapsed().as_secs_f64());
+        r
+    }
+}
+
+/// Held beside a limiter slot: the gauge counts it until it drops.
+#[derive(Debug)]
+pub struct SlotInUse {
+    gauge: Gauge,
+}
+
+impl Drop for SlotInUse {
+    fn drop(&mut self) {
+        self.gauge.dec();
+    }
+}
+
+impl Metrics {
+    /// The Prometheus text exposition.
+    pub fn render(&self) -> Result<String, fmt::Error> {
+        let mut out = String::new();
+        prometheus_client::encoding::prometheus_text::encode(&mut out, &self.registry)?;
+        Ok(out)
+    }
+
+    /// Counts a slot of `account` in use until the guard drops.
+    pub fn slot_held(&self, account: &str) -> SlotInUse {
+        let gauge = self
+            .slots_in_use
+            .get_or_create(&AccountLabels {
+                account: account.to_owned(),
+            })
+            .clone();
+        gauge.inc();
+        SlotInUse { gauge }
+    }
+
+    /// Counts one request of `account` refused at its in-flight limit (the 429).
+    pub fn limit_rejected(&self, account: &str) {
+        self.limit_rejections
+            .get_or_create(&AccountLabels {
+                account: account.to_owned(),
+            })
+            .inc();
+    }
+
+    /// Starts timing one payer call through `connector` (its configured name).
+    pub fn payer_timer<'a>(&'a self, connector: &'a str) -> PayerTimer<'a> {
+        PayerTimer {
+            metrics: self,
+            connector,
+            started: Instant::now(),
+        }
+    }
+
+    /// Counts the problems and repairs of one checked 270.
+    pub fn checked(&self, errors: &[Issue], repairs: &[Warning]) {
+        for e in errors {
+            self.validation_problems
+                .get_or_create(&RuleLabels { rule: e.rule })
+                .inc();
+        }
+        for w in repairs {
+            self.repairs
+                .get_or_create(&KindLabels {
+                    kind: code_label(&w.code),
+                })
+                .inc();
+        }
+    }
+
+    /// Counts one error of the limiter's shared backend (for the limiter to call).
+    pub fn limiter_backend_error(&self) {
+        self.limiter_backend_errors.inc();
+    }
+
+    /// Counts one upstream token fetch (`ok` or an error kind) through `connector`.
+    pub fn token_fetch(&self, connector: &str, ok: bool) {
+        self.token_fetches
+            .get_or_create(&ConnectorLabels {
+                connector: connector.to_owned(),
+                outcome: if ok { "ok" } else { "error" },
+            })
+            .inc();
+    }
+
+    /// Counts one request refused by failed-authentication throttling.
+    pub fn auth_throttled(&self) {
+        self.auth_throttled.inc();
+    }
+
+    fn request(&self, labels: &RequestLabels, started: Instant) {
+        self.request_seconds
+            .get_or_create(&RouteLabels {
+                route: labels.route.clone(),
+            })
+            .observe(started.elapsed().as_secs_f64());
+        self.requests.get_or_create(labels).inc();
+    }
+}
+
+/// Where the auth extractor leaves the account, so the request metric can name it.
+#[derive(Debug, Clone, Default)]
+pub struct AccountCell(pub Arc<std::sync::OnceLock<Arc<str>>>);
+
+/// The middleware: one count and one duration per request (probes and scrapes left out).
+pub async fn record(metrics: Arc<Metrics>, mut req: Request, next: Next) -> Response {
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unmatched", |p| p.as_str())
+        .to_owned();
+    if [PATH, super::probes::LIVEZ, super::probes::READYZ].contains(&route.as_str()) {
+        return next.run(req).await;
+    }
+    let method = req.method().as_str().to_owned();
+    let account = AccountCell::default();
+    req.extensions_mut().insert(account.clone());
+    let started = Instant::now();
+    let res = next.run(req).await;
+    metrics.request(
+        &RequestLabels {
+            route,
+            // Unknown methods would be unbounded; the router answers them 405 anyway.
+            method: code_label(&method),
+            status: res.status().as_u16().to_string(),
+            account: account.0.get().map(ToString::to_string).unwrap_or_default(),
+        },
+        started,
+    );
+    res
+}
+
+/// `GET /metrics`.
+pub async fn scrape(State(metrics): State<Arc<Metrics>>) -> Response {
+    match metrics.render() {
+        Ok(text) => (
+            [(
+                CONTENT_TYPE,
+                prometheus_client::encoding::prometheus_text::CONTENT_TYPE,
+            )],
+            text,
+        )
+            .into_response(),
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+/// The router serving only `/metrics` (for `metrics.listen`).
+pub fn router(metrics: Arc<Metrics>) -> axum::Router {
+    axum::Router::new()
+        .route(PATH, axum::routing::get(scrape))
+        .with_state(metrics)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_become_labels_and_anything_else_other() {
+        assert_eq!(
+            code_label("request::270::se01_recounted"),
+            "request::270::se01_recounted"
+        );
+        assert_eq!(code_label("GET"), "GET");
+        assert_eq!(code_label("SMITH ROBERT"), "other");
+        assert_eq!(code_label(&"a".repeat(65)), "other");
+    }
+
+    #[tokio::test]
+    async fn slots_count_while_held_and_refusals_count() {
+        let m = Metrics::default();
+        let held = m.slot_held("demo");
+        m.limit_rejected("demo");
+        let text = m.render().unwrap();
+        assert!(
+            text.contains("gateway_account_slots_in_use{account=\"demo\"} 1"),
+            "{text}"
+        );
+        assert!(
+            text.contains("gateway_account_limit_rejections_total{account=\"demo\"} 1"),
+            "{text}"
+        );
+        drop(held);
+        m.limiter_backend_error();
+        m.token_fetch("change-up", true);
+        assert!(m.payer_timer("sandbox").finish(Ok(())).is_ok());
+        let text = m.render().unwrap();
+        assert!(
+            text.contains("gateway_account_slots_in_use{account=\"demo\"} 0"),
+            "{text}"
+        );
+        assert!(
+            text.contains("gateway_limiter_backend_errors_total 1"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "gateway_upstream_token_fetches_total{connector=\"change-up\",outcome=\"ok\"} 1"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "gateway_payer_call_duration_seconds_count{connector=\"sandbox\",outcome=\"ok\"} 1"
+            ),
+            "{text}"
+        );
+    }
+}

@@ -1,0 +1,313 @@
+//! `/openapi.json` against real answers: the JSON of every 271 fixture (sent through a loopback
+//! upstream and the gateway), and each error shape the README lists, validated with a JSON
+//! Schema validator against the schema the document declares for that path and status. Object
+//! schemas are closed for the check, so an undocumented key fails too.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::fakes::{production, stedi, stedi_fake, unique};
+use crate::fixtures271::ALL;
+use crate::helpers::{
+    DEMO_CLIENT, DEMO_KEY, RAW, RAW_BARE, TOKEN, TestApp, exchange, inquiry, member_inquiry,
+    secret_file, spawn_app,
+};
+
+async fn document(app: &TestApp) -> Value {
+    let (status, doc) = app.get("/openapi.json").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(doc["openapi"], "3.1.0");
+    doc
+}
+
+/// Every object schema with properties, closed to other keys.
+fn closed(mut components: Value) -> Value {
+    if let Some(schemas) = components["schemas"].as_object_mut() {
+        for s in schemas.values_mut() {
+            if s.get("properties").is_some() && s.get("additionalProperties").is_none() {
+                s["additionalProperties"] = Value::Bool(false);
+            }
+        }
+    }
+    components
+}
+
+/// What is wrong with `body` for the schema `doc` declares for `method path` answering `status`.
+fn problems(
+    doc: &Value,
+    method: &str,
+    path: &str,
+    status: StatusCode,
+    body: &Value,
+) -> Vec<String> {
+    let code = status.as_u16().to_string();
+    let schema =
+        doc["paths"][path][method]["responses"][&code]["content"]["application/json"]["schema"]
+            .clone();
+    assert!(
+        schema.is_object(),
+        "{method} {path} declares no JSON schema for {code}"
+    );
+    let mut root = schema;
+    root["components"] = closed(doc["components"].clone());
+    let validator = jsonschema::validator_for(&root).expect("a valid JSON Schema");
+    validator
+        .iter_errors(body)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect()
+}
+
+fn check(doc: &Value, method: &str, path: &str, status: StatusCode, body: &Value) {
+    let errors = problems(doc, method, path, status, body);
+    assert!(
+        errors.is_empty(),
+        "{method} {path} {status}: {errors:#?}\n{body:#}"
+    );
+}
+
+#[tokio::test]
+async fn the_check_can_fail() {
+    let app = spawn_app(|_| {}).await;
+    let doc = document(&app).await;
+    let odd = [
+        (
+            StatusCode::UNAUTHORIZED,
+            json!({ "message": "m", "code": "c", "extra": 1 }),
+        ),
+        (StatusCode::UNAUTHORIZED, json!({ "message": "m" })),
+        (StatusCode::OK, json!({ "x12": "ISA" })),
+        (
+            StatusCode::OK,
+            json!({ "meta": {}, "errors": [], "x12": "ISA", "subscriber": { "firstName": 7 } }),
+        ),
+    ];
+    for (status, body) in odd {
+        assert!(
+            !problems(&doc, "post", RAW, status, &body).is_empty(),
+            "{body}"
+        );
+    }
+    check(
+        &doc,
+        "post",
+        RAW,
+        StatusCode::OK,
+        &json!({ "meta": {}, "errors": [], "x12": "ISA" }),
+    );
+}
+
+async fn post_raw(
+    app: &TestApp,
+    path: &str,
+    auth: Option<&str>,
+    body: Value,
+) -> (StatusCode, Value) {
+    let mut req = app.post(path).json(&body);
+    if let Some(a) = auth {
+        req = req.header("Authorization", a);
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn every_271_fixture_answers_as_the_document_says() {
+    let key = unique("openapi-key");
+    let key_file = secret_file(&key);
+    let mut ok = 0;
+    let mut doc = Value::Null;
+    for f in ALL {
+        let (_fake, url) = stedi_fake(&key, f.x12).await;
+        let path = key_file.path();
+        let app = spawn_app(move |s| {
+            production(s);
+            s.payers.connectors.insert("up".into(), stedi(&url, &path));
+            s.payers.default = "up".into();
+        })
+        .await;
+        if doc.is_null() {
+            doc = document(&app).await;
+        }
+        let (status, body) = post_raw(
+            &app,
+            RAW,
+            Some(DEMO_KEY),
+            json!({ "x12": member_inquiry() }),
+        )
+        .await;
+        assert!(
+            status == StatusCode::OK || status == StatusCode::BAD_GATEWAY,
+            "{}: {status}",
+            f.name
+        );
+        ok += usize::from(status == StatusCode::OK);
+        check(&doc, "post", RAW, status, &body);
+    }
+    assert!(ok >= ALL.len() - 1, "{ok} of {} fixtures mapped", ALL.len());
+}
+
+#[tokio::test]
+async fn every_error_shape_answers_as_the_document_says() {
+    let app = spawn_app(|s| s.auth.failures_per_minute = 2).await;
+    let doc = document(&app).await;
+    let x12 = member_inquiry();
+    let cases = [
+        (RAW, Some(DEMO_KEY), json!({ "x12": x12 }), StatusCode::OK),
+        (
+            RAW_BARE,
+            Some(DEMO_KEY),
+            json!({ "x12": x12 }),
+            StatusCode::OK,
+        ),
+        (
+            RAW,
+            Some(DEMO_KEY),
+            json!({ "x12": x12.replace("~DMG*", "~dmg*") }),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            RAW,
+            Some(DEMO_KEY),
+            json!({ "x12": SUBSCRIBER_BAD }),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            RAW,
+            Some(DEMO_KEY),
+            json!({ "nope": 1 }),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            RAW,
+            Some(DEMO_KEY),
+            json!({ "x12": inquiry("000002", "0000000001", "DOEONE", "JOHNONE") }),
+            StatusCode::BAD_GATEWAY,
+        ),
+        (RAW, None, json!({ "x12": x12 }), StatusCode::UNAUTHORIZED),
+        (
+            RAW,
+            Some("wrong-key"),
+            json!({ "x12": x12 }),
+            StatusCode::UNAUTHORIZED,
+        ),
+        (
+            RAW,
+            Some("wrong-key"),
+            json!({ "x12": x12 }),
+            StatusCode::TOO_MANY_REQUESTS,
+        ),
+    ];
+    for (path, auth, body, want) in cases {
+        let (status, answer) = post_raw(&app, path, auth, body).await;
+        assert_eq!(status, want, "{answer}");
+        check(&doc, "post", path, status, &answer);
+    }
+
+    // Token endpoint: a token, a malformed request, a wrong secret.
+    let app = spawn_app(|_| {}).await;
+    for (form, want) in [
+        (
+            vec![
+                ("grant_type", "client_credentials"),
+                ("client_id", DEMO_CLIENT.0),
+                ("client_secret", DEMO_CLIENT.1),
+            ],
+            StatusCode::OK,
+        ),
+        (vec![("client_id", DEMO_CLIENT.0)], StatusCode::BAD_REQUEST),
+        (
+            vec![
+                ("grant_type", "client_credentials"),
+                ("client_id", DEMO_CLIENT.0),
+                ("client_secret", "no"),
+            ],
+            StatusCode::UNAUTHORIZED,
+        ),
+    ] {
+        let res = app.token_form(&form).await;
+        let status = res.status();
+        assert_eq!(status, want);
+        check(&doc, "post", TOKEN, status, &res.json().await.unwrap());
+    }
+
+    // Unrouted payer (production account, no default route), payer timeout, body limit.
+    let unrouted = spawn_app(production).await;
+    let (status, answer) = post_raw(&unrouted, RAW, Some(DEMO_KEY), json!({ "x12": x12 })).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    check(&doc, "post", RAW, status, &answer);
+    let slow = spawn_app(|s| {
+        s.sandbox.delay_ms = 5_000;
+        s.payer.timeout_ms = 50;
+    })
+    .await;
+    let (status, answer) = post_raw(&slow, RAW, Some(DEMO_KEY), json!({ "x12": x12 })).await;
+    assert_eq!(status, StatusCode::GATEWAY_TIMEOUT);
+    check(&doc, "post", RAW, status, &answer);
+    let res = slow
+        .post(RAW)
+        .header("Authorization", DEMO_KEY)
+        .header("x-padding", "p".repeat(40 * 1024))
+        .json(&json!({ "x12": x12 }))
+        .send()
+        .await
+        .unwrap();
+    let status = res.status();
+    assert_eq!(status.as_u16(), 431);
+    check(&doc, "post", RAW, status, &res.json().await.unwrap());
+    let small = spawn_app(|s| s.server.max_body_bytes = 64).await;
+    let (status, answer) = post_raw(&small, RAW, Some(DEMO_KEY), json!({ "x12": x12 })).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    check(&doc, "post", RAW, status, &answer);
+
+    // Upstream unreachable (a port nobody listens on) and an upstream failing with 5xx.
+    let closed_port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let key_file = secret_file("k");
+    let path = key_file.path();
+    let down = spawn_app(move |s| {
+        production(s);
+        let url = format!("http://127.0.0.1:{closed_port}/change{RAW_BARE}");
+        s.payers.connectors.insert("up".into(), stedi(&url, &path));
+        s.payers.default = "up".into();
+    })
+    .await;
+    let (status, answer) = post_raw(&down, RAW, Some(DEMO_KEY), json!({ "x12": x12 })).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    check(&doc, "post", RAW, status, &answer);
+
+    // A stalled body: 408.
+    let stalled = spawn_app(|s| s.server.body_timeout_ms = 200).await;
+    let head = format!(
+        "POST {RAW} HTTP/1.1\r\nHost: a\r\nAuthorization: {DEMO_KEY}\r\nContent-Length: 99\r\n\r\n{{"
+    );
+    let answer = exchange(&stalled, head.as_bytes()).await;
+    let body: Value = serde_json::from_str(answer.split("\r\n\r\n").nth(1).unwrap()).unwrap();
+    check(&doc, "post", RAW, StatusCode::REQUEST_TIMEOUT, &body);
+
+    // Probes and the health check.
+    for (path, want) in [
+        ("/livez", StatusCode::OK),
+        ("/readyz", StatusCode::OK),
+        (
+            "/change/medicalnetwork/eligibility/v3/healthcheck",
+            StatusCode::OK,
+        ),
+        ("/medicalnetwork/eligibility/v3/healthcheck", StatusCode::OK),
+    ] {
+        let (status, body) = app.get(path).await;
+        assert_eq!(status, want);
+        check(&doc, "get", path, status, &body);
+    }
+    app.state
+        .readiness
+        .set(eligibility_gateway::http::probes::NotReady::Draining, true);
+    let (status, body) = app.get("/readyz").await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    check(&doc, "get", "/readyz", status, &body);
+}
+
+/// A 270 whose envelope cannot be read at all.
+const SUBSCRIBER_BAD: &str = "ISA*00*short~";
