@@ -83,11 +83,12 @@ pub async fn livez() -> Json<Value> {
 
 /// 200 when the gateway accepts work, else 503 naming why.
 pub async fn readyz(State(state): State<Arc<AppState>>) -> (StatusCode, Json<Value>) {
+    let mut reasons = state.readiness.reasons();
     // The limiter is asked rather than told: it knows when Redis is back before anyone else.
-    state
-        .readiness
-        .set(NotReady::LimiterBackend, state.limiter.refusing());
-    let reasons = state.readiness.reasons();
+    let unreachable = NotReady::LimiterBackend.as_str();
+    if state.limiter.refusing() && !reasons.contains(&unreachable) {
+        reasons.push(unreachable);
+    }
     if reasons.is_empty() {
         (StatusCode::OK, Json(json!({ "status": "READY" })))
     } else {
