@@ -10,9 +10,10 @@ use super::AppState;
 use super::auth::Caller;
 use super::error::ApiError;
 use crate::config::Mode;
+use crate::eligibility::Rejected;
 use crate::eligibility::map271::{self, Context};
+use crate::eligibility::model::{Meta, Warning};
 use crate::eligibility::validate::{self, Options};
-use crate::eligibility::{Rejected, model::Meta};
 use crate::limit::Refused;
 use crate::payer::Outbound;
 
@@ -23,8 +24,19 @@ pub async fn answer(
     caller: &Caller,
     sent: &str,
 ) -> Result<Response, ApiError> {
+    answer_noting(state, headers, caller, sent, Vec::new()).await
+}
+
+/// As [`answer`], with `notes` (how a JSON request became `sent`) leading the warnings.
+pub async fn answer_noting(
+    state: &AppState,
+    headers: &HeaderMap,
+    caller: &Caller,
+    sent: &str,
+    mut notes: Vec<Warning>,
+) -> Result<Response, ApiError> {
     // Parsing, validation and repairs come before the limiter: a bad 270 never takes a slot.
-    let checked = validate::check(
+    let mut checked = validate::check(
         sent,
         &Options {
             repairs: state.repairs,
@@ -32,12 +44,13 @@ pub async fn answer(
         },
     );
     state.metrics.checked(&checked.errors, &checked.warnings);
+    notes.append(&mut checked.warnings);
     if !checked.is_valid() {
         return Err(ApiError::Rejected {
             rejected: Rejected {
                 issues: checked.errors,
             },
-            warnings: checked.warnings,
+            warnings: notes,
         });
     }
     let x12 = checked.text.as_ref();
@@ -91,10 +104,9 @@ pub async fn answer(
         reason: e.to_string(),
         x12: crate::telemetry::Redacted(reply.clone()),
     })?;
-    // Repairs made to the 270 come first, then what the 271 needed.
-    let mut warnings = checked.warnings;
-    warnings.append(&mut response.warnings);
-    response.warnings = warnings;
+    // The request's notes and the repairs made to the 270 come first, then what the 271 needed.
+    notes.append(&mut response.warnings);
+    response.warnings = notes;
     // Serialised into a buffer sized from the 271 (see `EligibilityResponse::to_json`).
     match response.to_json() {
         Ok(body) => Ok(([(CONTENT_TYPE, "application/json")], body).into_response()),

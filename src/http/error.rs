@@ -307,7 +307,7 @@ impl ApiError {
             ),
             Self::NotFound => message(
                 StatusCode::NOT_FOUND,
-                "No such route. The eligibility route is POST /change/medicalnetwork/eligibility/v3/raw-x12.",
+                "No such route. The eligibility routes are POST /change/medicalnetwork/eligibility/v3/raw-x12 and /medicalnetwork/eligibility/v3/raw-x12 (raw X12), and POST /change/medicalnetwork/eligibility/v3 and /medicalnetwork/eligibility/v3 (JSON).",
                 code,
             ),
             Self::MethodNotAllowed => message(

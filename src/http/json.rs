@@ -13,7 +13,7 @@ use super::body;
 use super::eligibility;
 use super::error::{ApiError, ProblemStyle};
 use crate::config::X12Settings;
-use crate::eligibility::request::{self, Envelope, Refusal};
+use crate::eligibility::request::{self, Built, Dialect, Envelope, Refusal};
 use crate::x12::date::Stamp;
 
 /// Change's path (`/medicalnetwork/eligibility/v3`, with or without the trailing slash).
@@ -44,19 +44,24 @@ async fn handle(
     style: ProblemStyle,
 ) -> Result<Response, ApiError> {
     let bytes = body::read(req, &()).await?;
-    let x12 = to_270(&bytes, &state.envelope, style)?;
-    eligibility::answer(state, headers, caller, &x12).await
+    let built = to_270(&bytes, &state.envelope, style)?;
+    eligibility::answer_noting(state, headers, caller, &built.x12, built.warnings).await
 }
 
-/// The 270 for a JSON body (what `to-270` prints too), or why there is none.
-pub fn to_270(bytes: &[u8], envelope: &Envelope, style: ProblemStyle) -> Result<String, ApiError> {
+/// The 270 for a JSON body under the rules of the path called (with what the caller should be
+/// told about it), or why there is none.
+pub fn to_270(bytes: &[u8], envelope: &Envelope, style: ProblemStyle) -> Result<Built, ApiError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::BadBody {
             message: "The request body is empty; send a JSON eligibility request object.".into(),
             path: None,
         });
     }
-    request::to_270(bytes, envelope, &Stamp::now()).map_err(|refusal| match refusal {
+    let dialect = match style {
+        ProblemStyle::Change => Dialect::Change,
+        ProblemStyle::Stedi => Dialect::Stedi,
+    };
+    request::to_270_as(bytes, envelope, &Stamp::now(), dialect).map_err(|refusal| match refusal {
         Refusal::NotAnObject(e) => ApiError::BadBody {
             message: if e.line == 0 {
                 "The request body must be a JSON object (an eligibility request).".into()

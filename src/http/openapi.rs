@@ -18,11 +18,14 @@ use utoipa::openapi::security::{
 use utoipa::openapi::{Content, OpenApi as Document, Ref, RefOr, Required};
 use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
 
-use super::{HEALTH_PATHS, RAW_X12_PATHS, metrics, oauth, probes};
+use super::{
+    HEALTH_PATHS, JSON_CHANGE_PATHS, JSON_STEDI_PATH, RAW_X12_PATHS, metrics, oauth, probes,
+};
 use crate::eligibility::issue::Issue;
 use crate::eligibility::model::{
     DatePeriod, EligibilityResponse, FieldValue, Fields, Repeats, ServiceTypeNames, Warning,
 };
+use crate::eligibility::request::EligibilityRequest;
 
 /// The path.
 pub const PATH: &str = "/openapi.json";
@@ -35,6 +38,25 @@ struct RawX12Body {
     x12: String,
 }
 
+/// Change's answer to a JSON request with problems: HTTP **200** (as Change answers), every
+/// problem named by its JSON path.
+#[derive(ToSchema)]
+#[allow(dead_code, reason = "a schema, never built")]
+struct ChangeValidationErrors {
+    /// The problems.
+    errors: Vec<ChangeFieldError>,
+}
+
+/// One problem of a JSON request, Change's way.
+#[derive(ToSchema)]
+#[allow(dead_code, reason = "a schema, never built")]
+struct ChangeFieldError {
+    /// Dotted JSON path, e.g. `provider.npi`.
+    field: String,
+    /// The field and what is wrong with it, never its value.
+    description: String,
+}
+
 /// `{message, code}`: gateway faults, auth failures, limits, timeouts.
 #[derive(ToSchema)]
 #[allow(dead_code, reason = "a schema, never built")]
@@ -42,10 +64,11 @@ struct RawX12Body {
 struct MessageError {
     /// What happened and what to do, without request data.
     message: String,
-    /// `UNAUTHORIZED`, `BAD_REQUEST`, `REQUEST_TIMEOUT`, `PAYLOAD_TOO_LARGE`,
-    /// `TOO_MANY_REQUESTS`, `SERVICE_UNAVAILABLE`, `GATEWAY_TIMEOUT`, `BAD_GATEWAY`, ...
+    /// `UNAUTHORIZED`, `BAD_REQUEST`, `INVALID_REQUEST` (a JSON request with problems, Stedi's
+    /// path), `REQUEST_TIMEOUT`, `PAYLOAD_TOO_LARGE`, `TOO_MANY_REQUESTS`, `SERVICE_UNAVAILABLE`,
+    /// `GATEWAY_TIMEOUT`, `BAD_GATEWAY`, ...
     code: String,
-    /// The JSON fields concerned (bad bodies).
+    /// The JSON fields concerned (bad bodies; every problem of a JSON request on Stedi's path).
     field_list: Option<Vec<FieldProblem>>,
 }
 
@@ -53,7 +76,7 @@ struct MessageError {
 #[derive(ToSchema)]
 #[allow(dead_code, reason = "a schema, never built")]
 struct FieldProblem {
-    /// JSON path.
+    /// JSON Pointer, e.g. `/provider/npi`.
     path: String,
     /// What is wrong.
     message: String,
@@ -216,11 +239,13 @@ impl ToSchema for Fields<'_> {
 #[openapi(
     info(
         title = "eligibility-gateway",
-        description = "Self-hostable, Change Healthcare-compatible real-time eligibility API: a raw X12 270 in, the Change/Stedi eligibility JSON (with the payer's 271) out."
+        description = "Self-hostable, Change Healthcare-compatible real-time eligibility API: a raw X12 270 or Change's JSON eligibility request in, the Change/Stedi eligibility JSON (with the payer's 271) out."
     ),
     components(schemas(
         EligibilityResponse<'static>,
         RawX12Body,
+        EligibilityRequest,
+        ChangeValidationErrors,
         MessageError,
         EligibilityError,
         PayerFault,
@@ -280,37 +305,45 @@ fn answer(
     )
 }
 
-fn raw_x12_operation() -> Operation {
+/// What differs between the eligibility operations: the body, and how problems are answered.
+struct Eligibility<'a> {
+    id: &'a str,
+    summary: &'a str,
+    body: &'a str,
+    /// The 200's schema.
+    ok: RefOr<Schema>,
+    ok_what: &'a str,
+    bad_what: &'a str,
+}
+
+fn one_of(names: &[&str]) -> Schema {
+    let mut b = OneOfBuilder::new();
+    for n in names {
+        b = b.item(named(n));
+    }
+    Schema::OneOf(b.build())
+}
+
+fn eligibility_operation(e: Eligibility<'_>) -> Operation {
     let body = RequestBodyBuilder::new()
         .required(Some(Required::True))
-        .content("application/json", json(named("RawX12Body")))
+        .content("application/json", json(named(e.body)))
         .build();
-    let bad = Schema::OneOf(
-        OneOfBuilder::new()
-            .item(named("EligibilityError"))
-            .item(named("MessageError"))
-            .build(),
-    );
     let mut op = OperationBuilder::new()
-        .operation_id(Some("rawX12Eligibility"))
-        .summary(Some("Check eligibility with a raw X12 270"))
+        .operation_id(Some(e.id))
+        .summary(Some(e.summary))
         .request_body(Some(body))
         .securities(Some([
             SecurityRequirement::new("apiKey", Vec::<String>::new()),
             SecurityRequirement::new("bearer", Vec::<String>::new()),
             SecurityRequirement::new("oauth2", Vec::<String>::new()),
         ]));
-    op = answer(
-        op,
-        "200",
-        "The payer's 271 as eligibility JSON (a payer's AAA rejection included).",
-        named("EligibilityResponse"),
-    );
+    op = answer(op, "200", e.ok_what, e.ok);
     op = answer(
         op,
         "400",
-        "The 270 cannot be sent (every problem, placed), an unrouted payer ID, or a bad body.",
-        bad,
+        e.bad_what,
+        one_of(&["EligibilityError", "MessageError"]),
     );
     for (status, what) in [
         ("401", "Missing or unknown credentials."),
@@ -325,7 +358,10 @@ fn raw_x12_operation() -> Operation {
             "The account's in-flight limit, failed-authentication throttling (with Retry-After), or the upstream's 429.",
         ),
         ("500", "An unexpected fault (opaque)."),
-        ("503", "The upstream could not be reached."),
+        (
+            "503",
+            "`SERVICE_UNAVAILABLE` (with Retry-After): the upstream could not be reached, the payer connection is at its `max_in_flight` cap, or the shared limiter's Redis is unreachable with `limits.on_backend_error = \"refuse\"`.",
+        ),
         ("504", "The payer did not answer in time."),
     ] {
         op = answer(op, status, what, named("MessageError"));
@@ -337,6 +373,41 @@ fn raw_x12_operation() -> Operation {
         named("PayerFault"),
     );
     op.build()
+}
+
+const OK_WHAT: &str = "The payer's 271 as eligibility JSON (a payer's AAA rejection included).";
+
+fn raw_x12_operation(id: &str) -> Operation {
+    eligibility_operation(Eligibility {
+        id,
+        summary: "Check eligibility with a raw X12 270",
+        body: "RawX12Body",
+        ok: named("EligibilityResponse").into(),
+        ok_what: OK_WHAT,
+        bad_what: "The 270 cannot be sent (every problem, placed), an unrouted payer ID, or a bad body.",
+    })
+}
+
+fn json_change_operation(id: &str) -> Operation {
+    eligibility_operation(Eligibility {
+        id,
+        summary: "Check eligibility with Change's JSON request",
+        body: "EligibilityRequest",
+        ok: one_of(&["EligibilityResponse", "ChangeValidationErrors"]).into(),
+        ok_what: "The payer's 271 as eligibility JSON; or, as Change answers, a request with problems: `{\"errors\": [{\"field\", \"description\"}]}`.",
+        bad_what: "A body that is not a JSON object, or an unrouted payer ID.",
+    })
+}
+
+fn json_stedi_operation() -> Operation {
+    eligibility_operation(Eligibility {
+        id: "stediEligibility",
+        summary: "Check eligibility with Stedi's JSON request (controlNumber deprecated: one that is not 9 digits is replaced, with a warning)",
+        body: "EligibilityRequest",
+        ok: named("EligibilityResponse").into(),
+        ok_what: OK_WHAT,
+        bad_what: "A request with problems (`INVALID_REQUEST`, every problem in `fieldList` with its JSON Pointer), a body that is not a JSON object, or an unrouted payer ID.",
+    })
 }
 
 fn token_operation() -> Operation {
@@ -388,9 +459,24 @@ fn get(id: &str, summary: &str) -> OperationBuilder {
 
 fn paths() -> utoipa::openapi::Paths {
     let mut p = PathsBuilder::new();
-    for path in RAW_X12_PATHS {
-        p = p.path(path, PathItem::new(HttpMethod::Post, raw_x12_operation()));
+    for (i, path) in RAW_X12_PATHS.into_iter().enumerate() {
+        let id = format!("rawX12Eligibility{i}");
+        p = p.path(
+            path,
+            PathItem::new(HttpMethod::Post, raw_x12_operation(&id)),
+        );
     }
+    for (i, path) in JSON_CHANGE_PATHS.into_iter().enumerate() {
+        let id = format!("changeEligibility{i}");
+        p = p.path(
+            path,
+            PathItem::new(HttpMethod::Post, json_change_operation(&id)),
+        );
+    }
+    p = p.path(
+        JSON_STEDI_PATH,
+        PathItem::new(HttpMethod::Post, json_stedi_operation()),
+    );
     p = p.path(
         oauth::TOKEN_PATH,
         PathItem::new(HttpMethod::Post, token_operation()),
@@ -477,13 +563,19 @@ mod tests {
     fn the_document_is_openapi_3_1_with_every_route_and_scheme() {
         let doc = serde_json::to_value(document()).unwrap();
         assert_eq!(doc["openapi"], "3.1.0");
-        for p in RAW_X12_PATHS.iter().chain(&HEALTH_PATHS).chain(&[
-            oauth::TOKEN_PATH,
-            probes::LIVEZ,
-            probes::READYZ,
-            metrics::PATH,
-            PATH,
-        ]) {
+        for p in RAW_X12_PATHS
+            .iter()
+            .chain(&HEALTH_PATHS)
+            .chain(&JSON_CHANGE_PATHS)
+            .chain(&[
+                oauth::TOKEN_PATH,
+                probes::LIVEZ,
+                probes::READYZ,
+                JSON_STEDI_PATH,
+                metrics::PATH,
+                PATH,
+            ])
+        {
             assert!(doc["paths"].get(*p).is_some(), "{p}");
         }
         let schemes = &doc["components"]["securitySchemes"];
@@ -502,6 +594,11 @@ mod tests {
             "DatePeriod",
             "Issue",
             "MessageError",
+            "EligibilityRequest",
+            "RequestProvider",
+            "RequestPerson",
+            "Encounter",
+            "ChangeValidationErrors",
         ] {
             assert!(doc["components"]["schemas"].get(s).is_some(), "{s}");
         }

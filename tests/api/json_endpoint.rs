@@ -283,6 +283,10 @@ async fn invalid_requests_get_each_anchors_error_shape() {
             json!({"errors": [{"field": field, "description": description}]}),
             "{why}"
         );
+        if *field == "controlNumber" {
+            // Deprecated on Stedi's path: replaced, not refused (see the test below).
+            continue;
+        }
         let (status, body) = post(&app, STEDI, Some(DEMO_KEY), &req).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{why}: Stedi answers 400");
         assert_eq!(
@@ -311,8 +315,11 @@ async fn every_problem_is_reported_at_once_and_no_member_data_is_echoed() {
         .iter()
         .map(|f| f["path"].as_str().unwrap())
         .collect();
+    assert!(
+        !paths.contains(&"/controlNumber"),
+        "deprecated on Stedi's path: replaced, not refused: {paths:?}"
+    );
     for want in [
-        "/controlNumber",
         "/tradingPartnerServiceId",
         "/provider",
         "/provider/npi",
@@ -478,5 +485,124 @@ async fn a_body_over_the_limit_gets_413_on_both_paths() {
         let (status, body) = post(&app, path, Some(DEMO_KEY), &req).await;
         assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{path}");
         assert_eq!(body["code"], "PAYLOAD_TOO_LARGE");
+    }
+}
+
+fn warning_codes(body: &Value) -> Vec<&str> {
+    body["warnings"]
+        .as_array()
+        .map(|w| w.iter().filter_map(|w| w["code"].as_str()).collect())
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn stedi_path_replaces_a_control_number_that_is_not_9_digits_and_says_so() {
+    let app = spawn_app(|_| {}).await;
+    // Hike's SDK sends `ELG<ms><random>`, ~25 characters; others send numbers or short strings.
+    for sent in [
+        json!("ELG1732457000123abcdefghij"),
+        json!("12345678"),
+        json!(123_456_789),
+        json!(""),
+    ] {
+        let mut req = bare_minimum();
+        req["controlNumber"] = sent.clone();
+        let (status, body) = post(&app, STEDI, Some(DEMO_KEY), &req).await;
+        assert_eq!(status, StatusCode::OK, "{sent}: {body}");
+        assert!(has_active_coverage(&body), "{sent}");
+        let cn = body["controlNumber"].as_str().unwrap();
+        assert!(
+            cn.len() == 9 && cn.bytes().all(|b| b.is_ascii_digit()),
+            "{sent}: generated {cn}"
+        );
+        assert!(
+            body["x12"].as_str().unwrap().contains(&format!("*{cn}*")),
+            "{sent}: the 271 answers the generated number"
+        );
+        assert_eq!(
+            warning_codes(&body),
+            ["request::json::control_number_replaced"],
+            "{sent}"
+        );
+        // Change's path stays strict: the same request is refused there.
+        let (status, body) = post(&app, CHANGE, Some(DEMO_KEY), &req).await;
+        assert_eq!(status, StatusCode::OK, "{sent}");
+        assert_eq!(
+            body["errors"][0]["field"], "controlNumber",
+            "{sent}: {body}"
+        );
+        assert!(body.get("x12").is_none(), "{sent}: nothing sent");
+    }
+    // A valid one is kept as sent, without a warning.
+    let (status, body) = post(&app, STEDI, Some(DEMO_KEY), &bare_minimum()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["controlNumber"], "123456789");
+    assert!(warning_codes(&body).is_empty(), "{body}");
+}
+
+#[tokio::test]
+async fn a_dependents_member_id_is_not_sent_and_the_caller_is_warned() {
+    let app = spawn_app(|_| {}).await;
+    let mut req = bare_minimum();
+    req["dependents"] = json!([{"firstName": "janeOne", "lastName": "doeOne",
+        "dateOfBirth": "20150421", "gender": "F", "individualRelationshipCode": "19",
+        "memberId": "DEPMEMBER77"}]);
+    for path in [CHANGE, STEDI] {
+        let (status, body) = post(&app, path, Some(DEMO_KEY), &req).await;
+        assert_eq!(status, StatusCode::OK, "{path}: {body}");
+        let warning = body["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|w| w["code"] == "request::json::dependent_member_id_ignored")
+            .unwrap_or_else(|| panic!("{path}: no warning in {body}"));
+        assert_eq!(warning["location"], "Loop 2100D", "{path}");
+        let description = warning["description"].as_str().unwrap();
+        assert!(
+            description.contains("dependents[0].memberId"),
+            "{description}"
+        );
+        assert!(
+            !description.contains("DEPMEMBER77"),
+            "no member data echoed"
+        );
+        assert!(
+            body["dependents"].is_array(),
+            "{path}: still a dependent answer"
+        );
+    }
+    // Without one, no such warning.
+    req["dependents"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("memberId");
+    let (status, body) = post(&app, STEDI, Some(DEMO_KEY), &req).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(
+        !warning_codes(&body).contains(&"request::json::dependent_member_id_ignored"),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn the_404_names_the_json_routes_too() {
+    let app = spawn_app(|_| {}).await;
+    let (status, body) = post(
+        &app,
+        "/medicalnetwork/eligibility/v2",
+        Some(DEMO_KEY),
+        &bare_minimum(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body["code"], "NOT_FOUND");
+    let message = body["message"].as_str().unwrap();
+    for route in [
+        "/change/medicalnetwork/eligibility/v3/raw-x12",
+        "/medicalnetwork/eligibility/v3/raw-x12",
+        "/change/medicalnetwork/eligibility/v3 ",
+        "/medicalnetwork/eligibility/v3 ",
+    ] {
+        assert!(message.contains(route), "{route} in {message}");
     }
 }

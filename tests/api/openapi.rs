@@ -1,7 +1,8 @@
 //! `/openapi.json` against real answers: the JSON of every 271 fixture (sent through a loopback
 //! upstream and the gateway), and each error shape the README lists, validated with a JSON
 //! Schema validator against the schema the document declares for that path and status. Object
-//! schemas are closed for the check, so an undocumented key fails too.
+//! schemas are closed for the check, so an undocumented key fails too. The JSON routes' requests
+//! are checked against their declared request body too.
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -311,3 +312,235 @@ async fn every_error_shape_answers_as_the_document_says() {
 
 /// A 270 whose envelope cannot be read at all.
 const SUBSCRIBER_BAD: &str = "ISA*00*short~";
+
+/// Change's JSON paths and Stedi's.
+const JSON_CHANGE: &str = "/medicalnetwork/eligibility/v3";
+const JSON_STEDI: &str = "/change/medicalnetwork/eligibility/v3";
+
+/// Change's bare-minimum request (json-endpoint.md §2.2).
+fn bare_minimum() -> Value {
+    json!({"controlNumber": "123456789", "tradingPartnerServiceId": "serviceId",
+     "provider": {"organizationName": "provider_name", "npi": "0123456789"},
+     "subscriber": {"firstName": "johnOne", "lastName": "doeOne", "dateOfBirth": "18800102", "memberId": "0000000000"},
+     "encounter": {"dateOfService": "20100101", "serviceTypeCodes": ["30"]}})
+}
+
+/// What is wrong with `body` for the request body `doc` declares for `POST path`.
+fn request_problems(doc: &Value, path: &str, body: &Value) -> Vec<String> {
+    let mut root =
+        doc["paths"][path]["post"]["requestBody"]["content"]["application/json"]["schema"].clone();
+    assert!(
+        root.is_object(),
+        "POST {path} declares no JSON request body"
+    );
+    root["components"] = closed(doc["components"].clone());
+    let validator = jsonschema::validator_for(&root).expect("a valid JSON Schema");
+    validator
+        .iter_errors(body)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect()
+}
+
+async fn post_body(
+    app: &TestApp,
+    path: &str,
+    auth: Option<&str>,
+    body: &str,
+) -> (StatusCode, Value) {
+    let mut req = app
+        .post(path)
+        .header("content-type", "application/json")
+        .body(body.to_owned());
+    if let Some(a) = auth {
+        req = req.header("Authorization", a);
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn json_routes_answer_as_the_document_says() {
+    let app = spawn_app(|_| {}).await;
+    let doc = document(&app).await;
+    for path in [JSON_CHANGE, "/medicalnetwork/eligibility/v3/", JSON_STEDI] {
+        assert!(doc["paths"][path]["post"].is_object(), "{path} documented");
+        let errors = request_problems(&doc, path, &bare_minimum());
+        assert!(errors.is_empty(), "{path}: {errors:#?}");
+    }
+    // The request schema can fail: a number where a string belongs, an object for an array.
+    for odd in [
+        json!({"controlNumber": 123_456_789}),
+        json!({"subscriber": {"memberId": 7}}),
+        json!({"encounter": {"serviceTypeCodes": "30"}}),
+        json!({"dependents": {"firstName": "x"}}),
+    ] {
+        assert!(
+            !request_problems(&doc, JSON_STEDI, &odd).is_empty(),
+            "{odd}"
+        );
+    }
+    // Legacy fields are ignored by the gateway and tolerated by the schema (no closed root).
+
+    let mut long_control = bare_minimum();
+    long_control["controlNumber"] = json!("ELG1732457000123abcdefghij");
+    let mut dependent_id = bare_minimum();
+    dependent_id["dependents"] = json!([{"firstName": "janeOne", "lastName": "doeOne",
+        "dateOfBirth": "20150421", "gender": "F", "individualRelationshipCode": "19",
+        "memberId": "DEPMEMBER77"}]);
+    let mut invalid = bare_minimum();
+    invalid
+        .as_object_mut()
+        .unwrap()
+        .remove("tradingPartnerServiceId");
+    invalid["provider"]["npi"] = json!("12345");
+    let ok = StatusCode::OK;
+    let bad = StatusCode::BAD_REQUEST;
+    let cases: Vec<(&str, Option<&str>, String, StatusCode, &str)> = vec![
+        (
+            JSON_CHANGE,
+            Some(DEMO_KEY),
+            bare_minimum().to_string(),
+            ok,
+            "x12",
+        ),
+        (
+            "/medicalnetwork/eligibility/v3/",
+            Some(DEMO_KEY),
+            bare_minimum().to_string(),
+            ok,
+            "x12",
+        ),
+        (
+            JSON_STEDI,
+            Some(DEMO_KEY),
+            bare_minimum().to_string(),
+            ok,
+            "x12",
+        ),
+        (
+            JSON_STEDI,
+            Some(DEMO_KEY),
+            long_control.to_string(),
+            ok,
+            "warnings",
+        ),
+        (
+            JSON_CHANGE,
+            Some(DEMO_KEY),
+            dependent_id.to_string(),
+            ok,
+            "warnings",
+        ),
+        (
+            JSON_CHANGE,
+            Some(DEMO_KEY),
+            invalid.to_string(),
+            ok,
+            "errors",
+        ),
+        (
+            JSON_CHANGE,
+            Some(DEMO_KEY),
+            long_control.to_string(),
+            ok,
+            "errors",
+        ),
+        (
+            JSON_STEDI,
+            Some(DEMO_KEY),
+            invalid.to_string(),
+            bad,
+            "fieldList",
+        ),
+        (JSON_CHANGE, Some(DEMO_KEY), "{".into(), bad, "message"),
+        (JSON_STEDI, Some(DEMO_KEY), "[1]".into(), bad, "message"),
+        (
+            JSON_CHANGE,
+            None,
+            bare_minimum().to_string(),
+            StatusCode::UNAUTHORIZED,
+            "message",
+        ),
+        (
+            JSON_STEDI,
+            Some("wrong-key"),
+            bare_minimum().to_string(),
+            StatusCode::UNAUTHORIZED,
+            "message",
+        ),
+    ];
+    for (path, auth, body, want, key) in cases {
+        let (status, answer) = post_body(&app, path, auth, &body).await;
+        assert_eq!(status, want, "{path} {body}: {answer}");
+        assert!(answer.get(key).is_some(), "{path}: {key} in {answer}");
+        check(&doc, "post", path, status, &answer);
+    }
+    // Change's 200 carries either shape; each fails the other's check alone.
+    let change_errors = json!({"errors": [{"field": "provider.npi", "description": "d"}]});
+    check(&doc, "post", JSON_CHANGE, ok, &change_errors);
+    assert!(!problems(&doc, "post", JSON_STEDI, ok, &change_errors).is_empty());
+    let stedi_errors = json!({"message": "m", "code": "INVALID_REQUEST",
+        "fieldList": [{"path": "/provider/npi", "message": "m"}]});
+    check(&doc, "post", JSON_STEDI, bad, &stedi_errors);
+    assert!(!problems(&doc, "post", JSON_STEDI, bad, &json!({"fieldList": []})).is_empty());
+}
+
+#[tokio::test]
+async fn the_limiters_503s_on_the_json_routes_answer_as_the_document_says() {
+    use crate::gated::{Gated, gated_key, route_to};
+    use crate::redis_server::RedisServer;
+    use eligibility_gateway::config::{LimitBackend, OnBackendError};
+
+    // A connector at its `max_in_flight`.
+    let (gated, url) = Gated::start().await;
+    let key = gated_key();
+    let capped = spawn_app(|s| {
+        route_to(s, "gated", &url, &key);
+        s.payers.connectors.get_mut("gated").unwrap().max_in_flight = Some(1);
+    })
+    .await;
+    let doc = document(&capped).await;
+    let body = bare_minimum().to_string();
+    let held = {
+        let (base, body) = (capped.base.clone(), body.clone());
+        tokio::spawn(async move {
+            reqwest::Client::new()
+                .post(format!("{base}{JSON_STEDI}"))
+                .header("Authorization", DEMO_KEY)
+                .header("content-type", "application/json")
+                .body(body)
+                .send()
+                .await
+                .unwrap()
+                .status()
+        })
+    };
+    gated.arrived(1).await;
+    for path in [JSON_CHANGE, JSON_STEDI] {
+        let (status, answer) = post_body(&capped, path, Some(DEMO_KEY), &body).await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{path}: {answer}");
+        assert_eq!(answer["code"], "SERVICE_UNAVAILABLE");
+        check(&doc, "post", path, status, &answer);
+    }
+    gated.go(1);
+    assert_eq!(held.await.unwrap(), StatusCode::OK);
+
+    // The shared limiter's Redis unreachable with `on_backend_error = "refuse"`.
+    let mut redis = RedisServer::start().await;
+    let url = redis.url();
+    let refusing = spawn_app(move |s| {
+        s.limits.backend = LimitBackend::Redis;
+        s.limits.redis_url = url;
+        s.limits.backend_timeout_ms = 600;
+        s.limits.on_backend_error = OnBackendError::Refuse;
+    })
+    .await;
+    redis.stop();
+    for path in [JSON_CHANGE, JSON_STEDI] {
+        let (status, answer) = post_body(&refusing, path, Some(DEMO_KEY), &body).await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{path}: {answer}");
+        assert_eq!(answer["code"], "SERVICE_UNAVAILABLE");
+        check(&doc, "post", path, status, &answer);
+    }
+}

@@ -8,8 +8,10 @@ pub mod check;
 mod control;
 mod path;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
+use crate::eligibility::model::Warning;
 use crate::x12::date::Stamp;
 use serde::de::{DeserializeOwned, Deserializer};
 
@@ -35,6 +37,17 @@ impl<'de, T: DeserializeOwned> Deserialize<'de> for Field<T> {
     }
 }
 
+// Serialisable so the `OpenAPI` derive can state the defaults (`null`: absent); a value of the
+// wrong type comes out as `null` too.
+impl<T: Serialize> Serialize for Field<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Given(v) => v.serialize(s),
+            Self::WrongType => s.serialize_none(),
+        }
+    }
+}
+
 impl<T> Field<T> {
     /// The value when it has the expected type.
     pub fn given(&self) -> Option<&T> {
@@ -53,7 +66,7 @@ pub type Obj<T> = Option<Field<T>>;
 pub type List<T> = Option<Field<Vec<Field<T>>>>;
 
 /// The request body (Change `MedicalEligibility`, Stedi `EligibilityCheckRequestContent`).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase", default)]
 pub struct EligibilityRequest {
     /// ISA13 (and GS06, ST02, TRN02); 9 digits; generated when absent.
@@ -65,26 +78,32 @@ pub struct EligibilityRequest {
     /// The payer's name: 2100A NM103.
     pub trading_partner_name: Text,
     /// The information receiver: 2100B.
+    #[schema(value_type = Option<Provider>)]
     pub provider: Obj<Provider>,
     /// 2100B `REF*JD`.
     pub portal_username: Text,
     /// 2100B `REF*4A`.
     pub portal_password: Text,
     /// Change's 2100B identifiers (Stedi moved them into `provider`).
+    #[schema(value_type = Option<InformationReceiverName>)]
     pub information_receiver_name: Obj<InformationReceiverName>,
     /// 2000C/2100C.
+    #[schema(value_type = Option<Person>)]
     pub subscriber: Obj<Person>,
     /// 2000D/2100D; one at most.
+    #[schema(value_type = Option<Vec<Person>>)]
     pub dependents: List<Person>,
     /// Dates and what is asked.
+    #[schema(value_type = Option<Encounter>)]
     pub encounter: Obj<Encounter>,
     /// Stedi's own patient reference; not sent to the payer.
     pub external_patient_id: Text,
 }
 
 /// The provider asking (2100B).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase", default)]
+#[schema(as = RequestProvider)]
 #[allow(missing_docs)] // each field is named for its JSON property; the mapping is in build.rs
 pub struct Provider {
     pub organization_name: Text,
@@ -102,6 +121,7 @@ pub struct Provider {
     pub employers_id: Text,
     pub provider_code: Text,
     pub reference_identification: Text,
+    #[schema(value_type = Option<Address>)]
     pub address: Obj<Address>,
     pub contract_number: Text,
     pub contact_number: Text,
@@ -118,7 +138,7 @@ pub struct Provider {
 }
 
 /// Change's `InformationReceiverName` (2100B identifiers and address).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase", default)]
 #[allow(missing_docs)] // each field is named for its JSON property; the mapping is in build.rs
 pub struct InformationReceiverName {
@@ -137,12 +157,14 @@ pub struct InformationReceiverName {
     pub prior_identifier_number: Text,
     pub social_security_number: Text,
     pub federal_taxpayer_identification_number: Text,
+    #[schema(value_type = Option<Address>)]
     pub address: Obj<Address>,
 }
 
 /// N3/N4.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase", default)]
+#[schema(as = RequestAddress)]
 #[allow(missing_docs)] // each field is named for its JSON property; the mapping is in build.rs
 pub struct Address {
     pub address1: Text,
@@ -157,8 +179,9 @@ pub struct Address {
 
 /// The subscriber or a dependent (2100C / 2100D); fields one of them does not have are ignored
 /// for the other.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase", default)]
+#[schema(as = RequestPerson)]
 #[allow(missing_docs)] // each field is named for its JSON property; the mapping is in build.rs
 pub struct Person {
     pub member_id: Text,
@@ -173,11 +196,14 @@ pub struct Person {
     pub id_card: Text,
     pub case_number: Text,
     pub medicaid_recipient_identification_number: Text,
+    #[schema(value_type = Option<AdditionalIdentification>)]
     pub additional_identification: Obj<AdditionalIdentification>,
+    #[schema(value_type = Option<Address>)]
     pub address: Obj<Address>,
     pub provider_code: Text,
     pub reference_identification_qualifier: Text,
     pub provider_identifier: Text,
+    #[schema(value_type = Option<Vec<HealthCareInformation>>)]
     pub health_care_code_information: List<HealthCareInformation>,
     pub birth_sequence_number: Text,
     pub spend_down_amount: Text,
@@ -195,8 +221,9 @@ pub struct Person {
 }
 
 /// More 2100C/D `REF`s.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase", default)]
+#[schema(as = RequestAdditionalIdentification)]
 #[allow(missing_docs)] // each field is named for its JSON property; the mapping is in build.rs
 pub struct AdditionalIdentification {
     pub plan_number: Text,
@@ -213,7 +240,7 @@ pub struct AdditionalIdentification {
 }
 
 /// One diagnosis code (HI).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase", default)]
 #[allow(missing_docs)] // each field is named for its JSON property; the mapping is in build.rs
 pub struct HealthCareInformation {
@@ -222,19 +249,23 @@ pub struct HealthCareInformation {
 }
 
 /// Dates of service and the inquiry (2100 DTP, 2110 EQ/III/REF).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase", default)]
 #[allow(missing_docs)] // each field is named for its JSON property; the mapping is in build.rs
 pub struct Encounter {
     pub date_of_service: Text,
     pub beginning_date_of_service: Text,
     pub end_date_of_service: Text,
+    #[schema(value_type = Option<Vec<String>>)]
     pub service_type_codes: List<String>,
     #[serde(rename = "productOrServiceIDQualifier")]
     pub product_or_service_id_qualifier: Text,
     pub procedure_code: Text,
+    #[schema(value_type = Option<Vec<String>>)]
     pub procedure_modifiers: List<String>,
+    #[schema(value_type = Option<Vec<String>>)]
     pub diagnosis_code_pointer: List<String>,
+    #[schema(value_type = Option<Vec<MedicalProcedure>>)]
     pub medical_procedures: List<MedicalProcedure>,
     pub industry_code: Text,
     pub prior_authorization_or_referral_number: Text,
@@ -242,14 +273,16 @@ pub struct Encounter {
 }
 
 /// One more procedure asked about (its own 2110 EQ).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase", default)]
 #[allow(missing_docs)] // each field is named for its JSON property; the mapping is in build.rs
 pub struct MedicalProcedure {
     #[serde(rename = "productOrServiceIDQualifier")]
     pub product_or_service_id_qualifier: Text,
     pub procedure_code: Text,
+    #[schema(value_type = Option<Vec<String>>)]
     pub procedure_modifiers: List<String>,
+    #[schema(value_type = Option<Vec<String>>)]
     pub diagnosis_code_pointer: List<String>,
 }
 
@@ -262,21 +295,108 @@ pub enum Refusal {
     Invalid(Vec<Problem>),
 }
 
+/// Whose request rules apply: the path the client called.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// Change: `controlNumber` must be exactly 9 digits when sent.
+    Change,
+    /// Stedi: `controlNumber` is deprecated (2025-09-15) and ignored; one that is not 9 digits
+    /// (Hike sends ~25 characters) is replaced by a generated one, with a warning.
+    Stedi,
+}
+
+/// A 270 built from a JSON request, and what the caller should know about how.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Built {
+    /// The 270.
+    pub x12: String,
+    /// What was not sent as given (a replaced control number, an ignored dependent `memberId`).
+    pub warnings: Vec<Warning>,
+}
+
+/// The 270 for a JSON body, stamped `now`, under Change's rules. What `to-270` prints.
+pub fn to_270(bytes: &[u8], envelope: &Envelope, now: &Stamp) -> Result<String, Refusal> {
+    to_270_as(bytes, envelope, now, Dialect::Change).map(|b| b.x12)
+}
+
 /// The 270 for a JSON body, stamped `now`: parse, check, then build with the request's control
 /// number or a generated one. What the HTTP routes and `to-270` share.
-pub fn to_270(bytes: &[u8], envelope: &Envelope, now: &Stamp) -> Result<String, Refusal> {
-    let req = parse(bytes).map_err(Refusal::NotAnObject)?;
+pub fn to_270_as(
+    bytes: &[u8],
+    envelope: &Envelope,
+    now: &Stamp,
+    dialect: Dialect,
+) -> Result<Built, Refusal> {
+    let mut req = parse(bytes).map_err(Refusal::NotAnObject)?;
+    let mut warnings = Vec::new();
+    if dialect == Dialect::Stedi
+        && req.control_number.is_some()
+        && !req
+            .control_number
+            .as_ref()
+            .and_then(Field::given)
+            .is_some_and(|c| is_control_number(c))
+    {
+        req.control_number = None;
+        warnings.push(note(
+            "request::json::control_number_replaced",
+            "controlNumber is not 9 digits; it is deprecated on this path and was replaced by a generated one (echoed in controlNumber)."
+                .to_owned(),
+            "Interchange envelope",
+        ));
+    }
     let problems = check(&req, &now.ccyymmdd());
     if !problems.is_empty() {
         return Err(Refusal::Invalid(problems));
     }
+    warnings.extend(ignored_dependent_member_ids(&req));
     let control = req
         .control_number
         .as_ref()
         .and_then(Field::given)
         .cloned()
         .unwrap_or_else(next_control_number);
-    Ok(build(&req, envelope, &control, now))
+    Ok(Built {
+        x12: build(&req, envelope, &control, now),
+        warnings,
+    })
+}
+
+/// ISA13: exactly nine digits.
+fn is_control_number(c: &str) -> bool {
+    c.len() == 9 && c.bytes().all(|b| b.is_ascii_digit())
+}
+
+fn note(code: &str, description: String, location: &str) -> Warning {
+    Warning {
+        code: code.to_owned(),
+        description,
+        location: Some(location.to_owned()),
+        segment: None,
+        segment_position: None,
+        element: None,
+    }
+}
+
+/// X279A1 has no member ID in 2100D (NM108/NM109 are not used there): a dependent's `memberId`
+/// is not sent, and the caller is told so.
+fn ignored_dependent_member_ids(req: &EligibilityRequest) -> Vec<Warning> {
+    let Some(deps) = req.dependents.as_ref().and_then(Field::given) else {
+        return Vec::new();
+    };
+    deps.iter()
+        .enumerate()
+        .filter(|(_, d)| d.given().is_some_and(|d| d.member_id.is_some()))
+        .map(|(i, _)| {
+            note(
+                "request::json::dependent_member_id_ignored",
+                format!(
+                    "dependents[{i}].memberId is not sent: 2100D has no member ID in 005010X279A1; the payer finds the dependent through the subscriber's memberId and the dependent's name and date of birth."
+                ),
+                "Loop 2100D",
+            )
+        })
+        .collect()
 }
 
 /// Reads a body: `None` when it is not a JSON object (the caller answers 400 as raw-x12 does).

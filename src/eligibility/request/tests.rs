@@ -105,3 +105,46 @@ fn wrong_types_and_blanks_are_reported_together_without_values() {
             .all(|(_, m)| !m.contains("SECRETNAME") && !m.contains("AB*CD"))
     );
 }
+
+fn codes(built: &Built) -> Vec<&str> {
+    built.warnings.iter().map(|w| w.code.as_str()).collect()
+}
+
+#[test]
+fn stedi_replaces_a_control_number_that_is_not_nine_digits_and_change_refuses_it() {
+    let long = BARE.replace("123456789", "ELG1732457000123abcdefghij");
+    let built = to_270_as(long.as_bytes(), &envelope(), &now(), Dialect::Stedi).unwrap();
+    assert_eq!(codes(&built), ["request::json::control_number_replaced"]);
+    assert!(!built.x12.contains("ELG"), "{}", built.x12);
+    let isa13 = built.x12.split('*').nth(13).unwrap();
+    assert!(
+        isa13.len() == 9 && isa13.bytes().all(|b| b.is_ascii_digit()),
+        "{isa13}"
+    );
+    let refused = to_270_as(long.as_bytes(), &envelope(), &now(), Dialect::Change);
+    assert!(
+        matches!(&refused, Err(Refusal::Invalid(p)) if p[0].path.dotted() == "controlNumber"),
+        "{refused:?}"
+    );
+    // Nine digits are kept on both, without a warning.
+    for dialect in [Dialect::Change, Dialect::Stedi] {
+        let built = to_270_as(BARE.as_bytes(), &envelope(), &now(), dialect).unwrap();
+        assert!(built.warnings.is_empty(), "{dialect:?}");
+        assert!(built.x12.contains("TRN*1*123456789*"), "{dialect:?}");
+    }
+}
+
+#[test]
+fn a_dependents_member_id_is_not_sent_and_noted() {
+    let with = BARE.replace(
+        r#""encounter""#,
+        r#""dependents": [{"firstName": "janeOne", "lastName": "doeOne", "dateOfBirth": "20150421", "memberId": "DEPMEMBER77"}], "encounter""#,
+    );
+    let built = to_270_as(with.as_bytes(), &envelope(), &now(), Dialect::Change).unwrap();
+    assert_eq!(
+        codes(&built),
+        ["request::json::dependent_member_id_ignored"]
+    );
+    assert!(!built.x12.contains("DEPMEMBER77"), "{}", built.x12);
+    assert!(!built.warnings[0].description.contains("DEPMEMBER77"));
+}
