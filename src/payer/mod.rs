@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use crate::eligibility::Inquiry;
 pub use route::Payers;
+pub use upstream_token::OnFetch;
 
 /// What a connector needs from the request.
 #[derive(Debug, Clone, Copy)]

@@ -4,12 +4,14 @@
 //! and the call retried once, when the upstream answers 401); flavour `stedi` sends its API key in
 //! `Authorization`.
 
+use std::sync::Arc;
+
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue};
 use reqwest::{Response, StatusCode};
 
 use super::ConnectorError;
 use super::transport::{Upstream, endpoint};
-use super::upstream_token::UpstreamToken;
+use super::upstream_token::{OnFetch, UpstreamToken};
 use crate::config::{ConnectorSettings, HttpFlavor, SettingsError};
 use crate::telemetry::Redacted;
 
@@ -18,8 +20,8 @@ use crate::telemetry::Redacted;
 enum Auth {
     /// Stedi: the API key as the whole `Authorization` value.
     ApiKey(Redacted<HeaderValue>),
-    /// Change/Optum: a bearer token from the token endpoint.
-    Change(UpstreamToken),
+    /// Change/Optum: a bearer token from the token endpoint (boxed: it is the large variant).
+    Change(Box<UpstreamToken>),
 }
 
 /// A Change-compatible raw-X12 upstream.
@@ -31,12 +33,13 @@ pub struct RawX12Connector {
 
 impl RawX12Connector {
     /// Connector `name` on `upstream` from its settings; reads its secret now so a missing one
-    /// stops start-up.
+    /// stops start-up. `on_token_fetch` hears of every token fetch (flavour `change`).
     pub fn new(
         name: &str,
         cfg: &ConnectorSettings,
         upstream: Upstream,
         lookup: &dyn Fn(&str) -> Option<String>,
+        on_token_fetch: &OnFetch,
     ) -> Result<Self, SettingsError> {
         let auth = if cfg.flavor == Some(HttpFlavor::Stedi) {
             let source = cfg.api_key(name);
@@ -50,11 +53,12 @@ impl RawX12Connector {
         } else {
             let token_url = endpoint(name, "token_url", cfg.token_url.as_deref().unwrap_or(""))?;
             let secret = cfg.client_secret(name).read_required(lookup)?;
-            Auth::Change(UpstreamToken::new(
+            Auth::Change(Box::new(UpstreamToken::new(
                 token_url,
                 cfg.client_id.clone().unwrap_or_default(),
                 Redacted(secret),
-            ))
+                Arc::clone(on_token_fetch),
+            )))
         };
         Ok(Self { upstream, auth })
     }

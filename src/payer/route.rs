@@ -8,6 +8,7 @@ use std::time::Duration;
 use super::caqh::CaqhConnector;
 use super::raw_x12_upstream::RawX12Connector;
 use super::transport::{Upstream, endpoint};
+use super::upstream_token::{OnFetch, unobserved};
 use super::{Connector, ConnectorError, Outbound, sandbox};
 use crate::config::{ConnectorKind, Mode, SANDBOX, Settings, SettingsError};
 
@@ -37,6 +38,15 @@ impl Payers {
         settings: &Settings,
         lookup: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Self, SettingsError> {
+        Self::from_settings_observed(settings, lookup, &unobserved())
+    }
+
+    /// As [`Payers::from_settings`], telling `on_token_fetch` of every upstream token fetch.
+    pub fn from_settings_observed(
+        settings: &Settings,
+        lookup: &dyn Fn(&str) -> Option<String>,
+        on_token_fetch: &OnFetch,
+    ) -> Result<Self, SettingsError> {
         let timeout = settings.payer.timeout();
         let mut connectors = Vec::with_capacity(settings.payers.connectors.len());
         let mut index = HashMap::new();
@@ -56,9 +66,13 @@ impl Payers {
                 let url = endpoint(name, "url", &cfg.url)?;
                 let upstream = Upstream::new(name, url, client.clone(), timeout);
                 let connector = match cfg.kind {
-                    ConnectorKind::Http => {
-                        Connector::Http(RawX12Connector::new(name, cfg, upstream, lookup)?)
-                    }
+                    ConnectorKind::Http => Connector::Http(RawX12Connector::new(
+                        name,
+                        cfg,
+                        upstream,
+                        lookup,
+                        on_token_fetch,
+                    )?),
                     ConnectorKind::CaqhCore => {
                         Connector::Caqh(CaqhConnector::new(name, cfg, upstream, lookup)?)
                     }

@@ -2,6 +2,8 @@
 //! until shortly before it expires, and fetched by one request at a time (the others wait for it),
 //! so many requests cost one token call.
 
+use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::Url;
@@ -22,6 +24,24 @@ const MAX_EARLY: Duration = Duration::from_secs(60);
 /// A ready `Authorization` value, `Bearer <token>`, marked sensitive.
 pub type Bearer = Redacted<HeaderValue>;
 
+/// Told of every token fetch, with the connector's name and whether it succeeded: the HTTP edge
+/// counts them in its metrics (`payer` knows nothing of metrics).
+pub type OnFetch = Arc<dyn Fn(&str, bool) + Send + Sync>;
+
+/// An [`OnFetch`] that does nothing.
+pub fn unobserved() -> OnFetch {
+    Arc::new(|_, _| {})
+}
+
+/// Holds the callback; `Debug` names it only.
+struct Observer(OnFetch);
+
+impl fmt::Debug for Observer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("OnFetch")
+    }
+}
+
 #[derive(Debug)]
 struct Cached {
     bearer: Bearer,
@@ -36,6 +56,7 @@ pub struct UpstreamToken {
     client_secret: Redacted<String>,
     /// Held across a fetch on purpose: concurrent requests wait for that one fetch.
     cached: Mutex<Option<Cached>>,
+    on_fetch: Observer,
 }
 
 /// What token endpoints answer; `expires_in` comes as a number or a numeric string.
@@ -52,13 +73,19 @@ fn refresh_after(lifetime: Duration) -> Duration {
 }
 
 impl UpstreamToken {
-    /// Credentials for the token endpoint `url`.
-    pub fn new(url: Url, client_id: String, client_secret: Redacted<String>) -> Self {
+    /// Credentials for the token endpoint `url`; `on_fetch` hears of every fetch.
+    pub fn new(
+        url: Url,
+        client_id: String,
+        client_secret: Redacted<String>,
+        on_fetch: OnFetch,
+    ) -> Self {
         Self {
             url,
             client_id,
             client_secret,
             cached: Mutex::new(None),
+            on_fetch: Observer(on_fetch),
         }
     }
 
@@ -70,7 +97,9 @@ impl UpstreamToken {
         {
             return Ok(c.bearer.clone());
         }
-        let fresh = self.fetch(upstream).await?;
+        let fresh = self.fetch(upstream).await;
+        (self.on_fetch.0)(upstream.name(), fresh.is_ok());
+        let fresh = fresh?;
         let bearer = fresh.bearer.clone();
         *slot = Some(fresh);
         Ok(bearer)

@@ -72,12 +72,12 @@ async fn a_payer_rejection_through_an_upstream_is_200_with_errors() {
 }
 
 /// A gateway routing payer 00006 to a Change-like fake that accepts `client`.
-async fn change_app(client: (&str, &str)) -> (TestApp, Arc<ChangeFake>, String) {
+pub async fn change_app(client: (&str, &str)) -> (TestApp, Arc<ChangeFake>, String) {
     change_app_with_secret(client, client.1).await
 }
 
 /// The same, with the gateway holding `our_secret` (which the fake may refuse).
-async fn change_app_with_secret(
+pub async fn change_app_with_secret(
     client: (&str, &str),
     our_secret: &str,
 ) -> (TestApp, Arc<ChangeFake>, String) {

@@ -1,5 +1,6 @@
 //! `GET /metrics` scraped before and after traffic: counts by route, status and account, payer
-//! call durations, validation problems and repairs; no PHI anywhere in the exposition.
+//! call durations, validation problems, repairs and upstream token fetches; no PHI anywhere in the
+//! exposition.
 
 use reqwest::StatusCode;
 
@@ -11,7 +12,7 @@ const MEMBER: &str = "MTRMBR55821";
 const DOB: &str = "19660606";
 const TRACE: &str = "93175-012547";
 
-async fn scrape(app: &TestApp) -> String {
+pub async fn scrape(app: &TestApp) -> String {
     let res = app
         .client()
         .get(format!("{}/metrics", app.base))
@@ -29,7 +30,7 @@ async fn scrape(app: &TestApp) -> String {
 }
 
 /// The value of the counting sample line starting with `series` (0 when absent).
-fn value(text: &str, series: &str) -> u64 {
+pub fn value(text: &str, series: &str) -> u64 {
     text.lines()
         .find_map(|l| l.strip_prefix(series).and_then(|v| v.trim().parse().ok()))
         .unwrap_or(0)
@@ -194,4 +195,46 @@ async fn slots_in_use_and_the_accounts_429s_are_counted() {
         1
     );
     held.abort();
+}
+
+const FETCH_OK: &str = r#"gateway_upstream_token_fetches_total{connector="optum",outcome="ok"}"#;
+const FETCH_ERROR: &str =
+    r#"gateway_upstream_token_fetches_total{connector="optum",outcome="error"}"#;
+
+#[tokio::test]
+async fn upstream_token_fetches_are_counted_by_connector_and_outcome() {
+    use crate::connectors::{change_app, change_app_with_secret};
+    use std::sync::atomic::Ordering;
+
+    let secret = crate::fakes::unique("metrics-change-secret");
+    let (app, fake, x12) = change_app(("gateway-client", &secret)).await;
+    assert_eq!(
+        value(&scrape(&app).await, FETCH_OK),
+        0,
+        "none before traffic"
+    );
+    for _ in 0..3 {
+        let (status, body) = app.raw_x12(&x12).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    let text = scrape(&app).await;
+    // Three requests, one fetch: the token is cached, and the metric counts fetches.
+    assert_eq!(fake.token_calls.load(Ordering::SeqCst), 1);
+    assert_eq!(value(&text, FETCH_OK), 1, "{text}");
+    assert_eq!(value(&text, FETCH_ERROR), 0);
+
+    // The upstream refuses our secret: each request tries a fetch, each fetch fails.
+    let (bad, fake, x12) = change_app_with_secret(("gateway-client", &secret), "wrong").await;
+    for _ in 0..2 {
+        let (status, body) = bad.raw_x12(&x12).await;
+        assert!(status.is_server_error(), "{status}: {body}");
+    }
+    let text = scrape(&bad).await;
+    assert_eq!(fake.token_refused.load(Ordering::SeqCst), 2);
+    assert_eq!(value(&text, FETCH_ERROR), 2, "{text}");
+    assert_eq!(value(&text, FETCH_OK), 0);
+    assert!(
+        !text.contains(&secret) && !text.contains("wrong"),
+        "no secret"
+    );
 }
