@@ -488,3 +488,67 @@ fn compose_runs_two_replicas_sharing_one_redis() {
         );
     }
 }
+
+/// Polls (bounded) until `/readyz` answers `want`; returns its body.
+async fn wait_readyz(app: &TestApp, want: StatusCode) -> Value {
+    let mut last = (StatusCode::OK, Value::Null);
+    for _ in 0..500 {
+        last = app.get("/readyz").await;
+        if last.0 == want {
+            return last.1;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("/readyz never answered {want}: {last:?}");
+}
+
+const BACKEND_ERRORS: &str = "gateway_limiter_backend_errors_total";
+
+#[tokio::test]
+async fn with_refuse_readyz_is_503_while_redis_is_down_and_backend_errors_are_counted() {
+    use crate::metrics::{scrape, value};
+
+    let mut redis = RedisServer::start().await;
+    let app = spawn_app(|s| use_redis(s, &redis, OnBackendError::Refuse)).await;
+    assert_eq!(app.raw_x12(&member_inquiry()).await.0, StatusCode::OK);
+    let body = wait_readyz(&app, StatusCode::OK).await;
+    assert_eq!(body["status"], "READY");
+    let before = value(&scrape(&app).await, BACKEND_ERRORS);
+
+    redis.stop();
+    // A request finds Redis gone: refused (503), never sent.
+    let (status, body) = app.raw_x12(&member_inquiry()).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    let body = wait_readyz(&app, StatusCode::SERVICE_UNAVAILABLE).await;
+    assert_eq!(body["status"], "NOT_READY");
+    assert_eq!(
+        body["reasons"],
+        serde_json::json!(["limiter_backend_unreachable"])
+    );
+    let down = value(&scrape(&app).await, BACKEND_ERRORS);
+    assert!(
+        down > before,
+        "errors counted while down: {before} → {down}"
+    );
+    // Requests are refused without a Redis call now; the upkeep's probes keep failing, and each
+    // failed call counts, not only the first.
+    assert_eq!(
+        app.raw_x12(&member_inquiry()).await.0,
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    let mut later = down;
+    for _ in 0..500 {
+        later = value(&scrape(&app).await, BACKEND_ERRORS);
+        if later > down {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(later > down, "still counting while down: {down} → {later}");
+
+    redis.restart().await;
+    let body = wait_readyz(&app, StatusCode::OK).await;
+    assert_eq!(body["status"], "READY");
+    assert!(body.get("reasons").is_none_or(Value::is_null), "{body}");
+    assert_eq!(app.raw_x12(&member_inquiry()).await.0, StatusCode::OK);
+}
