@@ -9,6 +9,8 @@ use crate::helpers::*;
 const README: &str = include_str!("../../README.md");
 const DOCKERFILE: &str = include_str!("../../Dockerfile");
 const COMPOSE: &str = include_str!("../../docker-compose.yml");
+const CARGO_TOML: &str = include_str!("../../Cargo.toml");
+const BUILD_RS: &str = include_str!("../../build.rs");
 const CI: &str = include_str!("../../.ci/run");
 const WORKFLOW: &str = include_str!("../../.github/workflows/ci.yml");
 
@@ -98,6 +100,143 @@ fn dockerfile_is_multi_stage_non_root_and_runs_the_binary() {
                 .is_dir()
         );
     }
+}
+
+/// What the build stage copies into `/src`, as paths relative to the repository root.
+fn build_stage_copies() -> Vec<&'static str> {
+    let build = DOCKERFILE.split("\nFROM ").nth(1).expect("the build stage");
+    let mut out = Vec::new();
+    for line in build.lines().filter(|l| l.starts_with("COPY ")) {
+        let words: Vec<&str> = line.split_whitespace().skip(1).collect();
+        let (dest, sources) = words.split_last().expect("COPY <src>... <dest>");
+        assert!(
+            !sources.iter().any(|s| s.starts_with("--")),
+            "no flags in the build stage: {line}"
+        );
+        for src in sources {
+            // `COPY a b ./` keeps names; `COPY dir ./dir` keeps the directory where it was.
+            let kept = *dest == "./" || dest.trim_end_matches('/') == format!("./{src}");
+            assert!(kept, "{line}: {src} lands where the manifest expects it");
+            out.push(*src);
+        }
+    }
+    out
+}
+
+/// The source files of the `[[bin]]`, `[[test]]` and `[[bench]]` targets Cargo.toml declares
+/// (a bench without `path` is `benches/<name>.rs`).
+fn manifest_targets() -> Vec<String> {
+    let mut out = Vec::new();
+    let mut target: Option<(&str, Option<&str>, Option<&str>)> = None;
+    let value = |l: &'static str| l.split('"').nth(1);
+    let finish = |t: Option<(&str, Option<&str>, Option<&str>)>, out: &mut Vec<String>| {
+        if let Some((kind, name, path)) = t {
+            let dir = if kind == "bench" { "benches" } else { "tests" };
+            out.push(path.map_or_else(
+                || format!("{dir}/{}.rs", name.expect("a target name")),
+                str::to_owned,
+            ));
+        }
+    };
+    for line in CARGO_TOML.lines().map(str::trim) {
+        if line.starts_with('[') {
+            finish(target.take(), &mut out);
+            target = ["bin", "test", "bench"]
+                .into_iter()
+                .find(|k| line == format!("[[{k}]]"))
+                .map(|k| (k, None, None));
+        } else if let Some(t) = target.as_mut() {
+            if line.starts_with("name") {
+                t.1 = value(line);
+            } else if line.starts_with("path") {
+                t.2 = value(line);
+            }
+        }
+    }
+    finish(target, &mut out);
+    out
+}
+
+/// Whether `path` (relative to the repository root) is in something the build stage copies.
+fn copied(copies: &[&str], path: &str) -> bool {
+    copies
+        .iter()
+        .any(|c| path == *c || path.starts_with(&format!("{c}/")))
+}
+
+#[test]
+fn the_image_build_copies_everything_the_build_reads() {
+    let copies = build_stage_copies();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    // The manifest, the lock (--locked), the build script (utoipa-config), the crate, the
+    // defaults compiled in with include_str!.
+    for needed in ["Cargo.toml", "Cargo.lock", "build.rs", "src", "config"] {
+        assert!(copied(&copies, needed), "the image build copies {needed}");
+        assert!(root.join(needed).exists(), "{needed} exists");
+    }
+    // Every target the manifest declares must exist in the image, or cargo refuses the manifest.
+    let targets = manifest_targets();
+    assert!(targets.len() > 2, "{targets:?}");
+    for t in &targets {
+        assert!(copied(&copies, t), "the image build copies target {t}");
+        assert!(root.join(t).is_file(), "{t} exists");
+    }
+    // Files the library pulls in from outside src/ (the embedded defaults).
+    assert!(copied(&copies, "config/default.toml"));
+    // The build script names no file of its own (it would need copying too).
+    assert!(!BUILD_RS.contains("include_str!"), "build.rs reads no file");
+}
+
+#[test]
+fn compose_env_names_are_real_settings_with_redis_and_two_replicas() {
+    use eligibility_gateway::config::{LimitBackend, Settings};
+    let docs = YamlLoader::load_from_str(COMPOSE).expect("docker-compose.yml parses");
+    let services = docs[0]["services"].as_hash().expect("services");
+    let gateways: Vec<_> = services
+        .iter()
+        .filter(|(_, s)| s["environment"]["GATEWAY__SERVER__PORT"].as_str().is_some())
+        .collect();
+    assert_eq!(gateways.len(), 2, "two replicas");
+    let mut host_ports = Vec::new();
+    for (name, s) in gateways {
+        let name = name.as_str().unwrap();
+        let env: std::collections::HashMap<String, String> = s["environment"]
+            .as_hash()
+            .expect("environment as a map")
+            .iter()
+            .map(|(k, v)| {
+                let k = k.as_str().unwrap().to_owned();
+                assert!(k.starts_with("GATEWAY__"), "{name}: {k}");
+                (k, v.as_str().expect("quoted value").to_owned())
+            })
+            .collect();
+        // The loader refuses unknown keys: a misspelt variable fails here, not in production.
+        let settings = Settings::load_with(None, Some(env))
+            .unwrap_or_else(|e| panic!("{name}: its environment is not valid settings: {e}"));
+        assert_eq!(settings.limits.backend, LimitBackend::Redis, "{name}");
+        assert_eq!(settings.limits.redis_url, "redis://redis:6379/0", "{name}");
+        assert_eq!(settings.server.port, 8080, "{name}");
+        assert_eq!(settings.server.host, "0.0.0.0", "{name}");
+        let ports = s["ports"].as_vec().expect("ports");
+        assert_eq!(ports.len(), 1, "{name}");
+        let p = ports[0].as_str().unwrap();
+        assert!(
+            p.starts_with("127.0.0.1:") && p.ends_with(":8080"),
+            "{name}: {p}"
+        );
+        host_ports.push(p.split(':').nth(1).unwrap().to_owned());
+        assert!(
+            s["depends_on"]
+                .as_vec()
+                .unwrap()
+                .iter()
+                .any(|d| d.as_str() == Some("redis")),
+            "{name} waits for redis"
+        );
+    }
+    host_ports.sort();
+    assert_eq!(host_ports, ["8080", "8081"]);
+    assert!(services.contains_key(&yaml_rust2::Yaml::String("redis".into())));
 }
 
 #[test]
