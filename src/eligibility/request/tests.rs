@@ -112,7 +112,10 @@ fn codes(built: &Built) -> Vec<&str> {
 
 #[test]
 fn stedi_replaces_a_control_number_that_is_not_nine_digits_and_change_refuses_it() {
-    let long = BARE.replace("123456789", "ELG1732457000123abcdefghij");
+    let long = BARE.replace(
+        r#""controlNumber": "123456789""#,
+        r#""controlNumber": "ELG1732457000123abcdefghij""#,
+    );
     let built = to_270_as(long.as_bytes(), &envelope(), &now(), Dialect::Stedi).unwrap();
     assert_eq!(codes(&built), ["request::json::control_number_replaced"]);
     assert!(!built.x12.contains("ELG"), "{}", built.x12);
