@@ -9,12 +9,12 @@ use serde_json::{Value, json};
 use crate::helpers::*;
 
 /// Change's path (its spec also has a trailing slash).
-const CHANGE: &str = "/medicalnetwork/eligibility/v3";
+pub const CHANGE: &str = "/medicalnetwork/eligibility/v3";
 /// Stedi's path.
-const STEDI: &str = "/change/medicalnetwork/eligibility/v3";
+pub const STEDI: &str = "/change/medicalnetwork/eligibility/v3";
 
 /// Change's bare-minimum request (json-endpoint.md §2.2, CHC-BARE).
-fn bare_minimum() -> Value {
+pub fn bare_minimum() -> Value {
     json!({"controlNumber": "123456789", "tradingPartnerServiceId": "serviceId",
      "provider": {"organizationName": "provider_name", "npi": "0123456789"},
      "subscriber": {"firstName": "johnOne", "lastName": "doeOne", "dateOfBirth": "18800102", "memberId": "0000000000"},

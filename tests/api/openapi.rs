@@ -49,9 +49,13 @@ fn problems(
         schema.is_object(),
         "{method} {path} declares no JSON schema for {code}"
     );
-    let mut root = schema;
-    root["components"] = closed(doc["components"].clone());
-    let validator = jsonschema::validator_for(&root).expect("a valid JSON Schema");
+    against(doc, schema, body)
+}
+
+/// What is wrong with `body` for `schema`, resolving references in `doc`'s closed components.
+fn against(doc: &Value, mut schema: Value, body: &Value) -> Vec<String> {
+    schema["components"] = closed(doc["components"].clone());
+    let validator = jsonschema::validator_for(&schema).expect("a valid JSON Schema");
     validator
         .iter_errors(body)
         .map(|e| format!("{} at {}", e, e.instance_path()))
@@ -103,13 +107,7 @@ async fn post_raw(
     auth: Option<&str>,
     body: Value,
 ) -> (StatusCode, Value) {
-    let mut req = app.post(path).json(&body);
-    if let Some(a) = auth {
-        req = req.header("Authorization", a);
-    }
-    let res = req.send().await.unwrap();
-    let status = res.status();
-    (status, res.json().await.unwrap_or(Value::Null))
+    post_body(app, path, auth, &body.to_string()).await
 }
 
 #[tokio::test]
@@ -313,32 +311,17 @@ async fn every_error_shape_answers_as_the_document_says() {
 /// A 270 whose envelope cannot be read at all.
 const SUBSCRIBER_BAD: &str = "ISA*00*short~";
 
-/// Change's JSON paths and Stedi's.
-const JSON_CHANGE: &str = "/medicalnetwork/eligibility/v3";
-const JSON_STEDI: &str = "/change/medicalnetwork/eligibility/v3";
-
-/// Change's bare-minimum request (json-endpoint.md §2.2).
-fn bare_minimum() -> Value {
-    json!({"controlNumber": "123456789", "tradingPartnerServiceId": "serviceId",
-     "provider": {"organizationName": "provider_name", "npi": "0123456789"},
-     "subscriber": {"firstName": "johnOne", "lastName": "doeOne", "dateOfBirth": "18800102", "memberId": "0000000000"},
-     "encounter": {"dateOfService": "20100101", "serviceTypeCodes": ["30"]}})
-}
+use crate::json_endpoint::{CHANGE as JSON_CHANGE, STEDI as JSON_STEDI, bare_minimum};
 
 /// What is wrong with `body` for the request body `doc` declares for `POST path`.
 fn request_problems(doc: &Value, path: &str, body: &Value) -> Vec<String> {
-    let mut root =
+    let schema =
         doc["paths"][path]["post"]["requestBody"]["content"]["application/json"]["schema"].clone();
     assert!(
-        root.is_object(),
+        schema.is_object(),
         "POST {path} declares no JSON request body"
     );
-    root["components"] = closed(doc["components"].clone());
-    let validator = jsonschema::validator_for(&root).expect("a valid JSON Schema");
-    validator
-        .iter_errors(body)
-        .map(|e| format!("{} at {}", e, e.instance_path()))
-        .collect()
+    against(doc, schema, body)
 }
 
 async fn post_body(
