@@ -5,11 +5,13 @@
 
 use std::borrow::Cow;
 
+use serde_json::Value;
 use utoipa::openapi::path::{HttpMethod, Operation, OperationBuilder, PathItem, PathsBuilder};
 use utoipa::openapi::request_body::RequestBodyBuilder;
 use utoipa::openapi::response::ResponseBuilder;
 use utoipa::openapi::schema::{
-    AdditionalProperties, ArrayBuilder, Object, ObjectBuilder, OneOfBuilder, Schema, Type,
+    AdditionalProperties, ArrayBuilder, Object, ObjectBuilder, OneOfBuilder, Schema, SchemaType,
+    Type,
 };
 use utoipa::openapi::security::{
     ApiKey, ApiKeyValue, ClientCredentials, Flow, Http, HttpAuthScheme, OAuth2, Scopes,
@@ -255,9 +257,43 @@ impl ToSchema for Fields<'_> {
         Health,
         Probe
     )),
-    modifiers(&Security)
+    modifiers(&Security, &NullMeansAbsent)
 )]
 struct Doc;
+
+/// The request model's fields default to absent, which the derive writes as `"default": null`
+/// beside `"type": "string"`; clients may send `null` for absent, so say that instead.
+struct NullMeansAbsent;
+
+impl Modify for NullMeansAbsent {
+    fn modify(&self, doc: &mut Document) {
+        let Some(components) = doc.components.as_mut() else {
+            return;
+        };
+        for schema in components.schemas.values_mut() {
+            let RefOr::T(Schema::Object(object)) = schema else {
+                continue;
+            };
+            for property in object.properties.values_mut() {
+                match property {
+                    RefOr::T(Schema::Object(o)) if o.default == Some(Value::Null) => {
+                        o.default = None;
+                        if let SchemaType::Type(t) = &o.schema_type {
+                            o.schema_type = SchemaType::Array(vec![t.clone(), Type::Null]);
+                        }
+                    }
+                    RefOr::T(Schema::OneOf(o)) if o.default == Some(Value::Null) => {
+                        o.default = None;
+                    }
+                    RefOr::T(Schema::Array(a)) if a.default == Some(Value::Null) => {
+                        a.default = None;
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+}
 
 struct Security;
 
@@ -578,6 +614,19 @@ mod tests {
         {
             assert!(doc["paths"].get(*p).is_some(), "{p}");
         }
+        let request = &doc["components"]["schemas"]["EligibilityRequest"]["properties"];
+        assert_eq!(
+            request["controlNumber"]["type"],
+            serde_json::json!(["string", "null"])
+        );
+        assert_eq!(
+            doc["components"]["schemas"]["RequestPerson"]["properties"]["memberId"]["type"],
+            serde_json::json!(["string", "null"])
+        );
+        assert!(
+            !doc.to_string().contains(r#""default":null"#),
+            "absent is null, not a default"
+        );
         let schemes = &doc["components"]["securitySchemes"];
         assert_eq!(
             schemes["oauth2"]["flows"]["clientCredentials"]["tokenUrl"],

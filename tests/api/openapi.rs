@@ -363,7 +363,15 @@ async fn json_routes_answer_as_the_document_says() {
             "{odd}"
         );
     }
-    // Legacy fields are ignored by the gateway and tolerated by the schema (no closed root).
+    // `null` means absent, for the schema as for the gateway.
+    let mut with_nulls = bare_minimum();
+    with_nulls["dependents"] = Value::Null;
+    with_nulls["encounter"]["procedureCode"] = Value::Null;
+    with_nulls["provider"]["taxId"] = Value::Null;
+    let errors = request_problems(&doc, JSON_STEDI, &with_nulls);
+    assert!(errors.is_empty(), "{errors:#?}");
+    let (status, answer) = post_raw(&app, JSON_STEDI, Some(DEMO_KEY), with_nulls).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
 
     let mut long_control = bare_minimum();
     long_control["controlNumber"] = json!("ELG1732457000123abcdefghij");

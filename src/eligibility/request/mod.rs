@@ -69,7 +69,8 @@ pub type List<T> = Option<Field<Vec<Field<T>>>>;
 #[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase", default)]
 pub struct EligibilityRequest {
-    /// ISA13 (and GS06, ST02, TRN02); 9 digits; generated when absent.
+    /// ISA13 (and GS06, ST02, TRN02); generated when absent. Change's path: exactly 9 digits.
+    /// Stedi's path (deprecated there): one that is not 9 digits is replaced, with a warning.
     pub control_number: Text,
     /// BHT03; the control number when absent.
     pub submitter_transaction_identifier: Text,
