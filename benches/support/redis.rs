@@ -1,6 +1,7 @@
 //! What the limiter benchmarks need beyond `support`: a `redis-server` on a free loopback port,
 //! its `INFO commandstats`, CPU affinity (`taskset`) and a process's CPU time.
-#![allow(dead_code)]
+#![allow(dead_code)] // each bench uses its own part
+#![allow(clippy::indexing_slicing, clippy::unwrap_used, clippy::panic)] // a bench fails loudly
 
 use std::process::{Child, Command, Stdio};
 
