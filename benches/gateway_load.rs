@@ -9,7 +9,9 @@
 //! on a free loopback port (no persistence), a second gateway counting its slots there, and the
 //! two gateways driven in alternating rounds (`LOAD_ROUNDS`, default 3) so the machine's noise
 //! falls on both alike. Reported: throughput ratio Redis / memory, the end-to-end p50/p99 of each,
-//! and the acquire + release of one slot timed directly on each limiter.
+//! and the acquire + release of one slot timed directly on each limiter. The client and both
+//! gateways share one runtime here; `limiter_backends` compares the two backends process against
+//! process under `wrk`, with each process's CPU per request.
 #![allow(
     missing_docs,
     clippy::unwrap_used,
@@ -21,6 +23,11 @@
     clippy::panic
 )]
 
+#[path = "support/redis.rs"]
+mod redis_support;
+#[path = "support/mod.rs"]
+mod support;
+
 use std::time::{Duration, Instant};
 
 use axum::Router;
@@ -30,49 +37,6 @@ use eligibility_gateway::config::{LimitBackend, SANDBOX, Settings};
 use eligibility_gateway::http::AppState;
 
 const X12: &str = "ISA*00*          *00*          *ZZ*SUBMITTER      *ZZ*RECEIVER       *260101*1200*^*00501*000000001*0*T*:~GS*HS*SUBMITTER*RECEIVER*20260101*1200*1*X*005010X279A1~ST*270*0001*005010X279A1~BHT*0022*13*10001234*20260101*1200~HL*1**20*1~NM1*PR*2*ACME HEALTH PLAN*****PI*842610001~HL*2*1*21*1~NM1*1P*2*BONE AND JOINT CLINIC*****XX*1234567893~HL*3*2*22*0~TRN*1*93175-012547*9877281234~NM1*IL*1*DOEONE*JOHNONE****MI*0000000001~DMG*D8*18800102*M~DTP*291*D8*20260101~EQ*30~SE*13*0001~GE*1*1~IEA*1*000000001~";
-
-/// A `redis-server` on a free loopback port, killed on drop.
-struct Redis(std::process::Child, u16);
-
-impl Redis {
-    fn start() -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = std::process::Command::new("redis-server")
-            .args([
-                "--port",
-                &port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ])
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .expect("redis-server (apt-get install -y redis-server)");
-        // Owned (and so killed and reaped) from here on.
-        let redis = Self(child, port);
-        for _ in 0..500 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return redis;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        panic!("redis-server never listened");
-    }
-}
-
-impl Drop for Redis {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 /// Times `n` acquire + release pairs of one slot on `state`'s limiter, as the handler does them
 /// (a Redis slot: one script call to take it, one `ZREM` to free it).
@@ -191,10 +155,10 @@ fn main() {
         let memory_state = app.state();
         tokio::spawn(app.run_until(std::future::pending()));
 
-        let redis = Redis::start();
+        let redis = redis_support::RedisServer::start();
         let mut shared = settings.clone();
         shared.limits.backend = LimitBackend::Redis;
-        shared.limits.redis_url = format!("redis://127.0.0.1:{}/", redis.1);
+        shared.limits.redis_url = redis.url();
         let app = App::build(&shared).await.unwrap();
         let gateway_redis = format!("http://{}/change/medicalnetwork/eligibility/v3/raw-x12", app.local_addr());
         let redis_state = app.state();
