@@ -176,10 +176,8 @@ pub fn router(state: Arc<AppState>, settings: &Settings) -> Router {
                     metrics::record(Arc::clone(&metrics), req, next)
                 }))
                 .layer(PropagateRequestIdLayer::x_request_id())
-                .layer(axum::middleware::from_fn(layers::no_store))
-                .layer(axum::middleware::from_fn(layers::header_limit))
                 .layer(axum::middleware::from_fn(move |req, next| {
-                    layers::deadline(timeout, req, next)
+                    layers::edge(timeout, req, next)
                 }))
                 .layer(axum::Extension(body::BodyLimit(limit)))
                 .layer(axum::Extension(body::BodyDeadline(

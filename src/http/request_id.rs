@@ -2,8 +2,11 @@
 //! `[A-Za-z0-9._:-]` (it goes into a header, `meta.traceId` and the log); otherwise, or when
 //! absent, the gateway makes a UUID-shaped one from a thread-local generator (no OS call).
 
-use axum::extract::Request;
+use std::convert::Infallible;
+
+use axum::extract::{FromRequestParts, Request};
 use axum::http::HeaderValue;
+use axum::http::request::Parts;
 use axum::middleware::Next;
 use axum::response::Response;
 use tower_http::request_id::{MakeRequestId, RequestId};
@@ -34,6 +37,26 @@ pub async fn screen(mut req: Request, next: Next) -> Response {
         req.headers_mut().remove(HEADER);
     }
     next.run(req).await
+}
+
+/// The request's ID as the handler sees it (screened, or made by the gateway), for
+/// `meta.traceId`. Extracted instead of the whole `HeaderMap`: a waiting request holds this
+/// string, not a copy of every header.
+#[derive(Debug, Clone, Default)]
+pub struct TraceId(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for TraceId {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self(
+            parts
+                .headers
+                .get(HEADER)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+        ))
+    }
 }
 
 /// UUID v4 from `fastrand`'s per-thread generator: unique enough for tracing, never a syscall.
