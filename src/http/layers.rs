@@ -10,16 +10,27 @@ use axum::response::{IntoResponse, Response};
 use tracing::Instrument;
 
 use super::error::{ApiError, ErrorCode};
+use super::in_flight::InFlight;
+use super::metrics::{Metrics, Recording};
 
 /// In a response's extensions: the request log leaves this one out (throttling counts it into a
 /// summary line instead).
 #[derive(Debug, Clone, Copy)]
 pub struct Quiet;
 
+/// The outermost layer: counts the request in flight (shutdown waits for it) and drops a
+/// caller's request ID that is not acceptable, so the next layer makes one. One middleware for
+/// both: each `from_fn` layer boxes a future per request, held while the request waits.
+pub async fn admit(in_flight: Arc<InFlight>, mut req: Request, next: Next) -> Response {
+    let _entered = in_flight.enter();
+    super::request_id::screen(req.headers_mut());
+    next.run(req).await
+}
+
 /// Opens the request span (request ID, method, route; account and payer ID recorded later by the
-/// handler) and writes one line when the response is ready: status, latency, error code. Server
-/// errors are logged with their cause chain here, once.
-pub async fn log_request(req: Request, next: Next) -> Response {
+/// handler), counts the request in the metrics, and writes one line when the response is ready:
+/// status, latency, error code. Server errors are logged with their cause chain here, once.
+pub async fn observe(metrics: Arc<Metrics>, mut req: Request, next: Next) -> Response {
     let started = Instant::now();
     // Borrowed, not copied: the span records its fields when it is made (and not at all when
     // the log level filters it out), so these cost nothing per request when unused.
@@ -47,7 +58,11 @@ pub async fn log_request(req: Request, next: Next) -> Response {
     );
     // Off unless asked for (`arrivals=debug`): shows a request arriving, before its answer.
     span.in_scope(|| tracing::debug!(target: "arrivals", "request started"));
+    let recording = Recording::start(&mut req);
     let res = next.run(req).instrument(span.clone()).await;
+    if let Some(r) = recording {
+        r.finish(&metrics, &res);
+    }
     let status = res.status().as_u16();
     let latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     if res.extensions().get::<Quiet>().is_some() {

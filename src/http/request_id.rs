@@ -4,11 +4,9 @@
 
 use std::convert::Infallible;
 
-use axum::extract::{FromRequestParts, Request};
-use axum::http::HeaderValue;
+use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::middleware::Next;
-use axum::response::Response;
+use axum::http::{HeaderMap, HeaderValue};
 use tower_http::request_id::{MakeRequestId, RequestId};
 
 /// The header.
@@ -26,17 +24,15 @@ pub fn acceptable(id: &[u8]) -> bool {
 }
 
 /// Drops a caller's ID that is not acceptable, so the next layer makes one.
-pub async fn screen(mut req: Request, next: Next) -> Response {
-    let bad = req
-        .headers()
+pub fn screen(headers: &mut HeaderMap) {
+    let bad = headers
         .get_all(HEADER)
         .iter()
         .enumerate()
         .any(|(i, v)| i > 0 || !acceptable(v.as_bytes()));
     if bad {
-        req.headers_mut().remove(HEADER);
+        headers.remove(HEADER);
     }
-    next.run(req).await
 }
 
 /// The request's ID as the handler sees it (screened, or made by the gateway), for
