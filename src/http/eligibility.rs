@@ -2,13 +2,13 @@
 //! slot, call the payer, map the 271. Raw X12 arrives here as sent; JSON requests as the 270 built
 //! from them.
 
-use axum::http::HeaderMap;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
 
 use super::AppState;
 use super::auth::Caller;
 use super::error::ApiError;
+use super::request_id::TraceId;
 use crate::config::Mode;
 use crate::eligibility::Rejected;
 use crate::eligibility::map271::{self, Context};
@@ -20,17 +20,17 @@ use crate::payer::Outbound;
 /// Answers the 270 `sent` for `caller`: the eligibility JSON, or the error.
 pub async fn answer(
     state: &AppState,
-    headers: &HeaderMap,
+    trace_id: TraceId,
     caller: &Caller,
     sent: &str,
 ) -> Result<Response, ApiError> {
-    answer_noting(state, headers, caller, sent, Vec::new()).await
+    answer_noting(state, trace_id, caller, sent, Vec::new()).await
 }
 
 /// As [`answer`], with `notes` (how a JSON request became `sent`) leading the warnings.
 pub async fn answer_noting(
     state: &AppState,
-    headers: &HeaderMap,
+    trace_id: TraceId,
     caller: &Caller,
     sent: &str,
     mut notes: Vec<Warning>,
@@ -97,7 +97,7 @@ pub async fn answer_noting(
             .filter_map(|t| t.reference)
             .map(str::to_owned)
             .collect(),
-        meta: meta(state, caller, headers, inquiry.envelope.reference),
+        meta: meta(state, caller, trace_id, inquiry.envelope.reference),
     };
     let mut response = map271::map(&reply, &ctx).map_err(|e| ApiError::BadPayerResponse {
         payer: connector.label().to_owned(),
@@ -119,7 +119,7 @@ pub async fn answer_noting(
 fn meta(
     state: &AppState,
     caller: &Caller,
-    headers: &HeaderMap,
+    trace_id: TraceId,
     outbound_trace: Option<&str>,
 ) -> Meta {
     let nonempty = |s: &str| Some(s.to_owned()).filter(|s| !s.is_empty());
@@ -135,10 +135,7 @@ fn meta(
             }
             .to_owned(),
         ),
-        trace_id: headers
-            .get("x-request-id")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned),
+        trace_id: trace_id.0,
         outbound_trace_id: outbound_trace.map(str::to_owned),
     }
 }

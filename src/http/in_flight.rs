@@ -3,9 +3,6 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use axum::extract::Request;
-use axum::middleware::Next;
-use axum::response::Response;
 use tokio::sync::Notify;
 
 /// Requests between arrival and response, across every connection.
@@ -52,12 +49,6 @@ impl Drop for Entered {
             self.0.idle.notify_waiters();
         }
     }
-}
-
-/// The middleware: the guard lives as long as the handler's future.
-pub async fn track(in_flight: Arc<InFlight>, req: Request, next: Next) -> Response {
-    let _entered = in_flight.enter();
-    next.run(req).await
 }
 
 #[cfg(test)]

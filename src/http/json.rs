@@ -4,7 +4,6 @@
 use std::sync::Arc;
 
 use axum::extract::{Request, State};
-use axum::http::HeaderMap;
 use axum::response::Response;
 
 use super::AppState;
@@ -12,6 +11,7 @@ use super::auth::Caller;
 use super::body;
 use super::eligibility;
 use super::error::{ApiError, ProblemStyle};
+use super::request_id::TraceId;
 use crate::config::X12Settings;
 use crate::eligibility::request::{self, Built, Dialect, Envelope, Refusal};
 use crate::x12::date::Stamp;
@@ -19,33 +19,33 @@ use crate::x12::date::Stamp;
 /// Change's path (`/medicalnetwork/eligibility/v3`, with or without the trailing slash).
 pub async fn change(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
+    trace_id: TraceId,
     caller: Caller,
     req: Request,
 ) -> Result<Response, ApiError> {
-    handle(&state, &headers, &caller, req, ProblemStyle::Change).await
+    handle(&state, trace_id, &caller, req, ProblemStyle::Change).await
 }
 
 /// Stedi's path (`/change/medicalnetwork/eligibility/v3`).
 pub async fn stedi(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
+    trace_id: TraceId,
     caller: Caller,
     req: Request,
 ) -> Result<Response, ApiError> {
-    handle(&state, &headers, &caller, req, ProblemStyle::Stedi).await
+    handle(&state, trace_id, &caller, req, ProblemStyle::Stedi).await
 }
 
 async fn handle(
     state: &AppState,
-    headers: &HeaderMap,
+    trace_id: TraceId,
     caller: &Caller,
     req: Request,
     style: ProblemStyle,
 ) -> Result<Response, ApiError> {
     let bytes = body::read(req, &()).await?;
     let built = to_270(&bytes, &state.envelope, style)?;
-    eligibility::answer_noting(state, headers, caller, &built.x12, built.warnings).await
+    eligibility::answer_noting(state, trace_id, caller, &built.x12, built.warnings).await
 }
 
 /// The 270 for a JSON body under the rules of the path called (with what the caller should be

@@ -10,29 +10,40 @@ use axum::response::{IntoResponse, Response};
 use tracing::Instrument;
 
 use super::error::{ApiError, ErrorCode};
+use super::in_flight::InFlight;
+use super::metrics::{Metrics, Recording};
 
 /// In a response's extensions: the request log leaves this one out (throttling counts it into a
 /// summary line instead).
 #[derive(Debug, Clone, Copy)]
 pub struct Quiet;
 
+/// The outermost layer: counts the request in flight (shutdown waits for it) and drops a
+/// caller's request ID that is not acceptable, so the next layer makes one. One middleware for
+/// both: each `from_fn` layer boxes a future per request, held while the request waits.
+pub async fn admit(in_flight: Arc<InFlight>, mut req: Request, next: Next) -> Response {
+    let _entered = in_flight.enter();
+    super::request_id::screen(req.headers_mut());
+    next.run(req).await
+}
+
 /// Opens the request span (request ID, method, route; account and payer ID recorded later by the
-/// handler) and writes one line when the response is ready: status, latency, error code. Server
-/// errors are logged with their cause chain here, once.
-pub async fn log_request(req: Request, next: Next) -> Response {
+/// handler), counts the request in the metrics, and writes one line when the response is ready:
+/// status, latency, error code. Server errors are logged with their cause chain here, once.
+pub async fn observe(metrics: Arc<Metrics>, mut req: Request, next: Next) -> Response {
     let started = Instant::now();
+    // Borrowed, not copied: the span records its fields when it is made (and not at all when
+    // the log level filters it out), so these cost nothing per request when unused.
     let request_id = req
         .headers()
         .get("x-request-id")
         .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_owned();
+        .unwrap_or("");
     // The matched route, never the raw URI (a query string could carry anything).
     let route = req
         .extensions()
         .get::<MatchedPath>()
-        .map_or("unmatched", |p| p.as_str())
-        .to_owned();
+        .map_or("unmatched", |p| p.as_str());
     // Probes are polled every few seconds; a line each would drown the log.
     if route == super::probes::LIVEZ || route == super::probes::READYZ {
         return next.run(req).await;
@@ -47,7 +58,11 @@ pub async fn log_request(req: Request, next: Next) -> Response {
     );
     // Off unless asked for (`arrivals=debug`): shows a request arriving, before its answer.
     span.in_scope(|| tracing::debug!(target: "arrivals", "request started"));
+    let recording = Recording::start(&mut req);
     let res = next.run(req).instrument(span.clone()).await;
+    if let Some(r) = recording {
+        r.finish(&metrics, &res);
+    }
     let status = res.status().as_u16();
     let latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     if res.extensions().get::<Quiet>().is_some() {
@@ -76,10 +91,27 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     out
 }
 
-/// `Cache-Control: no-store` on every answer: eligibility answers and their errors carry PHI, and
-/// nothing this gateway says is meant to be cached.
-pub async fn no_store(req: Request, next: Next) -> Response {
-    let mut res = next.run(req).await;
+/// Request line and headers together, at most (hyper refuses far larger ones itself, with an
+/// empty 431, before any of our code runs).
+pub const MAX_HEADER_BYTES: usize = 32 * 1024;
+
+/// The innermost edge checks, in one layer (each `from_fn` layer boxes a future per request,
+/// held while the request waits): oversized request headers get our JSON 431 where hyper has
+/// let them through; the whole-request deadline (set above the payer's) answers our 408; and
+/// every answer says `Cache-Control: no-store`: eligibility answers and their errors carry PHI,
+/// and nothing this gateway says is meant to be cached.
+pub async fn edge(limit: Duration, req: Request, next: Next) -> Response {
+    let mut res = if header_bytes(&req) > MAX_HEADER_BYTES {
+        ApiError::HeadersTooLarge {
+            limit: MAX_HEADER_BYTES,
+        }
+        .into_response()
+    } else {
+        match tokio::time::timeout(limit, next.run(req)).await {
+            Ok(res) => res,
+            Err(_) => ApiError::RequestTimeout.into_response(),
+        }
+    };
     res.headers_mut().insert(
         axum::http::header::CACHE_CONTROL,
         axum::http::HeaderValue::from_static("no-store"),
@@ -87,31 +119,19 @@ pub async fn no_store(req: Request, next: Next) -> Response {
     res
 }
 
-/// Request line and headers together, at most (hyper refuses far larger ones itself, with an
-/// empty 431, before any of our code runs).
-pub const MAX_HEADER_BYTES: usize = 32 * 1024;
-
-/// Oversized request headers get our JSON 431, where hyper has let them through.
-pub async fn header_limit(req: Request, next: Next) -> Response {
-    let size = req.uri().to_string().len()
+/// The request line's URI and the headers, as hyper counted them (near enough).
+fn header_bytes(req: &Request) -> usize {
+    let uri = req.uri();
+    // Origin-form (nearly every request) needs no formatting to be counted.
+    let uri_len = if uri.authority().is_some() {
+        uri.to_string().len()
+    } else {
+        uri.path_and_query().map_or(1, |p| p.as_str().len())
+    };
+    uri_len
         + req
             .headers()
             .iter()
             .map(|(k, v)| k.as_str().len() + v.len() + 4)
-            .sum::<usize>();
-    if size > MAX_HEADER_BYTES {
-        return ApiError::HeadersTooLarge {
-            limit: MAX_HEADER_BYTES,
-        }
-        .into_response();
-    }
-    next.run(req).await
-}
-
-/// The whole-request backstop, set above the payer deadline.
-pub async fn deadline(limit: Duration, req: Request, next: Next) -> Response {
-    match tokio::time::timeout(limit, next.run(req)).await {
-        Ok(res) => res,
-        Err(_) => ApiError::RequestTimeout.into_response(),
-    }
+            .sum::<usize>()
 }

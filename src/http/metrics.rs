@@ -10,7 +10,6 @@ use std::time::Instant;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -333,32 +332,59 @@ impl Metrics {
 #[derive(Debug, Clone, Default)]
 pub struct AccountCell(pub Arc<std::sync::OnceLock<Arc<str>>>);
 
-/// The middleware: one count and one duration per request (probes and scrapes left out).
-pub async fn record(metrics: Arc<Metrics>, mut req: Request, next: Next) -> Response {
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or("unmatched", |p| p.as_str())
-        .to_owned();
-    if [PATH, super::probes::LIVEZ, super::probes::READYZ].contains(&route.as_str()) {
-        return next.run(req).await;
-    }
-    let method = req.method().as_str().to_owned();
-    let account = AccountCell::default();
-    req.extensions_mut().insert(account.clone());
-    let started = Instant::now();
-    let res = next.run(req).await;
-    metrics.request(
-        &RequestLabels {
+/// One request being counted: started by the request layer before the request goes in,
+/// finished with its answer (one count and one duration per request; probes and scrapes are
+/// left out). The request layer (`layers::observe`) drives it, so logging and counting share one
+/// middleware future per request.
+#[derive(Debug)]
+pub struct Recording {
+    route: String,
+    method: String,
+    account: AccountCell,
+    started: Instant,
+}
+
+impl Recording {
+    /// Starts counting `req`, or `None` for probes and scrapes. Leaves an [`AccountCell`] in the
+    /// request for the auth extractor to fill.
+    pub fn start(req: &mut Request) -> Option<Self> {
+        let route = req
+            .extensions()
+            .get::<MatchedPath>()
+            .map_or("unmatched", |p| p.as_str());
+        if [PATH, super::probes::LIVEZ, super::probes::READYZ].contains(&route) {
+            return None;
+        }
+        let route = route.to_owned();
+        let method = req.method().as_str().to_owned();
+        let account = AccountCell::default();
+        req.extensions_mut().insert(account.clone());
+        Some(Self {
             route,
-            // Unknown methods would be unbounded; the router answers them 405 anyway.
-            method: code_label(&method),
-            status: res.status().as_u16().to_string(),
-            account: account.0.get().map(ToString::to_string).unwrap_or_default(),
-        },
-        started,
-    );
-    res
+            method,
+            account,
+            started: Instant::now(),
+        })
+    }
+
+    /// Counts the answer `res`.
+    pub fn finish(self, metrics: &Metrics, res: &Response) {
+        metrics.request(
+            &RequestLabels {
+                route: self.route,
+                // Unknown methods would be unbounded; the router answers them 405 anyway.
+                method: code_label(&self.method),
+                status: res.status().as_u16().to_string(),
+                account: self
+                    .account
+                    .0
+                    .get()
+                    .map(ToString::to_string)
+                    .unwrap_or_default(),
+            },
+            self.started,
+        );
+    }
 }
 
 /// `GET /metrics`.

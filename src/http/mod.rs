@@ -170,19 +170,15 @@ pub fn router(state: Arc<AppState>, settings: &Settings) -> Router {
         .layer(
             ServiceBuilder::new()
                 .layer(axum::middleware::from_fn(move |req, next| {
-                    in_flight::track(Arc::clone(&in_flight), req, next)
+                    layers::admit(Arc::clone(&in_flight), req, next)
                 }))
-                .layer(axum::middleware::from_fn(request_id::screen))
                 .layer(SetRequestIdLayer::x_request_id(request_id::FastRequestId))
-                .layer(axum::middleware::from_fn(layers::log_request))
                 .layer(axum::middleware::from_fn(move |req, next| {
-                    metrics::record(Arc::clone(&metrics), req, next)
+                    layers::observe(Arc::clone(&metrics), req, next)
                 }))
                 .layer(PropagateRequestIdLayer::x_request_id())
-                .layer(axum::middleware::from_fn(layers::no_store))
-                .layer(axum::middleware::from_fn(layers::header_limit))
                 .layer(axum::middleware::from_fn(move |req, next| {
-                    layers::deadline(timeout, req, next)
+                    layers::edge(timeout, req, next)
                 }))
                 .layer(axum::Extension(body::BodyLimit(limit)))
                 .layer(axum::Extension(body::BodyDeadline(

@@ -3,7 +3,6 @@
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::http::HeaderMap;
 use axum::response::Response;
 
 use super::AppState;
@@ -11,12 +10,13 @@ use super::auth::Caller;
 use super::body::RawX12Request;
 use super::eligibility;
 use super::error::ApiError;
+use super::request_id::TraceId;
 
 pub async fn handle(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
+    trace_id: TraceId,
     caller: Caller,
     body: RawX12Request,
 ) -> Result<Response, ApiError> {
-    eligibility::answer(&state, &headers, &caller, &body.x12).await
+    eligibility::answer(&state, trace_id, &caller, &body.x12).await
 }

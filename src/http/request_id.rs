@@ -2,10 +2,11 @@
 //! `[A-Za-z0-9._:-]` (it goes into a header, `meta.traceId` and the log); otherwise, or when
 //! absent, the gateway makes a UUID-shaped one from a thread-local generator (no OS call).
 
-use axum::extract::Request;
-use axum::http::HeaderValue;
-use axum::middleware::Next;
-use axum::response::Response;
+use std::convert::Infallible;
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue};
 use tower_http::request_id::{MakeRequestId, RequestId};
 
 /// The header.
@@ -23,17 +24,35 @@ pub fn acceptable(id: &[u8]) -> bool {
 }
 
 /// Drops a caller's ID that is not acceptable, so the next layer makes one.
-pub async fn screen(mut req: Request, next: Next) -> Response {
-    let bad = req
-        .headers()
+pub fn screen(headers: &mut HeaderMap) {
+    let bad = headers
         .get_all(HEADER)
         .iter()
         .enumerate()
         .any(|(i, v)| i > 0 || !acceptable(v.as_bytes()));
     if bad {
-        req.headers_mut().remove(HEADER);
+        headers.remove(HEADER);
     }
-    next.run(req).await
+}
+
+/// The request's ID as the handler sees it (screened, or made by the gateway), for
+/// `meta.traceId`. Extracted instead of the whole `HeaderMap`: a waiting request holds this
+/// string, not a copy of every header.
+#[derive(Debug, Clone, Default)]
+pub struct TraceId(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for TraceId {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self(
+            parts
+                .headers
+                .get(HEADER)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+        ))
+    }
 }
 
 /// UUID v4 from `fastrand`'s per-thread generator: unique enough for tracing, never a syscall.

@@ -238,3 +238,32 @@ async fn upstream_token_fetches_are_counted_by_connector_and_outcome() {
         "no secret"
     );
 }
+
+#[tokio::test]
+async fn probes_and_scrapes_are_not_counted() {
+    let app = spawn_app(|_| {}).await;
+    for path in ["/livez", "/readyz", "/metrics"] {
+        let (status, _) = app.get(path).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+    }
+    // The unmatched route is counted, so the layer was there to count.
+    let (status, _) = app.get("/nowhere").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let text = scrape(&app).await;
+    let counted: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("gateway_http_requests_total{"))
+        .collect();
+    assert!(
+        counted.iter().any(|l| l.contains("route=\"unmatched\"")),
+        "{counted:?}"
+    );
+    for route in ["/livez", "/readyz", "/metrics"] {
+        assert!(
+            !counted
+                .iter()
+                .any(|l| l.contains(&format!("route=\"{route}\""))),
+            "{route} counted: {counted:?}"
+        );
+    }
+}
