@@ -1,0 +1,234 @@
+//! The limit shared through a real three-master Redis Cluster by two replicas: exact counts across
+//! replicas, accounts whose sets live on different nodes each keeping their own limit, leases
+//! renewed on every node past `lease_ms`, and every slot freed afterwards (answers and hang-ups).
+//! Replicas refuse (503) when Redis fails, so a cluster fault cannot hide behind the fallback.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use eligibility_gateway::config::{LimitBackend, Mode, OnBackendError, Settings, hash_key};
+use eligibility_gateway::limit::account_key;
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::gated::{Gated, PATIENCE, gated_key, route_to};
+use crate::helpers::*;
+use crate::redis_cluster::RedisCluster;
+
+/// Short leases keep the tests quick; renewals run every third of it.
+const LEASE_MS: u64 = 1500;
+
+/// An account answered by the built-in sandbox: a request that touches the limiter and no payer.
+const WARM: (&str, &str) = ("warm-up", "warm-up-key");
+
+/// Points `s` at `cluster`, refusing while it cannot answer.
+fn use_cluster(s: &mut Settings, cluster: &RedisCluster) {
+    s.limits.backend = LimitBackend::Redis;
+    s.limits.redis_url = cluster.url();
+    s.limits.lease_ms = LEASE_MS;
+    // Generous: the machine is shared, and a slow answer here would look like Redis being down.
+    s.limits.backend_timeout_ms = 600;
+    s.limits.on_backend_error = OnBackendError::Refuse;
+}
+
+/// Adds account `id` (API key `key`) in `mode`, limited to `per_account`.
+fn add_account(s: &mut Settings, id: &str, key: &str, mode: Mode, per_account: u32) {
+    let mut account = s.accounts["demo"].clone();
+    account.mode = mode;
+    account.api_key_hashes = vec![hash_key(key)];
+    account.oauth_clients.clear();
+    account.per_account = Some(per_account);
+    s.accounts.insert(id.to_owned(), account);
+}
+
+/// Two replicas on `cluster`, both routed to one gated payer, connected to the cluster.
+async fn two_replicas(
+    cluster: &RedisCluster,
+    tweak: impl Fn(&mut Settings),
+) -> (Arc<Gated>, Arc<TestApp>, Arc<TestApp>) {
+    let (gated, url) = Gated::start().await;
+    let key = gated_key();
+    let mut apps = Vec::new();
+    for _ in 0..2 {
+        let app = spawn_app(|s| {
+            route_to(s, "gated", &url, &key);
+            use_cluster(s, cluster);
+            add_account(s, WARM.0, WARM.1, Mode::Sandbox, 1);
+            tweak(s);
+        })
+        .await;
+        warm_up(&app).await;
+        apps.push(Arc::new(app));
+    }
+    let b = apps.pop().unwrap();
+    let a = apps.pop().unwrap();
+    (gated, a, b)
+}
+
+/// Waits (bounded) until `app` takes and frees a slot on the cluster (its first calls connect).
+async fn warm_up(app: &TestApp) {
+    let mut last = (StatusCode::OK, Value::Null);
+    for _ in 0..50 {
+        last = app.raw_x12_with(RAW, Some(WARM.1), &member_inquiry()).await;
+        if last.0 == StatusCode::OK {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the replica never got a slot from the cluster: {last:?}");
+}
+
+/// Sends `n` concurrent requests of the account with API key `key` to `app`.
+fn send_as(
+    app: &Arc<TestApp>,
+    key: &'static str,
+    n: usize,
+) -> Vec<tokio::task::JoinHandle<(StatusCode, Value)>> {
+    (0..n)
+        .map(|_| {
+            let app = Arc::clone(app);
+            tokio::spawn(async move { app.raw_x12_with(RAW, Some(key), &member_inquiry()).await })
+        })
+        .collect()
+}
+
+async fn statuses(handles: Vec<tokio::task::JoinHandle<(StatusCode, Value)>>) -> Vec<StatusCode> {
+    let mut out = Vec::new();
+    for h in handles {
+        out.push(
+            tokio::time::timeout(PATIENCE, h)
+                .await
+                .expect("answered")
+                .unwrap()
+                .0,
+        );
+    }
+    out
+}
+
+/// Waits (bounded) until `key` holds `n` live leases on its node.
+async fn wait_held(cluster: &RedisCluster, key: &str, n: u64) {
+    let mut last = 0;
+    for _ in 0..500 {
+        last = cluster.held(key).await;
+        if last == n {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("{key} never held {n} leases (holds {last})");
+}
+
+#[tokio::test]
+async fn six_concurrent_over_two_replicas_on_a_cluster_five_pass_and_one_gets_429() {
+    let cluster = RedisCluster::start().await;
+    let (gated, a, b) = two_replicas(&cluster, |_| {}).await;
+    let mut held = send_as(&a, DEMO_KEY, 3);
+    held.extend(send_as(&b, DEMO_KEY, 2));
+    gated.arrived(5).await;
+    assert_eq!(cluster.held(&account_key("demo")).await, 5);
+    let (status, body) = b.raw_x12(&member_inquiry()).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    assert_eq!(body["code"], "TOO_MANY_REQUESTS");
+    assert_eq!(
+        a.raw_x12(&member_inquiry()).await.0,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    gated.go(5);
+    assert!(statuses(held).await.iter().all(|s| *s == StatusCode::OK));
+    assert_eq!(
+        cluster.held(&account_key("demo")).await,
+        0,
+        "released before the answers went out"
+    );
+    gated.go(1);
+    assert_eq!(b.raw_x12(&member_inquiry()).await.0, StatusCode::OK);
+    assert_eq!(gated.peak.load(std::sync::atomic::Ordering::SeqCst), 5);
+}
+
+/// Two account IDs whose slot sets hash to different cluster slots owned by different nodes.
+async fn accounts_on_two_nodes(cluster: &RedisCluster) -> (&'static str, &'static str) {
+    const CANDIDATES: [&str; 8] = [
+        "clinic-a", "clinic-b", "clinic-c", "clinic-d", "clinic-e", "clinic-f", "clinic-g",
+        "clinic-h",
+    ];
+    let first = CANDIDATES[0];
+    let home = cluster.owner(&account_key(first)).await;
+    for other in &CANDIDATES[1..] {
+        if cluster.owner(&account_key(other)).await != home {
+            assert_ne!(
+                cluster.keyslot(&account_key(first)).await,
+                cluster.keyslot(&account_key(other)).await
+            );
+            return (first, other);
+        }
+    }
+    panic!("all candidate accounts hash to one node");
+}
+
+const KEY_X: &str = "clinic-x-key";
+const KEY_Y: &str = "clinic-y-key";
+
+#[tokio::test]
+async fn accounts_on_different_nodes_keep_exact_limits_renewed_past_lease_ms_and_freed() {
+    let cluster = RedisCluster::start().await;
+    let (x, y) = accounts_on_two_nodes(&cluster).await;
+    let (gated, a, b) = two_replicas(&cluster, |s| {
+        add_account(s, x, KEY_X, Mode::Production, 5);
+        add_account(s, y, KEY_Y, Mode::Production, 2);
+    })
+    .await;
+    let (x_key, y_key) = (account_key(x), account_key(y));
+    assert_ne!(cluster.owner(&x_key).await, cluster.owner(&y_key).await);
+
+    // Both replicas hold leases of both accounts, so each one's renewal reaches two nodes.
+    let mut held = send_as(&a, KEY_X, 3);
+    held.extend(send_as(&b, KEY_X, 2));
+    held.extend(send_as(&a, KEY_Y, 1));
+    held.extend(send_as(&b, KEY_Y, 1));
+    gated.arrived(7).await;
+    assert_eq!(
+        (cluster.held(&x_key).await, cluster.held(&y_key).await),
+        (5, 2)
+    );
+    // Time itself is what this part is about: three leases go by with the requests still held.
+    tokio::time::sleep(Duration::from_millis(3 * LEASE_MS)).await;
+    assert_eq!(
+        (cluster.held(&x_key).await, cluster.held(&y_key).await),
+        (5, 2),
+        "renewed on both nodes, not expired"
+    );
+    for (app, key) in [(&a, KEY_X), (&b, KEY_X), (&a, KEY_Y), (&b, KEY_Y)] {
+        let (status, body) = app.raw_x12_with(RAW, Some(key), &member_inquiry()).await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{key}: {body}");
+    }
+    gated.go(7);
+    assert!(statuses(held).await.iter().all(|s| *s == StatusCode::OK));
+    assert_eq!(
+        (cluster.held(&x_key).await, cluster.held(&y_key).await),
+        (0, 0)
+    );
+
+    // Clients hanging up: the dropped slots go through the upkeep task, one command per node.
+    let mut storm = send_as(&a, KEY_X, 5);
+    storm.extend(send_as(&a, KEY_Y, 2));
+    gated.arrived(7).await;
+    storm.iter().for_each(tokio::task::JoinHandle::abort);
+    for h in storm {
+        let _ = h.await;
+    }
+    wait_held(&cluster, &x_key, 0).await;
+    wait_held(&cluster, &y_key, 0).await;
+    assert_eq!(a.state.limiter.shared().unwrap().held_here(), 0);
+    assert!(
+        a.state.limiter.shared().unwrap().is_up() && b.state.limiter.shared().unwrap().is_up(),
+        "counted in the cluster throughout"
+    );
+    // Enough for the two below even if the payer still holds the hung-up calls.
+    gated.go(9);
+    let again = send_as(&b, KEY_Y, 2);
+    assert!(
+        statuses(again).await.iter().all(|s| *s == StatusCode::OK),
+        "both of the account's slots usable again"
+    );
+}

@@ -1,0 +1,174 @@
+//! A real three-master Redis Cluster for the shared-limit tests: three `redis-server`s in cluster
+//! mode on free loopback ports, joined by `redis-cli --cluster create`, killed on drop with their
+//! node files. Missing binaries: the test fails saying how to install them.
+
+use std::process::{Child, Command};
+use std::time::Duration;
+
+use crate::redis_server::{free_port, held_at, spawn_server, wait_for_ping};
+
+/// A running cluster of three masters and no replicas.
+pub struct RedisCluster {
+    nodes: Vec<Child>,
+    ports: Vec<u16>,
+    dir: std::path::PathBuf,
+}
+
+impl RedisCluster {
+    /// Starts the nodes, creates the cluster and waits (bounded) until every node says
+    /// `cluster_state:ok`.
+    pub async fn start() -> Self {
+        let dir = std::env::temp_dir().join(format!("eg-cluster-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).expect("a temporary directory for the node files");
+        let mut cluster = Self {
+            nodes: Vec::new(),
+            ports: Vec::new(),
+            dir,
+        };
+        // Six distinct ports: a client port and a bus port per node.
+        let mut ports: Vec<u16> = Vec::new();
+        for _ in 0..100 {
+            let port = free_port();
+            if !ports.contains(&port) {
+                ports.push(port);
+            }
+            if ports.len() == 6 {
+                break;
+            }
+        }
+        assert_eq!(ports.len(), 6, "six free loopback ports");
+        for pair in ports.chunks(2) {
+            let (port, bus) = (pair[0], pair[1]);
+            let conf = cluster.dir.join(format!("nodes-{port}.conf"));
+            cluster.nodes.push(spawn_server(
+                port,
+                &[
+                    "--cluster-enabled",
+                    "yes",
+                    // The bus port is given, not port + 10000, which may be taken or past 65535.
+                    "--cluster-port",
+                    &bus.to_string(),
+                    "--cluster-config-file",
+                    conf.to_str().expect("a UTF-8 temporary path"),
+                    "--cluster-node-timeout",
+                    "2000",
+                    "--dir",
+                    cluster.dir.to_str().expect("a UTF-8 temporary path"),
+                ],
+            ));
+            cluster.ports.push(port);
+        }
+        for url in cluster.node_urls() {
+            wait_for_ping(&url).await;
+        }
+        let mut create = Command::new("redis-cli");
+        create.args(["--cluster", "create"]);
+        create.args(cluster.ports.iter().map(|p| format!("127.0.0.1:{p}")));
+        create.args(["--cluster-replicas", "0", "--cluster-yes"]);
+        let out = tokio::task::spawn_blocking(move || create.output())
+            .await
+            .expect("redis-cli ran")
+            .unwrap_or_else(|e| {
+                panic!(
+                    "cannot run redis-cli ({e}); install it with `apt-get install -y redis-server`"
+                )
+            });
+        assert!(
+            out.status.success(),
+            "redis-cli --cluster create failed: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        cluster.wait_ok().await;
+        cluster
+    }
+
+    /// `redis+cluster://` with every node as a seed.
+    pub fn url(&self) -> String {
+        let seeds: Vec<_> = self
+            .ports
+            .iter()
+            .map(|p| format!("127.0.0.1:{p}"))
+            .collect();
+        format!("redis+cluster://{}/", seeds.join(","))
+    }
+
+    fn node_urls(&self) -> Vec<String> {
+        self.ports
+            .iter()
+            .map(|p| format!("redis://127.0.0.1:{p}/"))
+            .collect()
+    }
+
+    async fn wait_ok(&self) {
+        for url in self.node_urls() {
+            let client = redis::Client::open(url.as_str()).expect("node URL");
+            let mut conn = client
+                .get_multiplexed_async_connection()
+                .await
+                .expect("connect to a cluster node");
+            let mut last = String::new();
+            for _ in 0..500 {
+                last = redis::cmd("CLUSTER")
+                    .arg("INFO")
+                    .query_async(&mut conn)
+                    .await
+                    .expect("CLUSTER INFO");
+                if last.contains("cluster_state:ok") {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            assert!(last.contains("cluster_state:ok"), "{url}: {last}");
+        }
+    }
+
+    /// `CLUSTER KEYSLOT key`.
+    pub async fn keyslot(&self, key: &str) -> u16 {
+        let client = redis::Client::open(self.node_urls()[0].as_str()).expect("node URL");
+        let mut conn = client
+            .get_multiplexed_async_connection()
+            .await
+            .expect("connect to a cluster node");
+        redis::cmd("CLUSTER")
+            .arg("KEYSLOT")
+            .arg(key)
+            .query_async(&mut conn)
+            .await
+            .expect("CLUSTER KEYSLOT")
+    }
+
+    /// The URL of the node that owns `key`: the one node that answers for it instead of
+    /// redirecting with `MOVED`.
+    pub async fn owner(&self, key: &str) -> String {
+        let mut owners = Vec::new();
+        for url in self.node_urls() {
+            let client = redis::Client::open(url.as_str()).expect("node URL");
+            let mut conn = client
+                .get_multiplexed_async_connection()
+                .await
+                .expect("connect to a cluster node");
+            let answer: redis::RedisResult<u64> =
+                redis::cmd("ZCARD").arg(key).query_async(&mut conn).await;
+            if answer.is_ok() {
+                owners.push(url);
+            }
+        }
+        assert_eq!(owners.len(), 1, "{key} is owned by exactly one node");
+        owners.remove(0)
+    }
+
+    /// Leases held now in `key`, read on the node that owns it.
+    pub async fn held(&self, key: &str) -> u64 {
+        held_at(&self.owner(key).await, key).await
+    }
+}
+
+impl Drop for RedisCluster {
+    fn drop(&mut self) {
+        for node in &mut self.nodes {
+            let _ = node.kill();
+            let _ = node.wait();
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
