@@ -11,9 +11,11 @@ use eligibility_gateway::limit::account_key;
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::gated::{Gated, PATIENCE, gated_key, route_to};
+use crate::gated::Gated;
 use crate::helpers::*;
 use crate::redis_cluster::RedisCluster;
+use crate::redis_server::Leases;
+use crate::shared_limits::{five_pass_and_the_sixth_gets_429, gated_replicas, statuses, wait_held};
 
 /// Short leases keep the tests quick; renewals run every third of it.
 const LEASE_MS: u64 = 1500;
@@ -46,22 +48,14 @@ async fn two_replicas(
     cluster: &RedisCluster,
     tweak: impl Fn(&mut Settings),
 ) -> (Arc<Gated>, Arc<TestApp>, Arc<TestApp>) {
-    let (gated, url) = Gated::start().await;
-    let key = gated_key();
-    let mut apps = Vec::new();
-    for _ in 0..2 {
-        let app = spawn_app(|s| {
-            route_to(s, "gated", &url, &key);
-            use_cluster(s, cluster);
-            add_account(s, WARM.0, WARM.1, Mode::Sandbox, 1);
-            tweak(s);
-        })
-        .await;
-        warm_up(&app).await;
-        apps.push(Arc::new(app));
-    }
-    let b = apps.pop().unwrap();
-    let a = apps.pop().unwrap();
+    let (gated, a, b) = gated_replicas(|s| {
+        use_cluster(s, cluster);
+        add_account(s, WARM.0, WARM.1, Mode::Sandbox, 1);
+        tweak(s);
+    })
+    .await;
+    warm_up(&a).await;
+    warm_up(&b).await;
     (gated, a, b)
 }
 
@@ -92,58 +86,11 @@ fn send_as(
         .collect()
 }
 
-async fn statuses(handles: Vec<tokio::task::JoinHandle<(StatusCode, Value)>>) -> Vec<StatusCode> {
-    let mut out = Vec::new();
-    for h in handles {
-        out.push(
-            tokio::time::timeout(PATIENCE, h)
-                .await
-                .expect("answered")
-                .unwrap()
-                .0,
-        );
-    }
-    out
-}
-
-/// Waits (bounded) until `key` holds `n` live leases on its node.
-async fn wait_held(cluster: &RedisCluster, key: &str, n: u64) {
-    let mut last = 0;
-    for _ in 0..500 {
-        last = cluster.held(key).await;
-        if last == n {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!("{key} never held {n} leases (holds {last})");
-}
-
 #[tokio::test]
 async fn six_concurrent_over_two_replicas_on_a_cluster_five_pass_and_one_gets_429() {
     let cluster = RedisCluster::start().await;
     let (gated, a, b) = two_replicas(&cluster, |_| {}).await;
-    let mut held = send_as(&a, DEMO_KEY, 3);
-    held.extend(send_as(&b, DEMO_KEY, 2));
-    gated.arrived(5).await;
-    assert_eq!(cluster.held(&account_key("demo")).await, 5);
-    let (status, body) = b.raw_x12(&member_inquiry()).await;
-    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
-    assert_eq!(body["code"], "TOO_MANY_REQUESTS");
-    assert_eq!(
-        a.raw_x12(&member_inquiry()).await.0,
-        StatusCode::TOO_MANY_REQUESTS
-    );
-    gated.go(5);
-    assert!(statuses(held).await.iter().all(|s| *s == StatusCode::OK));
-    assert_eq!(
-        cluster.held(&account_key("demo")).await,
-        0,
-        "released before the answers went out"
-    );
-    gated.go(1);
-    assert_eq!(b.raw_x12(&member_inquiry()).await.0, StatusCode::OK);
-    assert_eq!(gated.peak.load(std::sync::atomic::Ordering::SeqCst), 5);
+    five_pass_and_the_sixth_gets_429(&cluster, &gated, &a, &b).await;
 }
 
 /// Two account IDs whose slot sets hash to different cluster slots owned by different nodes.

@@ -5,7 +5,7 @@
 use std::process::{Child, Command};
 use std::time::Duration;
 
-use crate::redis_server::{free_port, held_at, spawn_server, wait_for_ping};
+use crate::redis_server::{Leases, free_port, held_at, spawn_server, wait_for_ping};
 
 /// A running cluster of three masters and no replicas.
 pub struct RedisCluster {
@@ -101,11 +101,7 @@ impl RedisCluster {
 
     async fn wait_ok(&self) {
         for url in self.node_urls() {
-            let client = redis::Client::open(url.as_str()).expect("node URL");
-            let mut conn = client
-                .get_multiplexed_async_connection()
-                .await
-                .expect("connect to a cluster node");
+            let mut conn = connect(&url).await;
             let mut last = String::new();
             for _ in 0..500 {
                 last = redis::cmd("CLUSTER")
@@ -124,11 +120,7 @@ impl RedisCluster {
 
     /// `CLUSTER KEYSLOT key`.
     pub async fn keyslot(&self, key: &str) -> u16 {
-        let client = redis::Client::open(self.node_urls()[0].as_str()).expect("node URL");
-        let mut conn = client
-            .get_multiplexed_async_connection()
-            .await
-            .expect("connect to a cluster node");
+        let mut conn = connect(&self.node_urls()[0]).await;
         redis::cmd("CLUSTER")
             .arg("KEYSLOT")
             .arg(key)
@@ -142,11 +134,7 @@ impl RedisCluster {
     pub async fn owner(&self, key: &str) -> String {
         let mut owners = Vec::new();
         for url in self.node_urls() {
-            let client = redis::Client::open(url.as_str()).expect("node URL");
-            let mut conn = client
-                .get_multiplexed_async_connection()
-                .await
-                .expect("connect to a cluster node");
+            let mut conn = connect(&url).await;
             let answer: redis::RedisResult<u64> =
                 redis::cmd("ZCARD").arg(key).query_async(&mut conn).await;
             if answer.is_ok() {
@@ -156,9 +144,20 @@ impl RedisCluster {
         assert_eq!(owners.len(), 1, "{key} is owned by exactly one node");
         owners.remove(0)
     }
+}
 
-    /// Leases held now in `key`, read on the node that owns it.
-    pub async fn held(&self, key: &str) -> u64 {
+/// A connection to one node (not a cluster connection: it sees `MOVED` as an error).
+async fn connect(url: &str) -> redis::aio::MultiplexedConnection {
+    redis::Client::open(url)
+        .expect("node URL")
+        .get_multiplexed_async_connection()
+        .await
+        .expect("connect to a cluster node")
+}
+
+/// Read on the node that owns the set.
+impl Leases for RedisCluster {
+    async fn held(&self, key: &str) -> u64 {
         held_at(&self.owner(key).await, key).await
     }
 }

@@ -59,9 +59,16 @@ impl RedisServer {
             .expect("kill");
         assert!(status.success(), "kill {signal} {pid}");
     }
+}
 
+/// A Redis that can say how many live leases a set holds: one server, or a cluster.
+pub trait Leases {
     /// Leases held now in the set `key` (ended ones not counted).
-    pub async fn held(&self, key: &str) -> u64 {
+    async fn held(&self, key: &str) -> u64;
+}
+
+impl Leases for RedisServer {
+    async fn held(&self, key: &str) -> u64 {
         held_at(&self.url(), key).await
     }
 }
