@@ -11,11 +11,13 @@ use eligibility_gateway::limit::account_key;
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::gated::Gated;
+use crate::gated::{Gated, PATIENCE};
 use crate::helpers::*;
 use crate::redis_cluster::RedisCluster;
 use crate::redis_server::Leases;
-use crate::shared_limits::{five_pass_and_the_sixth_gets_429, gated_replicas, statuses, wait_held};
+use crate::shared_limits::{
+    five_pass_and_the_sixth_gets_429, gated_replicas, statuses, wait_held, wait_up,
+};
 
 /// Short leases keep the tests quick; renewals run every third of it.
 const LEASE_MS: u64 = 1500;
@@ -90,6 +92,27 @@ fn send_as(
 async fn six_concurrent_over_two_replicas_on_a_cluster_five_pass_and_one_gets_429() {
     let cluster = RedisCluster::start().await;
     let (gated, a, b) = two_replicas(&cluster, |_| {}).await;
+    five_pass_and_the_sixth_gets_429(&cluster, &gated, &a, &b).await;
+}
+
+#[tokio::test]
+async fn a_node_that_dies_is_refused_without_a_hang_and_shared_again_once_it_is_back() {
+    let mut cluster = RedisCluster::start().await;
+    let (gated, a, b) = two_replicas(&cluster, |_| {}).await;
+    let node = cluster.owner(&account_key("demo")).await;
+    cluster.kill(&node);
+    // The account's set is on the dead node: refused (503) within the backend timeout.
+    let (status, body) = tokio::time::timeout(PATIENCE, a.raw_x12(&member_inquiry()))
+        .await
+        .expect("no hang");
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert_eq!(body["code"], "SERVICE_UNAVAILABLE");
+    assert_eq!(gated.answered.load(std::sync::atomic::Ordering::SeqCst), 0);
+
+    // The client reconnects by itself: the same node back, the limit is shared again.
+    cluster.restart(&node).await;
+    wait_up(&a, true).await;
+    wait_up(&b, true).await;
     five_pass_and_the_sixth_gets_429(&cluster, &gated, &a, &b).await;
 }
 

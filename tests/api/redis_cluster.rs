@@ -9,8 +9,11 @@ use crate::redis_server::{Leases, free_port, held_at, spawn_server, wait_for_pin
 
 /// A running cluster of three masters and no replicas.
 pub struct RedisCluster {
-    nodes: Vec<Child>,
+    /// A node killed by [`RedisCluster::kill`] is `None` until restarted.
+    nodes: Vec<Option<Child>>,
     ports: Vec<u16>,
+    /// Cluster-bus ports, by node.
+    buses: Vec<u16>,
     dir: std::path::PathBuf,
 }
 
@@ -23,6 +26,7 @@ impl RedisCluster {
         let mut cluster = Self {
             nodes: Vec::new(),
             ports: Vec::new(),
+            buses: Vec::new(),
             dir,
         };
         // Six distinct ports: a client port and a bus port per node.
@@ -38,25 +42,12 @@ impl RedisCluster {
         }
         assert_eq!(ports.len(), 6, "six free loopback ports");
         for pair in ports.chunks(2) {
-            let (port, bus) = (pair[0], pair[1]);
-            let conf = cluster.dir.join(format!("nodes-{port}.conf"));
-            cluster.nodes.push(spawn_server(
-                port,
-                &[
-                    "--cluster-enabled",
-                    "yes",
-                    // The bus port is given, not port + 10000, which may be taken or past 65535.
-                    "--cluster-port",
-                    &bus.to_string(),
-                    "--cluster-config-file",
-                    conf.to_str().expect("a UTF-8 temporary path"),
-                    "--cluster-node-timeout",
-                    "2000",
-                    "--dir",
-                    cluster.dir.to_str().expect("a UTF-8 temporary path"),
-                ],
-            ));
-            cluster.ports.push(port);
+            cluster.ports.push(pair[0]);
+            cluster.buses.push(pair[1]);
+            cluster.nodes.push(None);
+        }
+        for node in 0..3 {
+            cluster.spawn(node);
         }
         for url in cluster.node_urls() {
             wait_for_ping(&url).await;
@@ -80,6 +71,52 @@ impl RedisCluster {
         );
         cluster.wait_ok().await;
         cluster
+    }
+
+    /// Starts node `node` (again) with its ports and node file, so it rejoins as it was.
+    fn spawn(&mut self, node: usize) {
+        let conf = self.dir.join(format!("nodes-{}.conf", self.ports[node]));
+        self.nodes[node] = Some(spawn_server(
+            self.ports[node],
+            &[
+                "--cluster-enabled",
+                "yes",
+                // The bus port is given, not port + 10000, which may be taken or past 65535.
+                "--cluster-port",
+                &self.buses[node].to_string(),
+                "--cluster-config-file",
+                conf.to_str().expect("a UTF-8 temporary path"),
+                "--cluster-node-timeout",
+                "2000",
+                "--dir",
+                self.dir.to_str().expect("a UTF-8 temporary path"),
+            ],
+        ));
+    }
+
+    /// Kills (SIGKILL) the node at `url`, as returned by [`RedisCluster::owner`].
+    pub fn kill(&mut self, url: &str) {
+        let node = self.node(url);
+        if let Some(mut child) = self.nodes[node].take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Restarts the node at `url` (empty: no persistence) and waits (bounded) until the cluster
+    /// is whole again.
+    pub async fn restart(&mut self, url: &str) {
+        let node = self.node(url);
+        self.spawn(node);
+        wait_for_ping(url).await;
+        self.wait_ok().await;
+    }
+
+    fn node(&self, url: &str) -> usize {
+        self.node_urls()
+            .iter()
+            .position(|u| u == url)
+            .expect("a node of this cluster")
     }
 
     /// `redis+cluster://` with every node as a seed.
@@ -164,7 +201,7 @@ impl Leases for RedisCluster {
 
 impl Drop for RedisCluster {
     fn drop(&mut self) {
-        for node in &mut self.nodes {
+        for mut node in self.nodes.iter_mut().filter_map(Option::take) {
             let _ = node.kill();
             let _ = node.wait();
         }

@@ -78,7 +78,7 @@ pub async fn wait_held(redis: &impl Leases, key: &str, n: u64) {
 }
 
 /// Waits (bounded) until `app`'s limiter sees Redis up (or down).
-async fn wait_up(app: &TestApp, up: bool) {
+pub async fn wait_up(app: &TestApp, up: bool) {
     let shared = app.state.limiter.shared().expect("redis backend");
     for _ in 0..500 {
         if shared.is_up() == up {
