@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use eligibility_gateway::config::{LimitBackend, Mode, OnBackendError, Settings, hash_key};
-use eligibility_gateway::limit::account_key;
+use eligibility_gateway::limit::{account_key, connector_key};
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -16,7 +16,8 @@ use crate::helpers::*;
 use crate::redis_cluster::RedisCluster;
 use crate::redis_server::Leases;
 use crate::shared_limits::{
-    five_pass_and_the_sixth_gets_429, gated_replicas, statuses, wait_held, wait_up,
+    cap_the_gated_connector, five_pass_and_the_sixth_gets_429, gated_replicas, statuses,
+    the_connector_cap_holds_and_frees_account_slots, wait_held, wait_up,
 };
 
 /// Short leases keep the tests quick; renewals run every third of it.
@@ -93,6 +94,18 @@ async fn six_concurrent_over_two_replicas_on_a_cluster_five_pass_and_one_gets_42
     let cluster = RedisCluster::start().await;
     let (gated, a, b) = two_replicas(&cluster, |_| {}).await;
     five_pass_and_the_sixth_gets_429(&cluster, &gated, &a, &b).await;
+}
+
+#[tokio::test]
+async fn a_connector_cap_holds_across_replicas_with_its_set_on_another_node() {
+    let cluster = RedisCluster::start().await;
+    let (gated, a, b) = two_replicas(&cluster, cap_the_gated_connector).await;
+    // Each request takes slots on two nodes and releases both, one command per node.
+    assert_ne!(
+        cluster.owner(&account_key("demo")).await,
+        cluster.owner(&connector_key("gated")).await
+    );
+    the_connector_cap_holds_and_frees_account_slots(&cluster, &gated, &a, &b).await;
 }
 
 #[tokio::test]

@@ -453,15 +453,28 @@ async fn hundreds_of_racing_requests_never_put_more_than_the_limit_at_the_payer(
 #[tokio::test]
 async fn a_connector_cap_holds_across_replicas_and_frees_the_account_slot() {
     let redis = RedisServer::start().await;
-    let (gated, a, b) = two_replicas(&redis, OnBackendError::Local, |s| {
-        s.accounts.get_mut("demo").unwrap().per_account = Some(10);
-        s.payers.connectors.get_mut("gated").unwrap().max_in_flight = Some(3);
-    })
-    .await;
-    let mut held = send(&a, 2);
-    held.extend(send(&b, 1));
+    let (gated, a, b) = two_replicas(&redis, OnBackendError::Local, cap_the_gated_connector).await;
+    the_connector_cap_holds_and_frees_account_slots(&redis, &gated, &a, &b).await;
+}
+
+/// Allows the demo account 10 and the gated connector 3.
+pub fn cap_the_gated_connector(s: &mut Settings) {
+    s.accounts.get_mut("demo").unwrap().per_account = Some(10);
+    s.payers.connectors.get_mut("gated").unwrap().max_in_flight = Some(3);
+}
+
+/// With [`cap_the_gated_connector`]: three requests over `a` and `b` reach the payer, the fourth
+/// on either is refused for the connector and gives its account slot back; all freed afterwards.
+pub async fn the_connector_cap_holds_and_frees_account_slots(
+    redis: &impl Leases,
+    gated: &Gated,
+    a: &Arc<TestApp>,
+    b: &Arc<TestApp>,
+) {
+    let mut held = send(a, 2);
+    held.extend(send(b, 1));
     gated.arrived(3).await;
-    assert_connector_busy(&b, "gated").await;
+    assert_connector_busy(b, "gated").await;
     assert_eq!(
         a.raw_x12(&member_inquiry()).await.0,
         StatusCode::SERVICE_UNAVAILABLE
@@ -474,7 +487,8 @@ async fn a_connector_cap_holds_across_replicas_and_frees_the_account_slot() {
     );
     gated.go(3);
     assert!(statuses(held).await.iter().all(|s| *s == StatusCode::OK));
-    wait_held(&redis, &connector_key("gated"), 0).await;
+    wait_held(redis, &connector_key("gated"), 0).await;
+    wait_held(redis, &account_key("demo"), 0).await;
 }
 
 #[test]
