@@ -12,7 +12,7 @@ use std::time::Duration;
 use config::{Config, Environment, File, FileFormat};
 use serde::Deserialize;
 
-pub use limits::{LimitBackend, Limits, MIN_LEASE_MS, OnBackendError, redact_url};
+pub use limits::{LimitBackend, Limits, MIN_LEASE_MS, OnBackendError, RedisTarget, redact_url};
 pub use payers::{ConnectorKind, ConnectorSettings, HttpFlavor, PayerRoutes, SANDBOX};
 pub use secret::SecretRef;
 

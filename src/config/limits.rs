@@ -1,5 +1,6 @@
 //! `[limits]`: the per-account in-flight limit and where its counts live (this process, or a Redis
-//! shared by every replica). The Redis URL may hold a password, so it is redacted in `Debug`.
+//! server or Redis Cluster shared by every replica). The Redis URL may hold a password, so it is
+//! redacted in `Debug`.
 
 use std::fmt;
 use std::time::Duration;
@@ -37,7 +38,8 @@ pub struct Limits {
     pub per_account: u32,
     /// `memory` or `redis`.
     pub backend: LimitBackend,
-    /// `redis://` or `rediss://` URL; may hold a password, so never printed.
+    /// `redis://` or `rediss://` URL, or `redis+cluster://` / `rediss+cluster://` with
+    /// comma-separated seed nodes for a Redis Cluster; may hold a password, so never printed.
     #[serde(default)]
     pub redis_url: String,
     /// Environment variable holding the URL instead.
@@ -164,22 +166,94 @@ impl Limits {
 }
 
 fn check_url(key: &str, url: &str) -> Result<(), SettingsError> {
-    let Some(rest) = url
-        .strip_prefix("redis://")
-        .or_else(|| url.strip_prefix("rediss://"))
-    else {
-        return Err(SettingsError::Invalid {
+    RedisTarget::parse(url)
+        .map(drop)
+        .map_err(|problem| SettingsError::Invalid {
             key: key.to_owned(),
-            problem: "must start with `redis://` or `rediss://` (TLS)".into(),
-        });
-    };
-    if rest.is_empty() || rest.starts_with('/') {
-        return Err(SettingsError::Invalid {
-            key: key.to_owned(),
-            problem: "must name a host, e.g. `redis://redis:6379/0`".into(),
-        });
+            problem,
+        })
+}
+
+/// What `limits.redis_url` names: one Redis server, or a Redis Cluster through its seed nodes.
+#[derive(Clone, PartialEq, Eq)]
+pub enum RedisTarget {
+    /// `redis://` or `rediss://` (TLS): the URL as given.
+    Server(String),
+    /// `redis+cluster://` or `rediss+cluster://` with comma-separated `host:port` seed nodes:
+    /// one `redis://` (or `rediss://`) URL per seed, each with the URL's user, password and
+    /// options. The client learns the other nodes from them.
+    Cluster(Vec<String>),
+}
+
+/// URLs hold passwords: only their redacted forms are shown.
+impl fmt::Debug for RedisTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Server(url) => f.debug_tuple("Server").field(&redact_url(url)).finish(),
+            Self::Cluster(urls) => f
+                .debug_tuple("Cluster")
+                .field(&urls.iter().map(|u| redact_url(u)).collect::<Vec<_>>())
+                .finish(),
+        }
     }
-    Ok(())
+}
+
+impl RedisTarget {
+    /// Reads a `limits.redis_url` value. The problem never quotes the URL (it may hold a
+    /// password).
+    pub fn parse(url: &str) -> Result<Self, String> {
+        const SCHEMES: &str = "must start with `redis://`, `rediss://` (TLS), `redis+cluster://` or \
+             `rediss+cluster://` (Redis Cluster)";
+        let (scheme, rest) = url.split_once("://").ok_or(SCHEMES)?;
+        let (node_scheme, cluster) = match scheme {
+            "redis" | "rediss" => (scheme, false),
+            "redis+cluster" => ("redis", true),
+            "rediss+cluster" => ("rediss", true),
+            _ => return Err(SCHEMES.into()),
+        };
+        // The authority ends at the path, the options or the fragment.
+        let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        let (authority, suffix) = rest.split_at(authority_end);
+        let (user, hosts) = match authority.rsplit_once('@') {
+            Some((user, hosts)) => (Some(user), hosts),
+            None => (None, authority),
+        };
+        if hosts.is_empty() {
+            return Err(if cluster {
+                "must name seed nodes, e.g. `redis+cluster://redis-1:6379,redis-2:6379`".into()
+            } else {
+                "must name a host, e.g. `redis://redis:6379/0`".into()
+            });
+        }
+        if !cluster {
+            if hosts.contains(',') {
+                return Err("names several hosts; for a Redis Cluster use \
+                            `redis+cluster://host1:6379,host2:6379`"
+                    .into());
+            }
+            return Ok(Self::Server(url.to_owned()));
+        }
+        let path = suffix.split(['?', '#']).next().unwrap_or_default();
+        if !matches!(path, "" | "/" | "/0") {
+            return Err(
+                "names a database other than 0; a Redis Cluster has only database 0".into(),
+            );
+        }
+        let user = user.map(|u| format!("{u}@")).unwrap_or_default();
+        hosts
+            .split(',')
+            .enumerate()
+            .map(|(i, host)| {
+                let host = host.trim();
+                if host.is_empty() || host.starts_with(':') {
+                    Err(format!("seed node {} names no host", i + 1))
+                } else {
+                    Ok(format!("{node_scheme}://{user}{host}{suffix}"))
+                }
+            })
+            .collect::<Result<_, _>>()
+            .map(Self::Cluster)
+    }
 }
 
 /// `url` with the password of its user part replaced by `<redacted>`, for logs and `Debug`.

@@ -298,6 +298,49 @@ fn bad_limit_settings_name_their_key() {
             "limits.redis_url",
         ),
         (
+            "several hosts without the cluster scheme",
+            &[
+                ("GATEWAY__LIMITS__BACKEND", "redis"),
+                ("GATEWAY__LIMITS__REDIS_URL", "redis://a:7000,b:7001"),
+            ],
+            "limits.redis_url",
+        ),
+        (
+            "cluster without seed nodes",
+            &[
+                ("GATEWAY__LIMITS__BACKEND", "redis"),
+                ("GATEWAY__LIMITS__REDIS_URL", "redis+cluster:///"),
+            ],
+            "limits.redis_url",
+        ),
+        (
+            "cluster with an empty seed node",
+            &[
+                ("GATEWAY__LIMITS__BACKEND", "redis"),
+                (
+                    "GATEWAY__LIMITS__REDIS_URL",
+                    "redis+cluster://a:7000,,b:7001",
+                ),
+            ],
+            "limits.redis_url",
+        ),
+        (
+            "cluster with a database other than 0",
+            &[
+                ("GATEWAY__LIMITS__BACKEND", "redis"),
+                ("GATEWAY__LIMITS__REDIS_URL", "redis+cluster://a:7000/2"),
+            ],
+            "limits.redis_url",
+        ),
+        (
+            "unknown cluster scheme",
+            &[
+                ("GATEWAY__LIMITS__BACKEND", "redis"),
+                ("GATEWAY__LIMITS__REDIS_URL", "redis-cluster://a:7000"),
+            ],
+            "limits.redis_url",
+        ),
+        (
             "URL inline and from a file",
             &[
                 ("GATEWAY__LIMITS__REDIS_URL", "redis://r"),
@@ -371,12 +414,69 @@ fn bad_limit_settings_name_their_key() {
 }
 
 #[test]
+fn cluster_urls_become_one_url_per_seed_node_with_the_same_user_tls_and_options() {
+    let cluster =
+        |urls: &[&str]| RedisTarget::Cluster(urls.iter().map(|u| (*u).to_owned()).collect());
+    for (url, want) in [
+        (
+            "redis+cluster://:pw@r1:7000,r2:7001, r3:7002/",
+            cluster(&[
+                "redis://:pw@r1:7000/",
+                "redis://:pw@r2:7001/",
+                "redis://:pw@r3:7002/",
+            ]),
+        ),
+        (
+            "rediss+cluster://app:pw@r1:6380,r2:6380/0?protocol=resp3",
+            cluster(&[
+                "rediss://app:pw@r1:6380/0?protocol=resp3",
+                "rediss://app:pw@r2:6380/0?protocol=resp3",
+            ]),
+        ),
+        ("redis+cluster://r1", cluster(&["redis://r1"])),
+        (
+            "rediss://:pw@redis:6380/1",
+            RedisTarget::Server("rediss://:pw@redis:6380/1".into()),
+        ),
+    ] {
+        assert_eq!(RedisTarget::parse(url).as_ref(), Ok(&want), "{url}");
+    }
+    let e = RedisTarget::parse("redis+cluster://:hunter2@a:1,:2").unwrap_err();
+    assert!(e.contains("seed node 2") && !e.contains("hunter2"), "{e}");
+    let shown = format!(
+        "{:?}",
+        RedisTarget::parse("redis+cluster://:hunter2@a:1,b:2").unwrap()
+    );
+    assert!(
+        !shown.contains("hunter2") && shown.contains("b:2"),
+        "{shown}"
+    );
+    // Start-up accepts a cluster URL from the environment, TLS too.
+    let s = Settings::load_with(
+        None,
+        env(&[
+            ("GATEWAY__LIMITS__BACKEND", "redis"),
+            (
+                "GATEWAY__LIMITS__REDIS_URL",
+                "rediss+cluster://:pw@r1:6380,r2:6380",
+            ),
+        ]),
+    )
+    .unwrap();
+    assert!(s.limits.redis_url(&|_| None).unwrap().is_some());
+}
+
+#[test]
 fn redis_urls_lose_their_password_when_shown() {
     for (url, shown) in [
         ("redis://:pw@host:6379/0", "redis://<redacted>@host:6379/0"),
         ("rediss://user:pw@host", "rediss://<redacted>@host"),
         ("redis://host:6379", "redis://host:6379"),
         ("redis://u:p@ss@host/1", "redis://<redacted>@host/1"),
+        (
+            "rediss+cluster://:pw@a:1,b:2/0",
+            "rediss+cluster://<redacted>@a:1,b:2/0",
+        ),
     ] {
         assert_eq!(redact_url(url), shown);
     }

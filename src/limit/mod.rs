@@ -5,6 +5,7 @@
 //! so it is released however the request ends (success, error, timeout, or the client hanging up
 //! and hyper dropping the future).
 
+mod connection;
 mod memory;
 mod scripts;
 mod shared;
@@ -213,9 +214,14 @@ mod tests {
     use super::*;
 
     #[tokio::test]
-    async fn tls_urls_are_accepted_and_nothing_connects_at_start_up() {
+    async fn tls_and_cluster_urls_are_accepted_and_nothing_connects_at_start_up() {
         // Lazy: a Redis that is down at start-up must not stop the gateway.
-        for url in ["rediss://127.0.0.1:1/0", "redis://127.0.0.1:1/0"] {
+        for url in [
+            "rediss://127.0.0.1:1/0",
+            "redis://127.0.0.1:1/0",
+            "redis+cluster://127.0.0.1:1,127.0.0.1:2",
+            "rediss+cluster://:pw@127.0.0.1:1,127.0.0.1:2/0",
+        ] {
             let shared = Shared::start(url, Duration::from_secs(15), Duration::from_millis(50));
             assert!(shared.is_ok(), "{url}: {:?}", shared.err());
         }

@@ -10,14 +10,14 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::Duration;
 
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use tokio::sync::mpsc;
 
+use super::connection::Connection;
 use super::scripts;
 
 /// Releases waiting for the upkeep task; past this, a dropped slot is left to its lease.
 const RELEASE_QUEUE: usize = 4096;
-/// Releases sent to Redis in one pipeline.
+/// Releases sent to Redis in one batch (one pipeline; on a cluster, one command per key).
 const RELEASE_BATCH: usize = 256;
 /// Upkeep runs at least this often (renewals, and probes while Redis is down).
 const MAX_TICK: Duration = Duration::from_secs(1);
@@ -46,7 +46,7 @@ pub struct Shared {
 }
 
 struct Inner {
-    conn: ConnectionManager,
+    conn: Connection,
     acquire: redis::Script,
     lease_ms: u64,
     timeout: Duration,
@@ -125,8 +125,9 @@ impl Drop for SharedSlot {
 }
 
 impl Shared {
-    /// Connects lazily to `url` (no round trip here: Redis may be down at start-up) and starts the
-    /// upkeep task on the current tokio runtime (an error outside one).
+    /// Connects lazily to `url`, a Redis server or a Redis Cluster (no round trip here: Redis may
+    /// be down at start-up), and starts the upkeep task on the current tokio runtime (an error
+    /// outside one).
     pub fn start(url: &str, lease: Duration, timeout: Duration) -> Result<Self, redis::RedisError> {
         Self::start_observed(url, lease, timeout, Box::new(|| {}))
     }
@@ -142,18 +143,7 @@ impl Shared {
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| {
             redis::RedisError::from((redis::ErrorKind::Client, "needs a tokio runtime"))
         })?;
-        // Nagle off: redis-rs leaves it on, and a small command written while an earlier one's
-        // answer is in flight then waits for an ACK (delayed ACK: up to 40 ms on Linux).
-        let info = redis::IntoConnectionInfo::into_connection_info(url)?
-            .set_tcp_settings(redis::io::tcp::TcpSettings::default().set_nodelay(true));
-        let client = redis::Client::open(info)?;
-        let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(timeout))
-            .set_response_timeout(Some(timeout))
-            .set_number_of_retries(1)
-            .set_min_delay(Duration::from_millis(10))
-            .set_max_delay(timeout);
-        let conn = ConnectionManager::new_lazy_with_config(client, config)?;
+        let conn = Connection::open(url, timeout)?;
         let (tx, rx) = mpsc::channel(RELEASE_QUEUE);
         let inner = Arc::new(Inner {
             conn,
@@ -266,7 +256,8 @@ impl Inner {
         }
     }
 
-    /// Extends every lease this replica holds: one pipeline, one script call per set.
+    /// Extends every lease this replica holds: one script call per set, all in one pipeline on a
+    /// single server, each to its own node on a cluster.
     async fn renew(&self) -> Result<(), BackendError> {
         let mut by_key: HashMap<Arc<str>, Vec<String>> = HashMap::new();
         for (n, key) in self.held_map().iter() {
@@ -279,18 +270,19 @@ impl Inner {
             // Nothing to renew: a PING still tells whether Redis is there.
             return self.ping().await;
         }
-        let mut pipe = redis::pipe();
-        for (key, ids) in &by_key {
-            pipe.cmd("EVAL")
-                .arg(scripts::RENEW)
-                .arg(1)
-                .arg(&**key)
-                .arg(self.lease_ms)
-                .arg(ids)
-                .ignore();
-        }
-        let mut conn = self.conn.clone();
-        self.call(pipe.query_async::<()>(&mut conn)).await
+        let calls = by_key
+            .iter()
+            .map(|(key, ids)| {
+                let mut cmd = redis::cmd("EVAL");
+                cmd.arg(scripts::RENEW)
+                    .arg(1)
+                    .arg(&**key)
+                    .arg(self.lease_ms)
+                    .arg(ids);
+                cmd
+            })
+            .collect();
+        self.call(self.conn.run_each(calls)).await
     }
 
     async fn ping(&self) -> Result<(), BackendError> {
@@ -299,13 +291,22 @@ impl Inner {
             .await
     }
 
+    /// Frees `batch`: one `ZREM` per set, never one command across sets (a cluster keeps each
+    /// set on its own node).
     async fn release(&self, batch: &[Release]) -> Result<(), BackendError> {
-        let mut pipe = redis::pipe();
+        let mut by_key: HashMap<&str, Vec<&str>> = HashMap::new();
         for (key, id) in batch {
-            pipe.cmd("ZREM").arg(&**key).arg(id).ignore();
+            by_key.entry(&**key).or_default().push(id);
         }
-        let mut conn = self.conn.clone();
-        self.call(pipe.query_async::<()>(&mut conn)).await
+        let calls = by_key
+            .into_iter()
+            .map(|(key, ids)| {
+                let mut cmd = redis::cmd("ZREM");
+                cmd.arg(key).arg(ids);
+                cmd
+            })
+            .collect();
+        self.call(self.conn.run_each(calls)).await
     }
 }
 

@@ -9,6 +9,7 @@
 
 mod caqh;
 mod cli;
+mod cluster_limits;
 mod connectors;
 mod deadlines;
 mod errors;
@@ -30,6 +31,7 @@ mod operations;
 mod packaging;
 mod phi_logs;
 mod raw_x12;
+mod redis_cluster;
 mod redis_server;
 mod shared_limits;
 mod shutdown;

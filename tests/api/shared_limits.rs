@@ -15,7 +15,7 @@ use serde_json::Value;
 use crate::gated::{Gated, PATIENCE, assert_connector_busy, gated_key, route_to};
 use crate::helpers::*;
 use crate::limits::send;
-use crate::redis_server::RedisServer;
+use crate::redis_server::{Leases, RedisServer};
 
 /// Short leases keep the tests quick; renewals run every third of it.
 const LEASE_MS: u64 = 1500;
@@ -36,6 +36,17 @@ async fn two_replicas(
     on_error: OnBackendError,
     tweak: impl Fn(&mut Settings),
 ) -> (Arc<Gated>, Arc<TestApp>, Arc<TestApp>) {
+    gated_replicas(|s| {
+        use_redis(s, redis, on_error);
+        tweak(s);
+    })
+    .await
+}
+
+/// Two replicas configured by `tweak`, both routed to one gated payer.
+pub async fn gated_replicas(
+    tweak: impl Fn(&mut Settings),
+) -> (Arc<Gated>, Arc<TestApp>, Arc<TestApp>) {
     let (gated, url) = Gated::start().await;
     let key = gated_key();
     let mut apps = Vec::new();
@@ -43,7 +54,6 @@ async fn two_replicas(
         apps.push(Arc::new(
             spawn_app(|s| {
                 route_to(s, "gated", &url, &key);
-                use_redis(s, redis, on_error);
                 tweak(s);
             })
             .await,
@@ -55,7 +65,7 @@ async fn two_replicas(
 }
 
 /// Waits (bounded) until `key` holds `n` live leases.
-async fn wait_held(redis: &RedisServer, key: &str, n: u64) {
+pub async fn wait_held(redis: &impl Leases, key: &str, n: u64) {
     let mut last = 0;
     for _ in 0..500 {
         last = redis.held(key).await;
@@ -68,7 +78,7 @@ async fn wait_held(redis: &RedisServer, key: &str, n: u64) {
 }
 
 /// Waits (bounded) until `app`'s limiter sees Redis up (or down).
-async fn wait_up(app: &TestApp, up: bool) {
+pub async fn wait_up(app: &TestApp, up: bool) {
     let shared = app.state.limiter.shared().expect("redis backend");
     for _ in 0..500 {
         if shared.is_up() == up {
@@ -82,7 +92,10 @@ async fn wait_up(app: &TestApp, up: bool) {
     );
 }
 
-async fn statuses(handles: Vec<tokio::task::JoinHandle<(StatusCode, Value)>>) -> Vec<StatusCode> {
+/// The statuses of `handles`' answers, each awaited (bounded).
+pub async fn statuses(
+    handles: Vec<tokio::task::JoinHandle<(StatusCode, Value)>>,
+) -> Vec<StatusCode> {
     let mut out = Vec::new();
     for h in handles {
         out.push(
@@ -100,8 +113,19 @@ async fn statuses(handles: Vec<tokio::task::JoinHandle<(StatusCode, Value)>>) ->
 async fn six_concurrent_over_two_replicas_five_pass_and_one_gets_429() {
     let redis = RedisServer::start().await;
     let (gated, a, b) = two_replicas(&redis, OnBackendError::Local, |_| {}).await;
-    let mut held = send(&a, 3);
-    held.extend(send(&b, 2));
+    five_pass_and_the_sixth_gets_429(&redis, &gated, &a, &b).await;
+}
+
+/// Six concurrent requests of the demo account over replicas `a` and `b` sharing `redis`: five
+/// reach `gated` and hold five leases, the sixth gets 429 on either; all freed once answered.
+pub async fn five_pass_and_the_sixth_gets_429(
+    redis: &impl Leases,
+    gated: &Gated,
+    a: &Arc<TestApp>,
+    b: &Arc<TestApp>,
+) {
+    let mut held = send(a, 3);
+    held.extend(send(b, 2));
     gated.arrived(5).await;
     assert_eq!(redis.held(&account_key("demo")).await, 5);
     let (status, body) = b.raw_x12(&member_inquiry()).await;
@@ -429,15 +453,28 @@ async fn hundreds_of_racing_requests_never_put_more_than_the_limit_at_the_payer(
 #[tokio::test]
 async fn a_connector_cap_holds_across_replicas_and_frees_the_account_slot() {
     let redis = RedisServer::start().await;
-    let (gated, a, b) = two_replicas(&redis, OnBackendError::Local, |s| {
-        s.accounts.get_mut("demo").unwrap().per_account = Some(10);
-        s.payers.connectors.get_mut("gated").unwrap().max_in_flight = Some(3);
-    })
-    .await;
-    let mut held = send(&a, 2);
-    held.extend(send(&b, 1));
+    let (gated, a, b) = two_replicas(&redis, OnBackendError::Local, cap_the_gated_connector).await;
+    the_connector_cap_holds_and_frees_account_slots(&redis, &gated, &a, &b).await;
+}
+
+/// Allows the demo account 10 and the gated connector 3.
+pub fn cap_the_gated_connector(s: &mut Settings) {
+    s.accounts.get_mut("demo").unwrap().per_account = Some(10);
+    s.payers.connectors.get_mut("gated").unwrap().max_in_flight = Some(3);
+}
+
+/// With [`cap_the_gated_connector`]: three requests over `a` and `b` reach the payer, the fourth
+/// on either is refused for the connector and gives its account slot back; all freed afterwards.
+pub async fn the_connector_cap_holds_and_frees_account_slots(
+    redis: &impl Leases,
+    gated: &Gated,
+    a: &Arc<TestApp>,
+    b: &Arc<TestApp>,
+) {
+    let mut held = send(a, 2);
+    held.extend(send(b, 1));
     gated.arrived(3).await;
-    assert_connector_busy(&b, "gated").await;
+    assert_connector_busy(b, "gated").await;
     assert_eq!(
         a.raw_x12(&member_inquiry()).await.0,
         StatusCode::SERVICE_UNAVAILABLE
@@ -450,7 +487,8 @@ async fn a_connector_cap_holds_across_replicas_and_frees_the_account_slot() {
     );
     gated.go(3);
     assert!(statuses(held).await.iter().all(|s| *s == StatusCode::OK));
-    wait_held(&redis, &connector_key("gated"), 0).await;
+    wait_held(redis, &connector_key("gated"), 0).await;
+    wait_held(redis, &account_key("demo"), 0).await;
 }
 
 #[test]
