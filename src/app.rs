@@ -1,6 +1,9 @@
 //! Builds the application from settings: state, router, listener. Port 0 works (tests use it);
-//! the real address is reported. Serves HTTP/1 with hyper's own connection deadlines, and shuts
-//! down on Ctrl-C and SIGTERM within a bounded grace.
+//! the real address is reported. Serves HTTP/1 with header and idle deadlines per connection, and
+//! shuts down on Ctrl-C and SIGTERM within a bounded grace.
+
+mod connection;
+mod deadlines;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -8,14 +11,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::ConnectInfo;
-use hyper::body::Incoming;
-use hyper_util::rt::{TokioIo, TokioTimer};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
+use tokio::net::TcpListener;
+use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
-use tower::ServiceExt as _;
 
+use self::deadlines::Waits;
 use crate::config::{Server, Settings, SettingsError};
 use crate::http::probes::NotReady;
 use crate::http::{self, AppState};
@@ -125,12 +125,12 @@ impl App {
         } = self;
         tracing::info!(addr = %addr, version = env!("CARGO_PKG_VERSION"), "listening");
         let (closing_tx, closing) = watch::channel(false);
-        let deadlines = Deadlines::from(&server);
+        let waits = Waits::from(&server);
         let mut listeners = JoinSet::new();
         listeners.spawn(accept_loop(
             listener,
             router,
-            deadlines,
+            waits,
             Arc::new(Semaphore::new(server.max_connections)),
             closing.clone(),
         ));
@@ -141,7 +141,7 @@ impl App {
             listeners.spawn(accept_loop(
                 listener,
                 router,
-                deadlines,
+                waits,
                 Arc::new(Semaphore::new(METRICS_CONNECTIONS)),
                 closing,
             ));
@@ -181,7 +181,7 @@ impl App {
 async fn accept_loop(
     listener: TcpListener,
     router: Router,
-    deadlines: Deadlines,
+    waits: Waits,
     slots: Arc<Semaphore>,
     mut closing: watch::Receiver<bool>,
 ) {
@@ -207,11 +207,11 @@ async fn accept_loop(
             },
         };
         while connections.try_join_next().is_some() {}
-        connections.spawn(serve_connection(
+        connections.spawn(connection::serve(
             stream,
             peer,
             router.clone(),
-            deadlines,
+            waits,
             closing.clone(),
             slot,
         ));
@@ -232,90 +232,6 @@ async fn sweep_failed_auth(state: Arc<AppState>) {
     loop {
         tick.tick().await;
         state.failed_auth.sweep(std::time::Instant::now());
-    }
-}
-
-/// What one connection needs from `[server]`.
-#[derive(Debug, Clone, Copy)]
-struct Deadlines {
-    header: Duration,
-    keep_alive: bool,
-}
-
-impl From<&Server> for Deadlines {
-    fn from(s: &Server) -> Self {
-        let header = s.header_timeout();
-        // hyper's header clock also runs while a keep-alive connection waits for its next
-        // request, so the smaller of the two bounds that wait.
-        let header = s.idle_timeout().map_or(header, |idle| header.min(idle));
-        Self {
-            header,
-            keep_alive: s.idle_timeout().is_some(),
-        }
-    }
-}
-
-/// Serves one connection until it ends or the gateway stops; the slot is held until then.
-async fn serve_connection(
-    stream: TcpStream,
-    peer: SocketAddr,
-    router: Router,
-    deadlines: Deadlines,
-    mut closing: watch::Receiver<bool>,
-    _slot: OwnedSemaphorePermit,
-) {
-    let _ = stream.set_nodelay(true);
-    let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
-        req.extensions_mut().insert(ConnectInfo(peer));
-        router.clone().oneshot(req)
-    });
-    let mut builder = hyper::server::conn::http1::Builder::new();
-    builder
-        .timer(TokioTimer::new())
-        .header_read_timeout(deadlines.header)
-        .keep_alive(deadlines.keep_alive);
-    let conn = builder.serve_connection(TokioIo::new(stream), service);
-    tokio::pin!(conn);
-    let ended = tokio::select! {
-        ended = conn.as_mut() => ended,
-        () = stopped(&mut closing) => {
-            // Finishes the request being served, then closes.
-            conn.as_mut().graceful_shutdown();
-            conn.await
-        }
-    };
-    if let Err(e) = ended {
-        connection_error(&e);
-    }
-}
-
-/// hyper answers some requests itself (431, 400 for a malformed request line or headers) and
-/// ends the connection; this is their log line. Nothing of the request is in it.
-fn connection_error(e: &hyper::Error) {
-    if e.is_timeout() {
-        tracing::info!(
-            reason = "header_timeout",
-            "connection closed: request headers not complete in time"
-        );
-    } else if e.is_parse_too_large() {
-        tracing::info!(
-            reason = "headers_too_large",
-            status = 431,
-            "connection closed: request headers too large"
-        );
-    } else if e.is_parse() || e.is_parse_status() {
-        tracing::info!(
-            reason = "malformed_request",
-            status = 400,
-            "connection closed: malformed request"
-        );
-    } else if e.is_incomplete_message() {
-        tracing::debug!(
-            reason = "incomplete",
-            "connection closed mid-request by the client"
-        );
-    } else {
-        tracing::debug!(error = %e, "connection error");
     }
 }
 

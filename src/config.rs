@@ -65,10 +65,10 @@ pub struct Server {
     pub max_body_bytes: usize,
     /// Whole-request backstop.
     pub request_timeout_ms: u64,
-    /// A connection must complete each request's headers within this (the first request and
-    /// every keep-alive one; hyper starts the clock when it waits for the request).
+    /// A connection must complete each request's headers within this (the first request, from
+    /// the connection's start, and every keep-alive one, from its first byte).
     pub header_timeout_ms: u64,
-    /// How long a keep-alive connection may wait for its next request; 0 turns keep-alive off.
+    /// How long a keep-alive connection may stay quiet after an answer; 0 turns keep-alive off.
     pub idle_timeout_ms: u64,
     /// A request body must be complete within this; past it the answer is 408.
     pub body_timeout_ms: u64,

@@ -1,11 +1,13 @@
 //! Connection deadlines over a raw socket: slow headers and idle connections are closed, a stalled
-//! body gets 408, past `max_connections` new connections wait, hyper's own rejections are logged.
+//! body gets 408, a quiet keep-alive connection and a slow request outlive the header deadline, past `max_connections` new connections wait, hyper's own rejections are logged.
 
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
-use crate::helpers::{RAW, exchange, log_lines_with, raw_connect, read_until_closed, spawn_app};
+use crate::helpers::{
+    RAW, TestApp, exchange, log_lines_with, raw_connect, read_until_closed, spawn_app,
+};
 
 #[tokio::test]
 async fn headers_sent_too_slowly_are_cut_off() {
@@ -39,6 +41,90 @@ async fn an_idle_keep_alive_connection_is_closed_after_its_request() {
         !answer.to_ascii_lowercase().contains("connection: close"),
         "keep-alive was offered, then the idle deadline closed it: {answer}"
     );
+}
+
+/// Reads one answer off a keep-alive connection: the head, then `Content-Length` bytes.
+async fn read_answer(s: &mut tokio::net::TcpStream) -> String {
+    let mut got = Vec::new();
+    let mut byte = [0u8; 1];
+    let read = async {
+        while !got.ends_with(b"\r\n\r\n") {
+            assert_eq!(s.read(&mut byte).await.unwrap(), 1, "closed mid-answer");
+            got.push(byte[0]);
+        }
+        let head = String::from_utf8_lossy(&got).to_ascii_lowercase();
+        let length: usize = head
+            .lines()
+            .find_map(|l| l.strip_prefix("content-length:"))
+            .map_or(0, |n| n.trim().parse().unwrap());
+        let mut body = vec![0u8; length];
+        s.read_exact(&mut body).await.unwrap();
+        got.extend_from_slice(&body);
+    };
+    tokio::time::timeout(Duration::from_secs(20), read)
+        .await
+        .expect("an answer");
+    String::from_utf8_lossy(&got).into_owned()
+}
+
+const LIVEZ: &[u8] = b"GET /livez HTTP/1.1\r\nHost: a\r\n\r\n";
+
+/// A keep-alive connection that has had one answer.
+async fn answered_once(app: &TestApp) -> tokio::net::TcpStream {
+    let mut s = raw_connect(app).await;
+    s.write_all(LIVEZ).await.unwrap();
+    let answer = read_answer(&mut s).await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    s
+}
+
+#[tokio::test]
+async fn a_quiet_keep_alive_connection_outlives_the_header_deadline() {
+    let app = spawn_app(|s| {
+        s.server.header_timeout_ms = 200;
+        s.server.idle_timeout_ms = 60_000;
+    })
+    .await;
+    let mut s = answered_once(&app).await;
+    // Quiet for three header deadlines: only the (much longer) idle deadline applies.
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    s.write_all(b"GET /livez HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let answer = read_until_closed(&mut s).await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+}
+
+#[tokio::test]
+async fn a_next_request_begun_on_a_keep_alive_connection_has_the_header_deadline() {
+    let app = spawn_app(|s| {
+        s.server.header_timeout_ms = 200;
+        s.server.idle_timeout_ms = 60_000;
+    })
+    .await;
+    let mut s = answered_once(&app).await;
+    s.write_all(b"GET /livez HTTP/1.1\r\nHost: a\r\n")
+        .await
+        .unwrap();
+    // Closed well before the idle deadline (read_until_closed gives up at 20 s).
+    assert_eq!(read_until_closed(&mut s).await, "");
+}
+
+#[tokio::test]
+async fn a_request_served_longer_than_the_header_deadline_is_answered() {
+    let (gated, app) = crate::limits::gated_app(|s| {
+        s.server.header_timeout_ms = 200;
+        s.server.idle_timeout_ms = 200;
+    })
+    .await;
+    let sent = crate::limits::send(&app, 1);
+    gated.arrived(1).await;
+    // Held at the payer past both deadlines: a request being served has neither.
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    gated.go(1);
+    for s in sent {
+        assert_eq!(s.await.unwrap().0, reqwest::StatusCode::OK);
+    }
 }
 
 #[tokio::test]
