@@ -69,23 +69,24 @@ async fn read_answer(s: &mut tokio::net::TcpStream) -> String {
 
 const LIVEZ: &[u8] = b"GET /livez HTTP/1.1\r\nHost: a\r\n\r\n";
 
-/// A keep-alive connection that has had one answer.
-async fn answered_once(app: &TestApp) -> tokio::net::TcpStream {
-    let mut s = raw_connect(app).await;
-    s.write_all(LIVEZ).await.unwrap();
-    let answer = read_answer(&mut s).await;
-    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
-    s
-}
-
-#[tokio::test]
-async fn a_quiet_keep_alive_connection_outlives_the_header_deadline() {
+/// A gateway with a short header deadline (200 ms) and a long idle one (60 s), and a keep-alive
+/// connection to it that has had one answer.
+async fn answered_once() -> (TestApp, tokio::net::TcpStream) {
     let app = spawn_app(|s| {
         s.server.header_timeout_ms = 200;
         s.server.idle_timeout_ms = 60_000;
     })
     .await;
-    let mut s = answered_once(&app).await;
+    let mut s = raw_connect(&app).await;
+    s.write_all(LIVEZ).await.unwrap();
+    let answer = read_answer(&mut s).await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    (app, s)
+}
+
+#[tokio::test]
+async fn a_quiet_keep_alive_connection_outlives_the_header_deadline() {
+    let (_app, mut s) = answered_once().await;
     // Quiet for three header deadlines: only the (much longer) idle deadline applies.
     tokio::time::sleep(Duration::from_millis(600)).await;
     s.write_all(b"GET /livez HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
@@ -97,12 +98,7 @@ async fn a_quiet_keep_alive_connection_outlives_the_header_deadline() {
 
 #[tokio::test]
 async fn a_next_request_begun_on_a_keep_alive_connection_has_the_header_deadline() {
-    let app = spawn_app(|s| {
-        s.server.header_timeout_ms = 200;
-        s.server.idle_timeout_ms = 60_000;
-    })
-    .await;
-    let mut s = answered_once(&app).await;
+    let (_app, mut s) = answered_once().await;
     s.write_all(b"GET /livez HTTP/1.1\r\nHost: a\r\n")
         .await
         .unwrap();
