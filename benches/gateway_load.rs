@@ -35,8 +35,7 @@ use axum::routing::post;
 use eligibility_gateway::app::App;
 use eligibility_gateway::config::{LimitBackend, SANDBOX, Settings};
 use eligibility_gateway::http::AppState;
-
-const X12: &str = "ISA*00*          *00*          *ZZ*SUBMITTER      *ZZ*RECEIVER       *260101*1200*^*00501*000000001*0*T*:~GS*HS*SUBMITTER*RECEIVER*20260101*1200*1*X*005010X279A1~ST*270*0001*005010X279A1~BHT*0022*13*10001234*20260101*1200~HL*1**20*1~NM1*PR*2*ACME HEALTH PLAN*****PI*842610001~HL*2*1*21*1~NM1*1P*2*BONE AND JOINT CLINIC*****XX*1234567893~HL*3*2*22*0~TRN*1*93175-012547*9877281234~NM1*IL*1*DOEONE*JOHNONE****MI*0000000001~DMG*D8*18800102*M~DTP*291*D8*20260101~EQ*30~SE*13*0001~GE*1*1~IEA*1*000000001~";
+use support::{X12, env_or, request_body};
 
 /// Times `n` acquire + release pairs of one slot on `state`'s limiter, as the handler does them
 /// (a Redis slot: one script call to take it, one `ZREM` to free it).
@@ -84,15 +83,15 @@ async fn drive(
     name: &'static str,
     url: String,
     auth: Option<&'static str>,
-    seconds: u64,
+    seconds: usize,
     concurrency: usize,
 ) -> Run {
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(concurrency)
         .build()
         .unwrap();
-    let body = serde_json::json!({ "x12": X12 }).to_string();
-    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let body = request_body();
+    let deadline = Instant::now() + Duration::from_secs(seconds as u64);
     let started = Instant::now();
     let workers: Vec<_> = (0..concurrency)
         .map(|_| {
@@ -129,17 +128,10 @@ async fn drive(
     }
 }
 
-fn env_or(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
 fn main() {
     // `cargo bench` passes `--bench`; `cargo test --benches` would pass nothing special: both run.
     let seconds = env_or("LOAD_SECONDS", 5);
-    let concurrency = usize::try_from(env_or("LOAD_CONCURRENCY", 4)).unwrap_or(4);
+    let concurrency = env_or("LOAD_CONCURRENCY", 4);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

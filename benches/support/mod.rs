@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 pub const RAW_PATH: &str = "/change/medicalnetwork/eligibility/v3/raw-x12";
 /// The embedded demo account's key.
 pub const KEY: &str = "sandbox-api-key";
-/// Change's documented 270 (a sandbox member), as in `gateway_load`.
+/// Change's documented 270 (a sandbox member), the request every load benchmark sends.
 pub const X12: &str = "ISA*00*          *00*          *ZZ*SUBMITTER      *ZZ*RECEIVER       *260101*1200*^*00501*000000001*0*T*:~GS*HS*SUBMITTER*RECEIVER*20260101*1200*1*X*005010X279A1~ST*270*0001*005010X279A1~BHT*0022*13*10001234*20260101*1200~HL*1**20*1~NM1*PR*2*ACME HEALTH PLAN*****PI*842610001~HL*2*1*21*1~NM1*1P*2*BONE AND JOINT CLINIC*****XX*1234567893~HL*3*2*22*0~TRN*1*93175-012547*9877281234~NM1*IL*1*DOEONE*JOHNONE****MI*0000000001~DMG*D8*18800102*M~DTP*291*D8*20260101~EQ*30~SE*13*0001~GE*1*1~IEA*1*000000001~";
 
 /// `{"x12": X12}`.
