@@ -288,6 +288,16 @@ pub enum SettingsError {
     },
 }
 
+impl SettingsError {
+    /// `Invalid`: `key` (dotted) `problem`.
+    pub(crate) fn invalid(key: impl Into<String>, problem: impl Into<String>) -> Self {
+        Self::Invalid {
+            key: key.into(),
+            problem: problem.into(),
+        }
+    }
+}
+
 impl Settings {
     /// Loads defaults, then `file` (which must exist when given), then the process environment.
     pub fn load(file: Option<&Path>) -> Result<Self, SettingsError> {
@@ -320,12 +330,7 @@ impl Settings {
     }
 
     fn check(&self) -> Result<(), SettingsError> {
-        let invalid = |key: &str, problem: &str| {
-            Err(SettingsError::Invalid {
-                key: key.to_owned(),
-                problem: problem.to_owned(),
-            })
-        };
+        let invalid = |key: &str, problem: &str| Err(SettingsError::invalid(key, problem));
         self.limits.check()?;
         if self.sandbox.max_in_flight == Some(0) {
             return invalid(
@@ -417,12 +422,8 @@ impl Settings {
 
 impl X12Settings {
     fn check(&self) -> Result<(), SettingsError> {
-        let invalid = |key: &str, problem: &str| {
-            Err(SettingsError::Invalid {
-                key: format!("x12.{key}"),
-                problem: problem.to_owned(),
-            })
-        };
+        let invalid =
+            |key: &str, problem: &str| Err(SettingsError::invalid(format!("x12.{key}"), problem));
         let x12_safe = |v: &str| {
             v.bytes()
                 .all(|b| (b' '..=b'}').contains(&b) && !b"*~:^".contains(&b))

@@ -94,12 +94,12 @@ impl Limits {
         )
     }
 
-    /// The Redis URL (inline, or read from its variable or file); `None` with the memory backend.
-    /// The error names the key; it never quotes the URL.
-    pub fn redis_url(
+    /// What the Redis URL names (the URL inline, or read from its variable or file); `None` with
+    /// the memory backend. The error names the key; it never quotes the URL.
+    pub fn redis_target(
         &self,
         lookup: &dyn Fn(&str) -> Option<String>,
-    ) -> Result<Option<String>, SettingsError> {
+    ) -> Result<Option<RedisTarget>, SettingsError> {
         if self.backend == LimitBackend::Memory {
             return Ok(None);
         }
@@ -111,17 +111,13 @@ impl Limits {
                 self.redis_url.trim().to_owned(),
             ),
         };
-        check_url(&key, &url)?;
-        Ok(Some(url))
+        RedisTarget::parse(&url)
+            .map(Some)
+            .map_err(|problem| SettingsError::invalid(key, problem))
     }
 
     pub(super) fn check(&self) -> Result<(), SettingsError> {
-        let invalid = |key: &str, problem: String| {
-            Err(SettingsError::Invalid {
-                key: key.to_owned(),
-                problem,
-            })
-        };
+        let invalid = |key: &str, problem: String| Err(SettingsError::invalid(key, problem));
         if self.per_account == 0 {
             return invalid("limits.per_account", "must be at least 1".into());
         }
@@ -168,10 +164,7 @@ impl Limits {
 fn check_url(key: &str, url: &str) -> Result<(), SettingsError> {
     RedisTarget::parse(url)
         .map(drop)
-        .map_err(|problem| SettingsError::Invalid {
-            key: key.to_owned(),
-            problem,
-        })
+        .map_err(|problem| SettingsError::invalid(key, problem))
 }
 
 /// What `limits.redis_url` names: one Redis server, or a Redis Cluster through its seed nodes.

@@ -100,13 +100,6 @@ pub struct ConnectorSettings {
     pub max_in_flight: Option<u32>,
 }
 
-fn invalid(key: String, problem: impl Into<String>) -> SettingsError {
-    SettingsError::Invalid {
-        key,
-        problem: problem.into(),
-    }
-}
-
 fn is_http_url(url: &str) -> bool {
     url.starts_with("https://") || url.starts_with("http://")
 }
@@ -152,13 +145,13 @@ impl ConnectorSettings {
     fn check(&self, name: &str) -> Result<(), SettingsError> {
         let key = |field: &str| format!("payers.connectors.{name}.{field}");
         if self.max_in_flight == Some(0) {
-            return Err(invalid(
+            return Err(SettingsError::invalid(
                 key("max_in_flight"),
                 "must be at least 1 (leave it out for no cap)",
             ));
         }
         if !is_http_url(&self.url) {
-            return Err(invalid(
+            return Err(SettingsError::invalid(
                 key("url"),
                 "must start with `https://` or `http://`",
             ));
@@ -187,7 +180,7 @@ impl ConnectorSettings {
         ];
         let (what, needed): (&str, &[&str]) = match (self.kind, self.flavor) {
             (ConnectorKind::Http, None) => {
-                return Err(invalid(
+                return Err(SettingsError::invalid(
                     key("flavor"),
                     "is required for kind = \"http\": \"change\" or \"stedi\"",
                 ));
@@ -211,7 +204,7 @@ impl ConnectorSettings {
                 .unwrap_or_default();
             match (needed.contains(&field), set) {
                 (true, false) => {
-                    return Err(invalid(
+                    return Err(SettingsError::invalid(
                         key(field),
                         format!("{secret_alt} is required for {what}")
                             .trim_start()
@@ -219,7 +212,7 @@ impl ConnectorSettings {
                     ));
                 }
                 (false, true) => {
-                    return Err(invalid(
+                    return Err(SettingsError::invalid(
                         key(field),
                         format!("{secret_alt} does not apply to {what}")
                             .trim_start()
@@ -230,7 +223,7 @@ impl ConnectorSettings {
             }
         }
         if self.token_url.as_deref().is_some_and(|u| !is_http_url(u)) {
-            return Err(invalid(
+            return Err(SettingsError::invalid(
                 key("token_url"),
                 "must start with `https://` or `http://`",
             ));
@@ -248,7 +241,7 @@ impl PayerRoutes {
     pub(super) fn check(&self) -> Result<(), SettingsError> {
         for (name, connector) in &self.connectors {
             if name == SANDBOX {
-                return Err(invalid(
+                return Err(SettingsError::invalid(
                     format!("payers.connectors.{name}"),
                     "is the built-in sandbox connector's name; choose another",
                 ));
@@ -256,8 +249,8 @@ impl PayerRoutes {
             connector.check(name)?;
         }
         if !self.default.is_empty() && !self.target_exists(&self.default) {
-            return Err(invalid(
-                "payers.default".into(),
+            return Err(SettingsError::invalid(
+                "payers.default",
                 format!(
                     "names the connector `{}`, which is neither `sandbox` nor in `payers.connectors`",
                     self.default
@@ -268,10 +261,13 @@ impl PayerRoutes {
         for (payer, target) in &self.routes {
             let key = format!("payers.routes.{payer}");
             if payer.trim().is_empty() || payer.trim() != payer {
-                return Err(invalid(key, "must be a payer ID without spaces"));
+                return Err(SettingsError::invalid(
+                    key,
+                    "must be a payer ID without spaces",
+                ));
             }
             if !self.target_exists(target) {
-                return Err(invalid(
+                return Err(SettingsError::invalid(
                     key,
                     format!(
                         "names the connector `{target}`, which is neither `sandbox` nor in `payers.connectors`"
@@ -279,7 +275,7 @@ impl PayerRoutes {
                 ));
             }
             if !seen.insert(payer.to_ascii_uppercase()) {
-                return Err(invalid(
+                return Err(SettingsError::invalid(
                     key,
                     "is routed twice (payer IDs match without regard to case)",
                 ));

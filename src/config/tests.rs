@@ -206,7 +206,7 @@ fn limits_default_to_memory_and_read_redis_keys_from_the_environment() {
     assert_eq!(s.limits.backend_timeout_ms, 100);
     assert_eq!(s.limits.on_backend_error, OnBackendError::Local);
     assert_eq!(s.sandbox.max_in_flight, None);
-    assert_eq!(s.limits.redis_url(&|_| None).unwrap(), None);
+    assert_eq!(s.limits.redis_target(&|_| None).unwrap(), None);
     let s = Settings::load_with(
         None,
         env(&[
@@ -227,8 +227,10 @@ fn limits_default_to_memory_and_read_redis_keys_from_the_environment() {
     assert_eq!(s.limits.on_backend_error, OnBackendError::Refuse);
     assert_eq!(s.sandbox.max_in_flight, Some(4));
     assert_eq!(
-        s.limits.redis_url(&|_| None).unwrap().as_deref(),
-        Some("rediss://:hunter2@redis.internal:6380/0")
+        s.limits.redis_target(&|_| None).unwrap(),
+        Some(RedisTarget::Server(
+            "rediss://:hunter2@redis.internal:6380/0".into()
+        ))
     );
     let shown = format!("{s:?}");
     assert!(
@@ -250,16 +252,19 @@ fn the_redis_url_may_come_from_a_variable_and_is_checked_when_read() {
     .unwrap();
     let url = s
         .limits
-        .redis_url(&|n| (n == "REDIS_URL").then(|| "redis://:pw@127.0.0.1:6379".into()))
+        .redis_target(&|n| (n == "REDIS_URL").then(|| "redis://:pw@127.0.0.1:6379".into()))
         .unwrap();
-    assert_eq!(url.as_deref(), Some("redis://:pw@127.0.0.1:6379"));
+    assert_eq!(
+        url,
+        Some(RedisTarget::Server("redis://:pw@127.0.0.1:6379".into()))
+    );
     let e = s
         .limits
-        .redis_url(&|_| Some("http://127.0.0.1:6379".into()))
+        .redis_target(&|_| Some("http://127.0.0.1:6379".into()))
         .unwrap_err()
         .to_string();
     assert!(e.contains("limits.redis_url_env"), "{e}");
-    let e = s.limits.redis_url(&|_| None).unwrap_err().to_string();
+    let e = s.limits.redis_target(&|_| None).unwrap_err().to_string();
     assert!(
         e.contains("limits.redis_url_env") && e.contains("REDIS_URL"),
         "{e}"
@@ -463,7 +468,7 @@ fn cluster_urls_become_one_url_per_seed_node_with_the_same_user_tls_and_options(
         ]),
     )
     .unwrap();
-    assert!(s.limits.redis_url(&|_| None).unwrap().is_some());
+    assert!(s.limits.redis_target(&|_| None).unwrap().is_some());
 }
 
 #[test]

@@ -75,13 +75,14 @@ impl AppState {
         let metrics = Arc::new(metrics::Metrics::default());
         let counted = Arc::clone(&metrics);
         let on_error = Box::new(move || counted.limiter_backend_error());
-        let shared = match limits.redis_url(lookup)? {
-            Some(url) => Some(
-                Shared::start_observed(&url, limits.lease(), limits.backend_timeout(), on_error)
-                    .map_err(|e| SettingsError::Invalid {
+        let shared = match limits.redis_target(lookup)? {
+            Some(target) => Some(
+                Shared::start(target, limits.lease(), limits.backend_timeout(), on_error).map_err(
+                    |e| SettingsError::Invalid {
                         key: "limits.redis_url".into(),
                         problem: format!("cannot be used: {e}"),
-                    })?,
+                    },
+                )?,
             ),
             None => None,
         };

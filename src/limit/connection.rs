@@ -28,12 +28,9 @@ pub(super) enum Connection {
 }
 
 impl Connection {
-    /// A lazy connection to `url` (a `limits.redis_url` value); each connect and each answer is
-    /// bounded by `timeout`. Nothing is sent here.
-    pub(super) fn open(url: &str, timeout: Duration) -> RedisResult<Self> {
-        let target = RedisTarget::parse(url).map_err(|problem| {
-            RedisError::from((ErrorKind::InvalidClientConfig, "bad redis URL", problem))
-        })?;
+    /// A lazy connection to `target`; each connect and each answer is bounded by `timeout`.
+    /// Nothing is sent here.
+    pub(super) fn open(target: RedisTarget, timeout: Duration) -> RedisResult<Self> {
         // Nagle off: redis-rs leaves it on, and a small command written while an earlier one's
         // answer is in flight then waits for an ACK (delayed ACK: up to 40 ms on Linux).
         let tcp = TcpSettings::default().set_nodelay(true);

@@ -33,10 +33,11 @@ impl Counters {
         self.slots.get(name).map(|(_, limit)| *limit)
     }
 
-    /// A permit of `name` or `None` at once (also for a name without a limit); never waits.
-    pub fn try_take(&self, name: &str) -> Option<OwnedSemaphorePermit> {
-        let (slots, _) = self.slots.get(name)?;
-        Arc::clone(slots).try_acquire_owned().ok()
+    /// A permit of `name`, or `Err(limit)` at once when all are taken; never waits. `None` for a
+    /// name without a limit.
+    pub fn try_take(&self, name: &str) -> Option<Result<OwnedSemaphorePermit, u32>> {
+        let (slots, limit) = self.slots.get(name)?;
+        Some(Arc::clone(slots).try_acquire_owned().map_err(|_| *limit))
     }
 
     /// Free permits of `name` (0 for a name without a limit).
@@ -54,10 +55,12 @@ mod tests {
     #[test]
     fn the_sixth_is_refused_and_a_dropped_permit_frees_one() {
         let counters = Counters::new([("demo", 5), ("other", 1)]);
-        let held: Vec<_> = (0..5).map(|_| counters.try_take("demo").unwrap()).collect();
-        assert!(counters.try_take("demo").is_none());
+        let held: Vec<_> = (0..5)
+            .map(|_| counters.try_take("demo").unwrap().unwrap())
+            .collect();
+        assert!(matches!(counters.try_take("demo"), Some(Err(5))));
         assert!(
-            counters.try_take("other").is_some(),
+            matches!(counters.try_take("other"), Some(Ok(_))),
             "names do not share permits"
         );
         drop(held);

@@ -126,7 +126,7 @@ impl Limiter {
                 }
                 Err(_) => {}
             }
-        } else if self.shared.is_some() && self.on_error == OnBackendError::Refuse {
+        } else if self.refusing() {
             return Err(Refused::Unavailable(BackendError::Down));
         }
         self.enter_local(account, connector)
@@ -163,22 +163,20 @@ impl Limiter {
     }
 
     fn enter_local(&self, account: &str, connector: &str) -> Result<Slots, Refused> {
-        let account_slot = self.accounts.try_take(account).ok_or(LimitExceeded {
-            limit: self.accounts.limit(account).unwrap_or(0),
-        })?;
-        let connector_slot = match self.connectors.limit(connector) {
-            None => None,
-            Some(limit) => {
-                Some(
-                    self.connectors
-                        .try_take(connector)
-                        .ok_or_else(|| Refused::Connector {
-                            connector: connector.to_owned(),
-                            limit,
-                        })?,
-                )
-            }
-        };
+        // An account without a limit has no slots at all.
+        let account_slot = self
+            .accounts
+            .try_take(account)
+            .unwrap_or(Err(0))
+            .map_err(|limit| LimitExceeded { limit })?;
+        let connector_slot = self
+            .connectors
+            .try_take(connector)
+            .transpose()
+            .map_err(|limit| Refused::Connector {
+                connector: connector.to_owned(),
+                limit,
+            })?;
         Ok(Slots {
             _account: Slot::Local(account_slot),
             _connector: connector_slot.map(Slot::Local),
@@ -212,6 +210,7 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
+    use crate::config::RedisTarget;
 
     #[tokio::test]
     async fn tls_and_cluster_urls_are_accepted_and_nothing_connects_at_start_up() {
@@ -222,7 +221,12 @@ mod tests {
             "redis+cluster://127.0.0.1:1,127.0.0.1:2",
             "rediss+cluster://:pw@127.0.0.1:1,127.0.0.1:2/0",
         ] {
-            let shared = Shared::start(url, Duration::from_secs(15), Duration::from_millis(50));
+            let shared = Shared::start(
+                RedisTarget::parse(url).unwrap(),
+                Duration::from_secs(15),
+                Duration::from_millis(50),
+                Box::new(|| {}),
+            );
             assert!(shared.is_ok(), "{url}: {:?}", shared.err());
         }
     }

@@ -14,6 +14,7 @@ use tokio::sync::mpsc;
 
 use super::connection::Connection;
 use super::scripts;
+use crate::config::RedisTarget;
 
 /// Releases waiting for the upkeep task; past this, a dropped slot is left to its lease.
 const RELEASE_QUEUE: usize = 4096;
@@ -112,30 +113,21 @@ pub async fn release(mut slots: Vec<SharedSlot>) {
 
 impl Drop for SharedSlot {
     fn drop(&mut self) {
-        if !self.armed {
-            return;
+        if self.armed {
+            let release = self.disarm();
+            // A full queue or a stopped task leaves the slot to its lease, the backstop.
+            let _ = self.inner.releases.try_send(release);
         }
-        self.inner.forget(self.n);
-        // A full queue or a stopped task leaves the slot to its lease, the backstop.
-        let _ = self
-            .inner
-            .releases
-            .try_send((Arc::clone(&self.key), self.inner.slot_id(self.n)));
     }
 }
 
 impl Shared {
-    /// Connects lazily to `url`, a Redis server or a Redis Cluster (no round trip here: Redis may
-    /// be down at start-up), and starts the upkeep task on the current tokio runtime (an error
-    /// outside one).
-    pub fn start(url: &str, lease: Duration, timeout: Duration) -> Result<Self, redis::RedisError> {
-        Self::start_observed(url, lease, timeout, Box::new(|| {}))
-    }
-
-    /// As [`Shared::start`], calling `on_error` on every failed Redis call (the HTTP edge counts
+    /// Connects lazily to `target`, a Redis server or a Redis Cluster (no round trip here: Redis
+    /// may be down at start-up), and starts the upkeep task on the current tokio runtime (an
+    /// error outside one). `on_error` is called on every failed Redis call (the HTTP edge counts
     /// them in its metrics; `limit` knows nothing of metrics).
-    pub fn start_observed(
-        url: &str,
+    pub fn start(
+        target: RedisTarget,
         lease: Duration,
         timeout: Duration,
         on_error: Box<dyn Fn() + Send + Sync>,
@@ -143,7 +135,7 @@ impl Shared {
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| {
             redis::RedisError::from((redis::ErrorKind::Client, "needs a tokio runtime"))
         })?;
-        let conn = Connection::open(url, timeout)?;
+        let conn = Connection::open(target, timeout)?;
         let (tx, rx) = mpsc::channel(RELEASE_QUEUE);
         let inner = Arc::new(Inner {
             conn,
