@@ -35,7 +35,7 @@ use axum::routing::post;
 use eligibility_gateway::app::App;
 use eligibility_gateway::config::{LimitBackend, SANDBOX, Settings};
 use eligibility_gateway::http::AppState;
-use support::{X12, env_or, request_body};
+use support::{KEY, RAW_PATH, X12, env_or, request_body};
 
 /// Times `n` acquire + release pairs of one slot on `state`'s limiter, as the handler does them
 /// (a Redis slot: one script call to take it, one `ZREM` to free it).
@@ -74,8 +74,7 @@ impl Run {
     fn percentile(&self, p: f64) -> Duration {
         let mut l = self.latencies.clone();
         l.sort_unstable();
-        let i = ((l.len() as f64 - 1.0) * p).round() as usize;
-        l.get(i).copied().unwrap_or_default()
+        pct(&l, p)
     }
 }
 
@@ -143,7 +142,7 @@ fn main() {
         settings.log.level = "error".into();
         settings.accounts.get_mut("demo").unwrap().per_account = Some(u32::try_from(concurrency).unwrap_or(4) + 1);
         let app = App::build(&settings).await.unwrap();
-        let gateway = format!("http://{}/change/medicalnetwork/eligibility/v3/raw-x12", app.local_addr());
+        let gateway = format!("http://{}{RAW_PATH}", app.local_addr());
         let memory_state = app.state();
         tokio::spawn(app.run_until(std::future::pending()));
 
@@ -152,7 +151,7 @@ fn main() {
         shared.limits.backend = LimitBackend::Redis;
         shared.limits.redis_url = redis.url();
         let app = App::build(&shared).await.unwrap();
-        let gateway_redis = format!("http://{}/change/medicalnetwork/eligibility/v3/raw-x12", app.local_addr());
+        let gateway_redis = format!("http://{}{RAW_PATH}", app.local_addr());
         let redis_state = app.state();
         tokio::spawn(app.run_until(std::future::pending()));
 
@@ -163,10 +162,10 @@ fn main() {
 
         // Warm both up, then measure the baseline and the gateway back to back.
         drive("warm-up", echo_url.clone(), None, 1, concurrency).await;
-        drive("warm-up", gateway.clone(), Some("sandbox-api-key"), 1, concurrency).await;
-        drive("warm-up", gateway_redis.clone(), Some("sandbox-api-key"), 1, concurrency).await;
+        drive("warm-up", gateway.clone(), Some(KEY), 1, concurrency).await;
+        drive("warm-up", gateway_redis.clone(), Some(KEY), 1, concurrency).await;
         let base = drive("bare axum echo", echo_url, None, seconds, concurrency).await;
-        let gw = drive("gateway (sandbox, full path)", gateway.clone(), Some("sandbox-api-key"), seconds, concurrency).await;
+        let gw = drive("gateway (sandbox, full path)", gateway.clone(), Some(KEY), seconds, concurrency).await;
 
         // Memory vs Redis limiter, alternating rounds of the same length.
         let rounds = env_or("LOAD_ROUNDS", 3);
@@ -175,7 +174,7 @@ fn main() {
         let (mut mem_slot, mut red_slot) = (Vec::new(), Vec::new());
         for _ in 0..rounds {
             for (total, url) in [(&mut mem, &gateway), (&mut red, &gateway_redis)] {
-                let r = drive("round", url.clone(), Some("sandbox-api-key"), seconds, concurrency).await;
+                let r = drive("round", url.clone(), Some(KEY), seconds, concurrency).await;
                 total.requests += r.requests;
                 total.elapsed += r.elapsed;
                 total.latencies.extend(r.latencies);

@@ -93,8 +93,7 @@ fn main() {
         s.threads, s.connections, s.seconds, s.rounds, s.connections
     );
     report.push_str(&phase(&s, &redis, &script, &body, "shared cores", None));
-    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-    if cores >= 2 {
+    if num_cpus() >= 2 {
         report.push_str(&phase(&s, &redis, &script, &body, "pinned", Some((0, 1))));
     }
     println!("{report}");
