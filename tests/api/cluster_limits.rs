@@ -6,35 +6,23 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use eligibility_gateway::config::{LimitBackend, Mode, OnBackendError, Settings, hash_key};
+use eligibility_gateway::config::{Mode, OnBackendError, Settings, hash_key};
 use eligibility_gateway::limit::{account_key, connector_key};
 use reqwest::StatusCode;
 use serde_json::Value;
 
 use crate::gated::{Gated, PATIENCE};
 use crate::helpers::*;
+use crate::limits::send_as;
 use crate::redis_cluster::RedisCluster;
 use crate::redis_server::Leases;
 use crate::shared_limits::{
-    cap_the_gated_connector, five_pass_and_the_sixth_gets_429, gated_replicas, statuses,
-    the_connector_cap_holds_and_frees_account_slots, wait_held, wait_up,
+    LEASE_MS, cap_the_gated_connector, five_pass_and_the_sixth_gets_429, gated_replicas, statuses,
+    the_connector_cap_holds_and_frees_account_slots, use_redis, wait_held, wait_up,
 };
-
-/// Short leases keep the tests quick; renewals run every third of it.
-const LEASE_MS: u64 = 1500;
 
 /// An account answered by the built-in sandbox: a request that touches the limiter and no payer.
 const WARM: (&str, &str) = ("warm-up", "warm-up-key");
-
-/// Points `s` at `cluster`, refusing while it cannot answer.
-fn use_cluster(s: &mut Settings, cluster: &RedisCluster) {
-    s.limits.backend = LimitBackend::Redis;
-    s.limits.redis_url = cluster.url();
-    s.limits.lease_ms = LEASE_MS;
-    // Generous: the machine is shared, and a slow answer here would look like Redis being down.
-    s.limits.backend_timeout_ms = 600;
-    s.limits.on_backend_error = OnBackendError::Refuse;
-}
 
 /// Adds account `id` (API key `key`) in `mode`, limited to `per_account`.
 fn add_account(s: &mut Settings, id: &str, key: &str, mode: Mode, per_account: u32) {
@@ -52,7 +40,8 @@ async fn two_replicas(
     tweak: impl Fn(&mut Settings),
 ) -> (Arc<Gated>, Arc<TestApp>, Arc<TestApp>) {
     let (gated, a, b) = gated_replicas(|s| {
-        use_cluster(s, cluster);
+        // Refusing while it cannot answer: a cluster fault must not hide behind the fallback.
+        use_redis(s, cluster.url(), OnBackendError::Refuse);
         add_account(s, WARM.0, WARM.1, Mode::Sandbox, 1);
         tweak(s);
     })
@@ -73,20 +62,6 @@ async fn warm_up(app: &TestApp) {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     panic!("the replica never got a slot from the cluster: {last:?}");
-}
-
-/// Sends `n` concurrent requests of the account with API key `key` to `app`.
-fn send_as(
-    app: &Arc<TestApp>,
-    key: &'static str,
-    n: usize,
-) -> Vec<tokio::task::JoinHandle<(StatusCode, Value)>> {
-    (0..n)
-        .map(|_| {
-            let app = Arc::clone(app);
-            tokio::spawn(async move { app.raw_x12_with(RAW, Some(key), &member_inquiry()).await })
-        })
-        .collect()
 }
 
 #[tokio::test]

@@ -12,10 +12,19 @@ use crate::helpers::*;
 
 /// Starts `n` requests of the demo account in the background.
 pub fn send(app: &Arc<TestApp>, n: usize) -> Vec<tokio::task::JoinHandle<(StatusCode, Value)>> {
+    send_as(app, DEMO_KEY, n)
+}
+
+/// Starts `n` requests of the account with API key `key` in the background.
+pub fn send_as(
+    app: &Arc<TestApp>,
+    key: &'static str,
+    n: usize,
+) -> Vec<tokio::task::JoinHandle<(StatusCode, Value)>> {
     (0..n)
         .map(|_| {
             let app = Arc::clone(app);
-            tokio::spawn(async move { app.raw_x12(&member_inquiry()).await })
+            tokio::spawn(async move { app.raw_x12_with(RAW, Some(key), &member_inquiry()).await })
         })
         .collect()
 }

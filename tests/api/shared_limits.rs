@@ -18,12 +18,12 @@ use crate::limits::send;
 use crate::redis_server::{Leases, RedisServer};
 
 /// Short leases keep the tests quick; renewals run every third of it.
-const LEASE_MS: u64 = 1500;
+pub const LEASE_MS: u64 = 1500;
 
-/// Points `s` at `redis` with short leases.
-fn use_redis(s: &mut Settings, redis: &RedisServer, on_error: OnBackendError) {
+/// Points `s` at the Redis (server or cluster) of `url` with short leases.
+pub fn use_redis(s: &mut Settings, url: String, on_error: OnBackendError) {
     s.limits.backend = LimitBackend::Redis;
-    s.limits.redis_url = redis.url();
+    s.limits.redis_url = url;
     s.limits.lease_ms = LEASE_MS;
     // Generous: the machine is shared, and a slow answer here would look like Redis being down.
     s.limits.backend_timeout_ms = 600;
@@ -37,7 +37,7 @@ async fn two_replicas(
     tweak: impl Fn(&mut Settings),
 ) -> (Arc<Gated>, Arc<TestApp>, Arc<TestApp>) {
     gated_replicas(|s| {
-        use_redis(s, redis, on_error);
+        use_redis(s, redis.url(), on_error);
         tweak(s);
     })
     .await
@@ -192,10 +192,7 @@ struct ChildReplica {
 
 impl ChildReplica {
     fn start(redis: &RedisServer, payer_url: &str, key_file: &str) -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .unwrap()
-            .port();
+        let port = crate::redis_server::free_port();
         let child = std::process::Command::new(env!("CARGO_BIN_EXE_eligibility-gateway"))
             .arg("serve")
             .env_clear()
@@ -255,7 +252,7 @@ async fn a_sigkilled_replica_frees_its_slots_within_lease_ms() {
     let app = Arc::new(
         spawn_app(|s| {
             route_to(s, "gated", &url, &key);
-            use_redis(s, &redis, OnBackendError::Local);
+            use_redis(s, redis.url(), OnBackendError::Local);
         })
         .await,
     );
@@ -547,7 +544,7 @@ async fn with_refuse_readyz_is_503_while_redis_is_down_and_backend_errors_are_co
     use crate::metrics::{scrape, value};
 
     let mut redis = RedisServer::start().await;
-    let app = spawn_app(|s| use_redis(s, &redis, OnBackendError::Refuse)).await;
+    let app = spawn_app(|s| use_redis(s, redis.url(), OnBackendError::Refuse)).await;
     assert_eq!(app.raw_x12(&member_inquiry()).await.0, StatusCode::OK);
     let body = wait_readyz(&app, StatusCode::OK).await;
     assert_eq!(body["status"], "READY");
