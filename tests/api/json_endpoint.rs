@@ -235,6 +235,12 @@ const INVALID: &[Row] = &[
         "encounter.serviceTypeCodes[1] must be 1 to 2 characters long.",
     ),
     (
+        "service type outside 005010X279A1 (in Stedi's list, not in 5010)",
+        |r| r["encounter"]["serviceTypeCodes"] = json!(["V3"]),
+        "encounter.serviceTypeCodes[0]",
+        "encounter.serviceTypeCodes[0] is not a service type code of 005010X279A1 (EQ01).",
+    ),
+    (
         "principal diagnosis not first",
         |r| {
             r["subscriber"]["healthCareCodeInformation"] =

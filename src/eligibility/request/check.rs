@@ -783,8 +783,10 @@ impl Checker<'_> {
                 .and_then(Field::given)
                 .and_then(|v| v.get(*i))
                 .cloned();
+            // The validator's own test of EQ01, so a code it would refuse is refused here, on the
+            // JSON path, and one it takes (any case) is taken.
             if let Some(c) = self.text(&p, &code, 1, 2)
-                && codes::name(codes::SERVICE_TYPES, c).is_none()
+                && !codes::contains(codes::SERVICE_TYPES_5010, &c.to_ascii_uppercase())
             {
                 self.say(&p, "is not a service type code of 005010X279A1 (EQ01).");
             }

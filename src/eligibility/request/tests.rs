@@ -59,6 +59,24 @@ fn bare_minimum_builds_a_valid_270() {
 }
 
 #[test]
+fn service_types_are_judged_as_the_validator_judges_eq01() {
+    // Lower case is taken (the builder upper-cases it) and the built 270 passes.
+    let lower = BARE.replace(r#"["30"]"#, r#"["a6"]"#);
+    assert_eq!(problems(&lower), vec![]);
+    let x12 = build(&req(&lower), &envelope(), "123456789", &now());
+    assert!(x12.contains("EQ*A6~"), "{x12}");
+    // In Stedi's code list but not in 005010X279A1: refused here, not after the 270 is built.
+    let v3 = BARE.replace(r#"["30"]"#, r#"["V3"]"#);
+    assert_eq!(
+        problems(&v3),
+        vec![(
+            "encounter.serviceTypeCodes[0]".to_owned(),
+            "is not a service type code of 005010X279A1 (EQ01).".to_owned()
+        )]
+    );
+}
+
+#[test]
 fn paths_print_for_both_anchors() {
     let p = Path::root().key("dependents").index(0).key("firstName");
     assert_eq!(p.dotted(), "dependents[0].firstName");
