@@ -10,6 +10,9 @@ use super::{
     Obj, Path, Person, Provider, Text,
 };
 use crate::eligibility::codes;
+use crate::eligibility::validate::schema::{
+    EQ02_CODES, MEMBER_PROVIDER_CODES, MEMBER_PRV_QUALIFIERS, PROVIDER_CODES,
+};
 use crate::x12::charset;
 use crate::x12::date;
 
@@ -35,15 +38,6 @@ impl Problem {
 /// digit; it is let through so Change's own examples work unchanged.
 pub const CHANGE_SANDBOX_NPI: &str = "0123456789";
 
-/// PRV01 codes of the information receiver (2100B).
-pub const PROVIDER_CODES: &[&str] = &[
-    "AD", "AT", "BI", "CO", "CV", "H", "HH", "LA", "OT", "P1", "P2", "PC", "PE", "R", "RF", "SB",
-    "SK", "SU",
-];
-/// PRV02 of 2100C/D.
-const PRV_QUALIFIERS: &[&str] = &["9K", "D3", "EI", "HPI", "PXC", "SY", "TJ"];
-/// EQ02-1.
-pub const PROCEDURE_QUALIFIERS: &[&str] = &["AD", "CJ", "HC", "ID", "IV", "N4", "ZZ"];
 /// `providerType` and its NM101.
 pub const PROVIDER_TYPES: &[(&str, &str)] = &[
     ("payer", "PR"),
@@ -399,16 +393,15 @@ impl Checker<'_> {
     }
 
     fn provider(&mut self, path: &Path, p: &Provider) {
-        let org = self.text(&path.key("organizationName"), &p.organization_name, 1, 60);
-        let last = self.text(&path.key("lastName"), &p.last_name, 1, 60);
-        let first = self.text(&path.key("firstName"), &p.first_name, 1, 35);
+        self.text(&path.key("organizationName"), &p.organization_name, 1, 60);
+        self.text(&path.key("lastName"), &p.last_name, 1, 60);
+        self.text(&path.key("firstName"), &p.first_name, 1, 35);
         if p.organization_name.is_none() && (p.last_name.is_none() || p.first_name.is_none()) {
             self.say(
                 path,
                 "needs a name: provide organizationName, or firstName and lastName.",
             );
         }
-        let _ = (org, last, first);
         if let Some(t) = self.text(&path.key("providerType"), &p.provider_type, 1, 40)
             && !PROVIDER_TYPES
                 .iter()
@@ -600,28 +593,23 @@ impl Checker<'_> {
             );
         }
         self.address(&path.key("address"), &p.address);
-        let code = self.code(
+        self.code(
             &path.key("providerCode"),
             &p.provider_code,
-            &PROVIDER_CODES
-                .iter()
-                .copied()
-                .filter(|c| *c != "SB")
-                .collect::<Vec<_>>(),
+            MEMBER_PROVIDER_CODES,
         );
-        let qual = self.code(
+        self.code(
             &path.key("referenceIdentificationQualifier"),
             &p.reference_identification_qualifier,
-            PRV_QUALIFIERS,
+            MEMBER_PRV_QUALIFIERS,
         );
-        let id = self.word(
+        self.word(
             &path.key("providerIdentifier"),
             &p.provider_identifier,
             &[],
             1,
             50,
         );
-        let _ = (code, qual, id);
         if p.reference_identification_qualifier.is_some() != p.provider_identifier.is_some() {
             self.say(
                 &path.key("providerIdentifier"),
@@ -874,7 +862,7 @@ impl Checker<'_> {
         self.code(
             &path.key("productOrServiceIDQualifier"),
             qualifier,
-            PROCEDURE_QUALIFIERS,
+            EQ02_CODES,
         );
         self.text(&path.key("procedureCode"), code, 1, 48);
         let asked = qualifier.is_some() || code.is_some();

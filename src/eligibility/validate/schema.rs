@@ -420,11 +420,13 @@ pub static L2000B: Loop = Loop {
     )],
 };
 
-const PROVIDER_CODES: &[&str] = &[
+/// PRV01 of the information receiver (2100B).
+pub const PROVIDER_CODES: &[&str] = &[
     "AD", "AT", "BI", "CO", "CV", "H", "HH", "LA", "OT", "P1", "P2", "PC", "PE", "R", "RF", "SB",
     "SK", "SU",
 ];
-const MEMBER_PROVIDER_CODES: &[&str] = &[
+/// PRV01 of a subscriber or dependent (2100C/D): the receiver's codes but `SB`.
+pub const MEMBER_PROVIDER_CODES: &[&str] = &[
     "AD", "AT", "BI", "CO", "CV", "H", "HH", "LA", "OT", "P1", "P2", "PC", "PE", "R", "RF", "SK",
     "SU",
 ];
@@ -499,9 +501,11 @@ pub static L2000C: Loop = Loop {
 };
 
 const TRN_USES: &[Use] = &[rc(1, &["1"]), r(2), r(3)];
+/// PRV02 of 2100C/D.
+pub const MEMBER_PRV_QUALIFIERS: &[&str] = &["9K", "D3", "EI", "HPI", "PXC", "SY", "TJ"];
 const MEMBER_PRV: &[Use] = &[
     rc(1, MEMBER_PROVIDER_CODES),
-    rc(2, &["9K", "D3", "EI", "HPI", "PXC", "SY", "TJ"]),
+    rc(2, MEMBER_PRV_QUALIFIERS),
     r(3),
     n(4),
     n(5),
@@ -619,7 +623,8 @@ pub static L2100C: Loop = Loop {
     ],
 };
 
-const EQ02_CODES: &[&str] = &["AD", "CJ", "HC", "ID", "IV", "N4", "ZZ"];
+/// EQ02-1, the procedure's qualifier.
+pub const EQ02_CODES: &[&str] = &["AD", "CJ", "HC", "ID", "IV", "N4", "ZZ"];
 
 /// 2110C subscriber eligibility or benefit inquiry.
 pub static L2110C: Loop = Loop {
