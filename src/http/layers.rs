@@ -36,7 +36,7 @@ pub async fn observe(metrics: Arc<Metrics>, mut req: Request, next: Next) -> Res
     // the log level filters it out), so these cost nothing per request when unused.
     let request_id = req
         .headers()
-        .get("x-request-id")
+        .get(super::request_id::HEADER)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     // The matched route, never the raw URI (a query string could carry anything).

@@ -181,7 +181,7 @@ impl Default for Metrics {
     }
 }
 
-/// Keeps a label to the shape of a code (`[a-z0-9_:.-]`, 64 bytes at most), else `other`, so
+/// Keeps a label to the shape of a code (`[A-Za-z0-9_:.-]`, 64 bytes at most), else `other`, so
 /// nothing unexpected can become a label value.
 fn code_label(code: &str) -> String {
     let plain = code.len() <= 64
