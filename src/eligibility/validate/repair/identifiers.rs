@@ -1,6 +1,7 @@
 //! The identifier repairs, each decided over the whole interchange before the pass: version
 //! strings that disagree but have one reading, and HL numbering that skips with consistent parents.
 
+use super::pass::number_is;
 use crate::x12::Segment;
 
 /// The version every identifier names after the repair.
@@ -94,16 +95,18 @@ impl<'a> SetNumbering<'a> {
                     self.ambiguous = true;
                     return;
                 };
-                Some((p, (k + 1).to_string()))
+                Some((p, k + 1))
             }
         };
         self.ids.push(id);
-        let new_id = self.ids.len().to_string();
-        if id != new_id || parent.as_ref().is_some_and(|(old, new)| old != new) {
+        let new_id = self.ids.len();
+        // Compared without writing the numbers: most 270s are numbered 1, 2, 3 already.
+        let moved = |text: &str, n: usize| !number_is(Some(text), u32::try_from(n).unwrap_or(0));
+        if moved(id, new_id) || parent.is_some_and(|(old, new)| moved(old, new)) {
             self.changes.push(Renumbered {
                 segment: s.index,
-                id: new_id,
-                parent: parent.map(|(_, new)| new),
+                id: new_id.to_string(),
+                parent: parent.map(|(_, new)| new.to_string()),
             });
         }
     }

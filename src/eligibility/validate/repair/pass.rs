@@ -598,7 +598,7 @@ fn small_number(mut n: u32, buf: &mut [u8; 10]) -> &str {
 }
 
 /// True when `text` is `n` in decimal as we would write it (no leading zeros, no sign).
-fn number_is(text: Option<&str>, n: u32) -> bool {
+pub(super) fn number_is(text: Option<&str>, n: u32) -> bool {
     let mut digits = [0u8; 10];
     text == Some(small_number(n, &mut digits))
 }
