@@ -1,11 +1,14 @@
 //! The raw-X12 request body, read with our own rejections: `serde_json` messages can quote the
 //! input, so we keep line and column and drop the text.
 
+use std::sync::Arc;
+
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
 use serde_json::Value;
 
+use super::AppState;
 use super::error::ApiError;
 
 /// `{"x12": "..."}`; Stedi's optional `externalPatientId` and other fields are accepted and ignored.
@@ -15,38 +18,33 @@ pub struct RawX12Request {
     pub x12: String,
 }
 
-impl<S: Send + Sync> FromRequest<S> for RawX12Request {
+impl FromRequest<Arc<AppState>> for RawX12Request {
     type Rejection = ApiError;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request(req: Request, state: &Arc<AppState>) -> Result<Self, Self::Rejection> {
         let BodyBytes(bytes) = BodyBytes::from_request(req, state).await?;
         parse(&bytes)
     }
 }
 
-/// The whole body, read within the body limit and the body deadline.
+/// The whole body, read within the body limit (413), the body deadline (408), unreadable
+/// bodies answered 400; for handlers that parse the body themselves.
 #[derive(Debug)]
 pub struct BodyBytes(pub Bytes);
 
-impl<S: Send + Sync> FromRequest<S> for BodyBytes {
+impl FromRequest<Arc<AppState>> for BodyBytes {
     type Rejection = ApiError;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let limit = req
-            .extensions()
-            .get::<BodyLimit>()
-            .map_or(usize::MAX, |l| l.0);
-        let deadline = req.extensions().get::<BodyDeadline>().map(|d| d.0);
-        let read = Bytes::from_request(req, state);
-        let read = match deadline {
-            Some(d) => tokio::time::timeout(d, read)
-                .await
-                .map_err(|_| ApiError::BodyTimeout { after: d })?,
-            None => read.await,
-        };
+    async fn from_request(req: Request, state: &Arc<AppState>) -> Result<Self, Self::Rejection> {
+        let after = state.body_timeout;
+        let read = tokio::time::timeout(after, Bytes::from_request(req, state))
+            .await
+            .map_err(|_| ApiError::BodyTimeout { after })?;
         read.map(Self).map_err(|e| {
             if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::TooLarge { limit }
+                ApiError::TooLarge {
+                    limit: state.max_body_bytes,
+                }
             } else {
                 ApiError::BadBody {
                     message: "The request body could not be read.".into(),
@@ -56,20 +54,6 @@ impl<S: Send + Sync> FromRequest<S> for BodyBytes {
         })
     }
 }
-
-/// The body's bytes, with the body limit (413), the body deadline (408) and unreadable bodies
-/// (400) answered our way; for handlers that parse the body themselves.
-pub async fn read<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, ApiError> {
-    BodyBytes::from_request(req, state).await.map(|b| b.0)
-}
-
-/// The configured body limit, put in the request extensions so rejections can name it.
-#[derive(Debug, Clone, Copy)]
-pub struct BodyLimit(pub usize);
-
-/// The configured body deadline (`server.body_timeout_ms`), in the request extensions.
-#[derive(Debug, Clone, Copy)]
-pub struct BodyDeadline(pub std::time::Duration);
 
 /// Parses the body; errors say what is wrong and where, never what the body contained.
 pub fn parse(bytes: &[u8]) -> Result<RawX12Request, ApiError> {

@@ -3,12 +3,12 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Request, State};
+use axum::extract::State;
 use axum::response::Response;
 
 use super::AppState;
 use super::auth::Caller;
-use super::body;
+use super::body::BodyBytes;
 use super::eligibility;
 use super::error::{ApiError, ProblemStyle};
 use super::request_id::TraceId;
@@ -21,9 +21,9 @@ pub async fn change(
     State(state): State<Arc<AppState>>,
     trace_id: TraceId,
     caller: Caller,
-    req: Request,
+    BodyBytes(bytes): BodyBytes,
 ) -> Result<Response, ApiError> {
-    handle(&state, trace_id, &caller, req, ProblemStyle::Change).await
+    handle(&state, trace_id, &caller, &bytes, ProblemStyle::Change).await
 }
 
 /// Stedi's path (`/change/medicalnetwork/eligibility/v3`).
@@ -31,20 +31,19 @@ pub async fn stedi(
     State(state): State<Arc<AppState>>,
     trace_id: TraceId,
     caller: Caller,
-    req: Request,
+    BodyBytes(bytes): BodyBytes,
 ) -> Result<Response, ApiError> {
-    handle(&state, trace_id, &caller, req, ProblemStyle::Stedi).await
+    handle(&state, trace_id, &caller, &bytes, ProblemStyle::Stedi).await
 }
 
 async fn handle(
     state: &AppState,
     trace_id: TraceId,
     caller: &Caller,
-    req: Request,
+    bytes: &[u8],
     style: ProblemStyle,
 ) -> Result<Response, ApiError> {
-    let bytes = body::read(req, &()).await?;
-    let built = to_270(&bytes, &state.envelope, style)?;
+    let built = to_270(bytes, &state.envelope, style)?;
     eligibility::answer_noting(state, trace_id, caller, &built.x12, built.warnings).await
 }
 

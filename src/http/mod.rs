@@ -47,6 +47,8 @@ pub struct AppState {
     pub repairs: bool,
     /// The body limit, for the 413 message.
     pub max_body_bytes: usize,
+    /// The body deadline (`server.body_timeout_ms`): past it, 408.
+    pub body_timeout: std::time::Duration,
     /// The envelope of 270s built from JSON requests.
     pub envelope: crate::eligibility::request::Envelope,
     /// What `/readyz` answers; components raise reasons here.
@@ -98,6 +100,7 @@ impl AppState {
             meta: settings.meta.clone(),
             repairs: settings.validation.repairs,
             max_body_bytes: settings.server.max_body_bytes,
+            body_timeout: settings.server.body_timeout(),
             envelope: json::envelope(&settings.x12),
             readiness: probes::Readiness::default(),
             in_flight: Arc::default(),
@@ -181,10 +184,6 @@ pub fn router(state: Arc<AppState>, settings: &Settings) -> Router {
                 .layer(axum::middleware::from_fn(move |req, next| {
                     layers::edge(timeout, req, next)
                 }))
-                .layer(axum::Extension(body::BodyLimit(limit)))
-                .layer(axum::Extension(body::BodyDeadline(
-                    settings.server.body_timeout(),
-                )))
                 .layer(DefaultBodyLimit::max(limit)),
         )
 }
