@@ -13,7 +13,7 @@ use super::oauth::OAuthError;
 use crate::eligibility::Rejected;
 use crate::eligibility::issue::CORRECT_AND_RESUBMIT;
 use crate::eligibility::model::Warning;
-use crate::eligibility::request::Problem;
+use crate::eligibility::request::{Dialect, Problem};
 use crate::limit::{BackendError, LimitExceeded, Refused};
 use crate::payer::ConnectorError;
 use crate::telemetry::Redacted;
@@ -45,8 +45,8 @@ pub enum ApiError {
     InvalidRequest {
         /// Every problem, each with its JSON path.
         problems: Vec<Problem>,
-        /// How to answer.
-        style: ProblemStyle,
+        /// How to answer: the convention of the anchor whose path was called.
+        dialect: Dialect,
     },
     /// The request line and headers together are over the limit.
     #[error("request headers over {limit} bytes")]
@@ -120,15 +120,6 @@ pub enum ApiError {
     /// A bug or an unexpected fault; the body stays opaque, the log gets the chain.
     #[error("internal error: {0}")]
     Internal(String),
-}
-
-/// Which anchor's convention a JSON request's problems are answered in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ProblemStyle {
-    /// Change: HTTP 200, `{"errors": [{"field", "description"}]}`.
-    Change,
-    /// Stedi: HTTP 400, `{"message", "fieldList": [{"path", "message"}]}`.
-    Stedi,
 }
 
 impl From<Refused> for ApiError {
@@ -217,7 +208,7 @@ impl ApiError {
                 };
                 (StatusCode::BAD_REQUEST, body)
             }
-            Self::InvalidRequest { problems, style } => invalid_request(problems, *style),
+            Self::InvalidRequest { problems, dialect } => invalid_request(problems, *dialect),
             Self::TooLarge { limit } => {
                 let m = format!("The request body is larger than the limit of {limit} bytes.");
                 message(StatusCode::PAYLOAD_TOO_LARGE, &m, code)
@@ -349,18 +340,20 @@ fn not_configured(payer_id: &str) -> Value {
 }
 
 /// Problems as each anchor's clients read them; the text names the field, never its value.
-fn invalid_request(problems: &[Problem], style: ProblemStyle) -> (StatusCode, Value) {
+fn invalid_request(problems: &[Problem], dialect: Dialect) -> (StatusCode, Value) {
     let described: Vec<(&Problem, String)> =
         problems.iter().map(|p| (p, p.description())).collect();
-    match style {
-        ProblemStyle::Change => {
+    match dialect {
+        // HTTP 200, `{"errors": [{"field", "description"}]}`.
+        Dialect::Change => {
             let errors: Vec<Value> = described
                 .iter()
                 .map(|(p, d)| json!({ "field": p.path.dotted(), "description": d }))
                 .collect();
             (StatusCode::OK, json!({ "errors": errors }))
         }
-        ProblemStyle::Stedi => {
+        // HTTP 400, `{"message", "code", "fieldList": [{"path", "message"}]}`.
+        Dialect::Stedi => {
             let first = described.first().map_or("", |(_, d)| d.as_str());
             let n = described.len();
             let message = if n == 1 {

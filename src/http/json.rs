@@ -10,7 +10,7 @@ use super::AppState;
 use super::auth::Caller;
 use super::body::BodyBytes;
 use super::eligibility;
-use super::error::{ApiError, ProblemStyle};
+use super::error::ApiError;
 use super::request_id::TraceId;
 use crate::config::X12Settings;
 use crate::eligibility::request::{self, Built, Dialect, Envelope, Refusal};
@@ -23,7 +23,7 @@ pub async fn change(
     caller: Caller,
     BodyBytes(bytes): BodyBytes,
 ) -> Result<Response, ApiError> {
-    handle(&state, trace_id, &caller, &bytes, ProblemStyle::Change).await
+    handle(&state, trace_id, &caller, &bytes, Dialect::Change).await
 }
 
 /// Stedi's path (`/change/medicalnetwork/eligibility/v3`).
@@ -33,7 +33,7 @@ pub async fn stedi(
     caller: Caller,
     BodyBytes(bytes): BodyBytes,
 ) -> Result<Response, ApiError> {
-    handle(&state, trace_id, &caller, &bytes, ProblemStyle::Stedi).await
+    handle(&state, trace_id, &caller, &bytes, Dialect::Stedi).await
 }
 
 async fn handle(
@@ -41,25 +41,21 @@ async fn handle(
     trace_id: TraceId,
     caller: &Caller,
     bytes: &[u8],
-    style: ProblemStyle,
+    dialect: Dialect,
 ) -> Result<Response, ApiError> {
-    let built = to_270(bytes, &state.envelope, style)?;
+    let built = to_270(bytes, &state.envelope, dialect)?;
     eligibility::answer_noting(state, trace_id, caller, &built.x12, built.warnings).await
 }
 
 /// The 270 for a JSON body under the rules of the path called (with what the caller should be
 /// told about it), or why there is none.
-pub fn to_270(bytes: &[u8], envelope: &Envelope, style: ProblemStyle) -> Result<Built, ApiError> {
+pub fn to_270(bytes: &[u8], envelope: &Envelope, dialect: Dialect) -> Result<Built, ApiError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::BadBody {
             message: "The request body is empty; send a JSON eligibility request object.".into(),
             path: None,
         });
     }
-    let dialect = match style {
-        ProblemStyle::Change => Dialect::Change,
-        ProblemStyle::Stedi => Dialect::Stedi,
-    };
     request::to_270_as(bytes, envelope, &Stamp::now(), dialect).map_err(|refusal| match refusal {
         Refusal::NotAnObject(e) => ApiError::BadBody {
             message: if e.line == 0 {
@@ -72,7 +68,7 @@ pub fn to_270(bytes: &[u8], envelope: &Envelope, style: ProblemStyle) -> Result<
             },
             path: None,
         },
-        Refusal::Invalid(problems) => ApiError::InvalidRequest { problems, style },
+        Refusal::Invalid(problems) => ApiError::InvalidRequest { problems, dialect },
     })
 }
 
