@@ -61,11 +61,7 @@ pub fn check(req: &EligibilityRequest, today: &str) -> Vec<Problem> {
         today,
     };
     let root = Path::root();
-    if let Some(n) = c.text(&root.key("controlNumber"), &req.control_number, 9, 9)
-        && !n.bytes().all(|b| b.is_ascii_digit())
-    {
-        c.say(&root.key("controlNumber"), "must be exactly 9 digits.");
-    }
+    c.digits(&root.key("controlNumber"), &req.control_number, 9);
     c.text(
         &root.key("submitterTransactionIdentifier"),
         &req.submitter_transaction_identifier,
