@@ -4,6 +4,7 @@
 mod limits;
 mod payers;
 mod secret;
+mod value_add;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -15,6 +16,7 @@ use serde::Deserialize;
 pub use limits::{LimitBackend, Limits, MIN_LEASE_MS, OnBackendError, RedisTarget, redact_url};
 pub use payers::{ConnectorKind, ConnectorSettings, HttpFlavor, PayerRoutes, SANDBOX};
 pub use secret::SecretRef;
+pub use value_add::{NpiRuleSettings, PayerAliasSettings};
 
 /// The embedded defaults: the binary needs no file.
 pub const DEFAULTS: &str = include_str!("../config/default.toml");
@@ -260,6 +262,12 @@ pub struct AccountSettings {
     /// OAuth clients that get tokens for this account.
     #[serde(default)]
     pub oauth_clients: Vec<OAuthClient>,
+    /// The account's payer IDs and the real ones (README "Payer aliases and NPI rules").
+    #[serde(default)]
+    pub payer_aliases: Vec<PayerAliasSettings>,
+    /// NPIs for 270s that lack a valid one, most specific match first.
+    #[serde(default)]
+    pub npi_rules: Vec<NpiRuleSettings>,
 }
 
 /// One entry of `accounts.<id>.oauth_clients`.

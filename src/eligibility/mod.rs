@@ -9,6 +9,7 @@ pub mod map271;
 pub mod model;
 pub mod request;
 pub mod validate;
+pub mod value_add;
 
 pub use inquiry::Inquiry;
 pub use issue::{Issue, Rejected};

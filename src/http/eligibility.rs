@@ -1,5 +1,5 @@
-//! The eligibility flow both request kinds share, in order: check the 270, read it, route, take a
-//! slot, call the payer, map the 271. Raw X12 arrives here as sent; JSON requests as the 270 built
+//! The eligibility flow both request kinds share, in order: check the 270, apply the account's
+//! payer aliases and NPI rules, read it, route, take a slot, call the payer, map the 271. Raw X12 arrives here as sent; JSON requests as the 270 built
 //! from them.
 
 use axum::http::header::CONTENT_TYPE;
@@ -14,8 +14,10 @@ use crate::eligibility::Rejected;
 use crate::eligibility::map271::{self, Context};
 use crate::eligibility::model::{Meta, Warning};
 use crate::eligibility::validate::{self, Options};
+use crate::eligibility::value_add::{Added, Applied};
 use crate::limit::Refused;
 use crate::payer::Outbound;
+use crate::x12::date::Stamp;
 
 /// Answers the 270 `sent` for `caller`: the eligibility JSON, or the error.
 pub async fn answer(
@@ -53,8 +55,15 @@ pub async fn answer_noting(
             warnings: notes,
         });
     }
-    let x12 = checked.text.as_ref();
-    let inquiry = checked.inquiry();
+    // The account's payer aliases and NPI rules, after repairs and before routing: the 270 sent
+    // upstream (and recorded) carries the real payer ID and NPI; each rule applied is a warning.
+    let (rewritten, applied) = match value_add(state, caller, &checked.text) {
+        Some(Added { x12, applied }) => (Some(x12), applied),
+        None => (None, Applied::default()),
+    };
+    notes.extend(applied.warnings());
+    let x12 = rewritten.as_deref().unwrap_or(&checked.text);
+    let inquiry = crate::eligibility::inquiry::read(x12);
     let payer_id = inquiry.payer_id().unwrap_or("");
     tracing::Span::current().record("payer_id", payer_id);
     // Routing comes before the limiter too: an unconfigured payer never takes a slot.
@@ -88,7 +97,12 @@ pub async fn answer_noting(
     let reply = timer.finish(reply)?;
     let ctx = Context {
         control_number: Some(inquiry.envelope.control_number.to_owned()).filter(|c| !c.is_empty()),
-        trading_partner_service_id: inquiry.payer_id().map(str::to_owned),
+        // The payer ID the caller sent (an alias stays as sent; the warning names the real one).
+        trading_partner_service_id: applied
+            .payer_alias
+            .as_ref()
+            .map(|a| a.alias.clone())
+            .or_else(|| inquiry.payer_id().map(str::to_owned)),
         traces: inquiry
             .patient()
             .traces
@@ -109,11 +123,28 @@ pub async fn answer_noting(
     response.warnings = notes;
     // Serialised into a buffer sized from the 271 (see `EligibilityResponse::to_json`).
     match response.to_json() {
-        Ok(body) => Ok(([(CONTENT_TYPE, "application/json")], body).into_response()),
+        Ok(body) => {
+            let mut res = ([(CONTENT_TYPE, "application/json")], body).into_response();
+            if !applied.is_empty() {
+                // For the layers beside the flow (the transaction store records it).
+                res.extensions_mut().insert(applied);
+            }
+            Ok(res)
+        }
         Err(e) => Err(ApiError::Internal(format!(
             "cannot serialise the response: {e}"
         ))),
     }
+}
+
+/// The caller's account rules applied to the accepted 270 `x12`, when any apply.
+fn value_add(state: &AppState, caller: &Caller, x12: &str) -> Option<Added> {
+    let rules = state.value_add.for_account(&caller.account)?;
+    rules.apply(
+        x12,
+        &crate::eligibility::inquiry::read(x12),
+        &Stamp::now().ccyymmdd(),
+    )
 }
 
 fn meta(

@@ -59,6 +59,8 @@ pub struct AppState {
     pub failed_auth: Arc<throttle::FailedAuth>,
     /// Prometheus metrics.
     pub metrics: Arc<metrics::Metrics>,
+    /// Each account's payer aliases and NPI rules.
+    pub value_add: crate::eligibility::value_add::ValueAdd,
 }
 
 impl AppState {
@@ -109,6 +111,7 @@ impl AppState {
                 &settings.server.trusted_proxies,
             )),
             metrics,
+            value_add: crate::eligibility::value_add::ValueAdd::from_settings(&settings.accounts)?,
         })
     }
 }
