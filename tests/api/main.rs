@@ -37,3 +37,4 @@ mod shared_limits;
 mod shutdown;
 mod throttle;
 mod validation;
+mod value_add;
