@@ -289,3 +289,33 @@ facility = "FAC-9"
         "the file adds to the defaults"
     );
 }
+
+#[tokio::test]
+async fn a_json_facility_id_selects_the_facility_rule() {
+    let (app, fake, _key) = app_with(|s| {
+        demo(s).npi_rules = vec![
+            npi_rule("1000000004", None, None),
+            npi_rule("2222222228", None, Some("east-1")),
+        ];
+    })
+    .await;
+    let mut req = bare_minimum();
+    req["tradingPartnerServiceId"] = json!("87726");
+    req["provider"]["facilityIdNumber"] = json!("EAST-1");
+    let (status, body) = post_json(&app, STEDI, &req).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let sent = fake.bodies.lock().unwrap()[0].clone();
+    assert!(sent.contains("REF*1J*EAST-1~"), "{sent}");
+    assert!(
+        sent.contains("*XX*2222222228~"),
+        "the facility's NPI: {sent}"
+    );
+    let n = warning(&body, "value_add::npi_rule_applied");
+    assert!(
+        n["description"]
+            .as_str()
+            .unwrap()
+            .contains("(this facility)"),
+        "{n}"
+    );
+}
