@@ -73,5 +73,49 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench);
+/// The account rules on top of validation, side by side: the 270's payer ID is an alias and its
+/// provider has no NPI, so both NM1s are rewritten (the worst case).
+fn value_add(c: &mut Criterion) {
+    use eligibility_gateway::config::AccountSettings;
+    use eligibility_gateway::eligibility::inquiry;
+    use eligibility_gateway::eligibility::value_add::AccountRules;
+    let settings: AccountSettings = serde_json::from_value(serde_json::json!({
+        "payer_aliases": [{"alias": "842610001", "payer_id": "87726", "from": "2020-01-01"}],
+        "npi_rules": [{"npi": "1234567893"}, {"npi": "1111111112", "payer_id": "87726"}]
+    }))
+    .unwrap();
+    let rules = AccountRules::compile("bench", &settings).unwrap();
+    let opts = Options::default();
+    let mut g = c.benchmark_group("value_add_270");
+    g.throughput(Throughput::Elements(1));
+    g.bench_function("check_and_repair_valid_and_read", |b| {
+        b.iter(|| {
+            let o = check_on(black_box(VALID), &opts, "20261123");
+            o.text.len() + o.inquiry().payer_id().map_or(0, str::len)
+        });
+    });
+    g.bench_function("check_and_repair_valid_then_alias_and_npi", |b| {
+        b.iter(|| {
+            let o = check_on(black_box(VALID), &opts, "20261123");
+            let mut q = o.inquiry();
+            let added = rules.apply(&o.text, &mut q, "20261123");
+            added.expect("both rules apply").x12.len() + q.payer_id().map_or(0, str::len)
+        });
+    });
+    let valid = check_on(VALID, &opts, "20261123").text.into_owned();
+    g.bench_function("inquiry_read", |b| {
+        b.iter(|| inquiry::read(black_box(&valid)).payer_id().map(str::len));
+    });
+    g.bench_function("inquiry_read_then_alias_and_npi", |b| {
+        b.iter(|| {
+            let text = black_box(valid.as_str());
+            rules
+                .apply(text, &mut inquiry::read(text), "20261123")
+                .map(|a| a.x12.len())
+        });
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench, value_add);
 criterion_main!(benches);

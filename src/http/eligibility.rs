@@ -57,13 +57,17 @@ pub async fn answer_noting(
     }
     // The account's payer aliases and NPI rules, after repairs and before routing: the 270 sent
     // upstream (and recorded) carries the real payer ID and NPI; each rule applied is a warning.
-    let (rewritten, applied) = match value_add(state, caller, &checked.text) {
+    let mut inquiry = checked.inquiry();
+    let added = state
+        .value_add
+        .for_account(&caller.account)
+        .and_then(|rules| rules.apply(&checked.text, &mut inquiry, &Stamp::now().ccyymmdd()));
+    let (rewritten, applied) = match added {
         Some(Added { x12, applied }) => (Some(x12), applied),
         None => (None, Applied::default()),
     };
     notes.extend(applied.warnings());
     let x12 = rewritten.as_deref().unwrap_or(&checked.text);
-    let inquiry = crate::eligibility::inquiry::read(x12);
     let payer_id = inquiry.payer_id().unwrap_or("");
     tracing::Span::current().record("payer_id", payer_id);
     // Routing comes before the limiter too: an unconfigured payer never takes a slot.
@@ -135,16 +139,6 @@ pub async fn answer_noting(
             "cannot serialise the response: {e}"
         ))),
     }
-}
-
-/// The caller's account rules applied to the accepted 270 `x12`, when any apply.
-fn value_add(state: &AppState, caller: &Caller, x12: &str) -> Option<Added> {
-    let rules = state.value_add.for_account(&caller.account)?;
-    rules.apply(
-        x12,
-        &crate::eligibility::inquiry::read(x12),
-        &Stamp::now().ccyymmdd(),
-    )
 }
 
 fn meta(

@@ -81,8 +81,9 @@ impl AccountRules {
     /// Applies the rules to `x12` (accepted by the validator; `inquiry` is its reading) on `today`
     /// (`CCYYMMDD`, UTC): the alias in effect replaces 2100A NM109, then, when 2100B carries no
     /// valid NPI, the most specific NPI rule for the resolved payer and the facility (2100B
-    /// `REF*1J`) is sent as NM108 `XX`/NM109. `None` when no rule applies.
-    pub fn apply(&self, x12: &str, inquiry: &Inquiry<'_>, today: &str) -> Option<Added> {
+    /// `REF*1J`) is sent as NM108 `XX`/NM109. `None` when no rule applies. `inquiry` is updated
+    /// to read as the new text would (cheaper than reading it again).
+    pub fn apply<'a>(&'a self, x12: &str, inquiry: &mut Inquiry<'a>, today: &str) -> Option<Added> {
         let sent_payer = inquiry.payer_id();
         let alias = sent_payer.and_then(|p| self.aliases.resolve(p, today));
         let payer = alias.map(|a| a.payer_id.as_str()).or(sent_payer);
@@ -103,6 +104,13 @@ impl AccountRules {
                 npi: rule.map(|r| r.npi.as_str()),
             },
         )?;
+        if let (Some(a), Some(_)) = (alias, spliced.payer_at) {
+            inquiry.payer.id = Some(a.payer_id.as_str());
+        }
+        if let (Some(r), Some(_)) = (rule, spliced.provider_at) {
+            inquiry.provider.id_qualifier = Some("XX");
+            inquiry.provider.id = Some(r.npi.as_str());
+        }
         let payer_alias = alias
             .zip(sent_payer)
             .zip(spliced.payer_at)

@@ -32,7 +32,16 @@ fn x12(payer: &str, provider: &str) -> String {
 }
 
 fn apply(r: &AccountRules, text: &str, day: &str) -> Option<Added> {
-    r.apply(text, &inquiry::read(text), day)
+    let mut q = inquiry::read(text);
+    let added = r.apply(text, &mut q, day);
+    if let Some(a) = &added {
+        assert_eq!(
+            format!("{q:?}"),
+            format!("{:?}", inquiry::read(&a.x12)),
+            "the updated inquiry reads as the new text"
+        );
+    }
+    added
 }
 
 fn aliases_2026() -> AccountRules {
@@ -364,4 +373,72 @@ fn value_add_compiles_only_accounts_with_rules() {
     );
     let e = ValueAdd::from_settings(&accounts).unwrap_err().to_string();
     assert!(e.contains("accounts.bad.npi_rules[0].npi"), "{e}");
+}
+
+/// Every public 270 fixture the validator accepts in real time still validates after both rules,
+/// and only its 2100A and 2100B `NM1`s differ.
+#[test]
+fn public_fixtures_keep_validating_after_the_rewrite() {
+    let opts = Options {
+        repairs: true,
+        real_time: true,
+    };
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/x12");
+    let mut tried = 0;
+    for dir in std::fs::read_dir(&root).unwrap() {
+        let dir = dir.unwrap().path();
+        if !dir.is_dir() {
+            continue;
+        }
+        for file in std::fs::read_dir(&dir).unwrap() {
+            let path = file.unwrap().path();
+            if !path.to_string_lossy().contains("270") {
+                continue;
+            }
+            let Ok(input) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            let checked = validate::check_on(&input, &opts, "20261123");
+            if !checked.is_valid() {
+                continue;
+            }
+            let payer = inquiry::read(&checked.text).payer_id().unwrap().to_owned();
+            let r = rules(json!({
+                "payer_aliases": [{"alias": payer, "payer_id": "ZZ-REAL.1"}],
+                "npi_rules": [{"npi": "1000000004"}]
+            }));
+            let name = path.display();
+            let added = apply(&r, &checked.text, "20261123").expect("the alias applies");
+            let again = validate::check_on(&added.x12, &opts, "20261123");
+            assert!(again.is_valid(), "{name}: {:?}", again.errors);
+            assert!(again.warnings.is_empty(), "{name}: nothing to repair");
+            let q = inquiry::read(&added.x12);
+            assert_eq!(q.payer_id(), Some("ZZ-REAL.1"), "{name}");
+            assert_eq!(q.provider.id_qualifier, Some("XX"), "{name}");
+            let before: Vec<_> = crate::x12::Reader::new(&checked.text)
+                .unwrap()
+                .flatten()
+                .collect();
+            let after: Vec<_> = crate::x12::Reader::new(&added.x12)
+                .unwrap()
+                .flatten()
+                .collect();
+            assert_eq!(before.len(), after.len(), "{name}");
+            let changed: Vec<u32> = before
+                .iter()
+                .zip(&after)
+                .filter(|(b, a)| b.text() != a.text())
+                .map(|(b, _)| b.index)
+                .collect();
+            assert!(
+                (1..=2).contains(&changed.len())
+                    && changed
+                        .iter()
+                        .all(|i| before.iter().any(|s| s.index == *i && s.tag == "NM1")),
+                "{name}: {changed:?}"
+            );
+            tried += 1;
+        }
+    }
+    assert!(tried >= 3, "only {tried} fixtures were tried");
 }
