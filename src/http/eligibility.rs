@@ -1,6 +1,6 @@
-//! The eligibility flow both request kinds share, in order: check the 270, apply the account's
-//! payer aliases and NPI rules, read it, route, take a slot, call the payer, map the 271. Raw X12 arrives here as sent; JSON requests as the 270 built
-//! from them.
+//! The eligibility flow both request kinds share, in order: check the 270, read it, apply the
+//! account's payer aliases and NPI rules, route, take a slot, call the payer, map the 271. Raw X12
+//! arrives here as sent; JSON requests as the 270 built from them.
 
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
