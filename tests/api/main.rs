@@ -33,6 +33,7 @@ mod phi_logs;
 mod raw_x12;
 mod redis_cluster;
 mod redis_server;
+mod search_options;
 mod shared_limits;
 mod shutdown;
 mod throttle;
