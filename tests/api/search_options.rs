@@ -154,8 +154,11 @@ async fn answers(app: &TestApp, o: &Option_) -> Vec<(String, StatusCode, Value)>
 #[tokio::test]
 async fn every_search_option_of_the_guide_is_answered_on_every_route() {
     let app = spawn_app(|_| {}).await;
+    let doc = crate::openapi::document(&app).await;
     for o in options() {
         for (why, status, body) in answers(&app, &o).await {
+            let path = why.rsplit(" on ").next().unwrap();
+            crate::openapi::check(&doc, "post", path, status, &body);
             assert_eq!(status, StatusCode::OK, "{why}: {body}");
             assert!(
                 body["x12"].as_str().is_some_and(|x| x.contains("ST*271*")),
@@ -210,8 +213,13 @@ async fn a_patient_no_search_option_identifies_is_refused_on_every_route() {
             member: false,
         },
     ];
+    let doc = crate::openapi::document(&app).await;
     for o in cases {
         let all = answers(&app, &o).await;
+        for (why, status, body) in &all {
+            let path = why.rsplit(" on ").next().unwrap();
+            crate::openapi::check(&doc, "post", path, *status, body);
+        }
         for (why, status, body) in &all[..2] {
             assert_eq!(*status, StatusCode::BAD_REQUEST, "{why}: {body}");
             assert!(
