@@ -7,6 +7,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod healthcheck;
+
 use crate::config::{Settings, hash_key};
 use crate::eligibility::map271;
 use crate::eligibility::validate::{self, Options};
@@ -53,6 +55,14 @@ pub enum Command {
         /// The JSON request file, or `-` for standard input.
         file: String,
     },
+    /// Ask the running gateway's `GET /readyz` (a container HEALTHCHECK; the image has no curl);
+    /// exit 0 when it answers 200, 1 otherwise.
+    Healthcheck {
+        /// `host:port` to ask; default: `server.host`/`server.port` from configuration, on
+        /// loopback when the host is 0.0.0.0.
+        #[arg(long)]
+        addr: Option<String>,
+    },
     /// Print the `sha256:` hash of an API key, to paste into an account's `api_key_hashes`.
     HashKey {
         /// The key; read from standard input when omitted (keeps it out of shell history).
@@ -83,6 +93,19 @@ pub fn run_offline(command: Command, config: Option<&std::path::Path>) -> Option
         Command::ToJson { file } => with_input(&file, to_json),
         Command::To270 { file } => to_270_command(config, &file),
         Command::HashKey { key, generate } => hash(key, generate),
+        Command::Healthcheck { addr } => {
+            let addr = match addr {
+                Some(a) => a,
+                None => match Settings::load(config) {
+                    Ok(s) => healthcheck::target(&s),
+                    Err(e) => {
+                        eprintln!("eligibility-gateway: {e}");
+                        return Some(ExitCode::from(2));
+                    }
+                },
+            };
+            healthcheck::run(&addr)
+        }
     })
 }
 

@@ -40,7 +40,11 @@ impl Accounts {
         let mut keys = Vec::new();
         let mut clients = Vec::new();
         let mut by_id = HashMap::new();
+        let demo_off = !settings.sandbox.demo_account;
         for (id, a) in &settings.accounts {
+            if demo_off && id == crate::config::DEMO_ACCOUNT {
+                continue;
+            }
             let caller = Caller {
                 account: Arc::from(id.as_str()),
                 mode: a.mode,

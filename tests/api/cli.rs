@@ -240,3 +240,46 @@ fn to_270_exits_2_when_the_file_cannot_be_read() {
     assert_eq!(code, 2);
     assert!(err.contains("cannot read"), "{err}");
 }
+
+/// Runs the binary on a blocking thread (the gateway it asks runs on this test's runtime).
+async fn run_beside(args: Vec<String>, env: Vec<(String, String)>) -> (i32, String) {
+    tokio::task::spawn_blocking(move || {
+        let out = Command::new(BIN)
+            .args(&args)
+            .envs(env)
+            .stdin(Stdio::null())
+            .output()
+            .expect("run the binary");
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn healthcheck_exits_0_when_ready_and_1_when_not() {
+    use eligibility_gateway::http::probes::NotReady;
+    let app = crate::helpers::spawn_app(|_| {}).await;
+    let addr = app.base.trim_start_matches("http://").to_owned();
+    let port = addr.rsplit(':').next().unwrap().to_owned();
+    let args = |a: &[&str]| a.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+    let (code, err) = run_beside(args(&["healthcheck", "--addr", &addr]), vec![]).await;
+    assert_eq!(code, 0, "{err}");
+    // As the image runs it: no flag, the port from the environment, 0.0.0.0 asked on loopback.
+    let env = vec![
+        ("GATEWAY__SERVER__HOST".to_owned(), "0.0.0.0".to_owned()),
+        ("GATEWAY__SERVER__PORT".to_owned(), port),
+    ];
+    let (code, err) = run_beside(args(&["healthcheck"]), env).await;
+    assert_eq!(code, 0, "{err}");
+    app.state.readiness.set(NotReady::Draining, true);
+    let (code, err) = run_beside(args(&["healthcheck", "--addr", &addr]), vec![]).await;
+    assert_eq!(code, 1);
+    assert!(err.contains("503"), "{err}");
+    drop(app);
+    let (code, err) = run_beside(args(&["healthcheck", "--addr", &addr]), vec![]).await;
+    assert_eq!(code, 1, "nothing listens: {err}");
+}

@@ -12,6 +12,7 @@ mod cli;
 mod cluster_limits;
 mod connectors;
 mod deadlines;
+mod demo_account;
 mod errors;
 mod fakes;
 mod faults;
