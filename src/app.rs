@@ -268,7 +268,7 @@ fn warn_about_demo(settings: &Settings) {
     if demo && production {
         tracing::warn!(
             account = crate::config::DEMO_ACCOUNT,
-            "the demo account (public key sandbox-api-key, client sandbox-client) is on next to a production account; \
+            "the demo account, whose credentials are public (README), is on next to a production account; \
              set sandbox.demo_account = false (GATEWAY__SANDBOX__DEMO_ACCOUNT=false) in production"
         );
     }

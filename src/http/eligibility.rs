@@ -85,7 +85,7 @@ pub async fn answer_noting(
     // client hangs up first, dropping the future frees them instead.
     slots.release().await;
     drop(in_use);
-    let reply = timer.finish(reply)?;
+    let (reply, answered) = timer.finish(reply)?;
     let ctx = Context {
         control_number: Some(inquiry.envelope.control_number.to_owned()).filter(|c| !c.is_empty()),
         trading_partner_service_id: inquiry.payer_id().map(str::to_owned),
@@ -99,7 +99,9 @@ pub async fn answer_noting(
             .collect(),
         meta: meta(state, caller, trace_id, inquiry.envelope.reference),
     };
-    let mut response = map271::map(&reply, &ctx).map_err(|e| ApiError::BadPayerResponse {
+    let mapped = map271::map(&reply, &ctx);
+    answered.read(mapped.is_ok());
+    let mut response = mapped.map_err(|e| ApiError::BadPayerResponse {
         payer: connector.label().to_owned(),
         reason: e.to_string(),
         x12: crate::telemetry::Redacted(reply.clone()),
