@@ -154,7 +154,7 @@ fn pretty(v: &impl serde::Serialize) -> String {
 /// The `validate` report: `{"valid", "repaired", "errors", "warnings", "x12"?}`; `x12` is the
 /// repaired 270 when repairs applied.
 pub fn validate(text: &str, opts: &Options) -> (String, bool) {
-    let o = validate::check(text, opts);
+    let o = validate::check(file_content(text), opts);
     let valid = o.is_valid();
     let mut report = serde_json::Map::new();
     report.insert("valid".into(), valid.into());
@@ -176,9 +176,38 @@ pub fn validate(text: &str, opts: &Options) -> (String, bool) {
     (pretty(&report), valid)
 }
 
-/// The `to-json` output: one object, or an array when the 271 answers several subscribers.
+/// A file's text without what an editor adds after the last segment (a final newline, trailing
+/// spaces), which is no part of the interchange and so no repair. A terminator that is itself
+/// a line break or space (ISA byte 106) is kept.
+fn file_content(text: &str) -> &str {
+    let trimmed = text.trim_end_matches([' ', '\t', '\r', '\n']);
+    let start = text.len() - text.trim_start().len();
+    let terminator = text.as_bytes().get(start + 105).copied();
+    match terminator {
+        Some(t @ (b' ' | b'\t' | b'\r' | b'\n'))
+            if text.as_bytes().get(trimmed.len()) == Some(&t) =>
+        {
+            text.get(..=trimmed.len()).unwrap_or(text)
+        }
+        _ => trimmed,
+    }
+}
+
+/// The `to-json` output: one object, or an array when the 271 answers several subscribers; an
+/// error (exit 1) when no transaction set is a 271, 999 or TA1 (a 270 is a request: `validate`).
 pub fn to_json(text: &str) -> (String, bool) {
     match map271::map_all(text, &map271::Context::default()) {
+        Ok(all)
+            if all.iter().all(|r| {
+                r.warnings
+                    .iter()
+                    .any(|w| w.code == "response::271::unexpected_transaction")
+            }) =>
+        {
+            error_json(
+                "the file holds no 271 (its ST01 is not 271, 999 or TA1); to check a 270, use `validate`",
+            )
+        }
         Ok(all) => match all.as_slice() {
             [one] => (pretty(one), true),
             _ => (pretty(&all), true),

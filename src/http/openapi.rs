@@ -492,6 +492,12 @@ fn token_operation() -> Operation {
     );
     op = answer(
         op,
+        "413",
+        "The body is over server.max_body_bytes.",
+        named("MessageError"),
+    );
+    op = answer(
+        op,
         "429",
         "Failed-authentication throttling (with Retry-After).",
         named("MessageError"),

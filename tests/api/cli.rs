@@ -283,3 +283,37 @@ async fn healthcheck_exits_0_when_ready_and_1_when_not() {
     let (code, err) = run_beside(args(&["healthcheck", "--addr", &addr]), vec![]).await;
     assert_eq!(code, 1, "nothing listens: {err}");
 }
+
+#[test]
+fn to_json_on_a_270_exits_1_and_points_at_validate() {
+    let (code, out, _) = run(&["to-json", "-"], Some(crate::helpers::SUBSCRIBER_270));
+    assert_eq!(code, 1, "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let m = v["message"].as_str().unwrap();
+    assert!(m.contains("no 271") && m.contains("validate"), "{m}");
+}
+
+/// What an editor saves after the last segment (a final newline, trailing spaces) is not part of
+/// the interchange: `validate --no-repairs` accepts it, and `validate` reports no repair.
+#[test]
+fn a_files_final_newline_and_trailing_spaces_are_not_repairs() {
+    let x12 = crate::helpers::member_inquiry();
+    for tail in ["\n", "\r\n", "  \n\n", "\t"] {
+        let input = format!("{x12}{tail}");
+        let (code, out, _) = run(&["validate", "--no-repairs", "-"], Some(&input));
+        assert_eq!(code, 0, "{tail:?}: {out}");
+        let (code, out, _) = run(&["validate", "-"], Some(&input));
+        assert_eq!(code, 0);
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v["repaired"], false, "{tail:?}: {v}");
+        assert_eq!(v["warnings"], serde_json::json!([]), "{tail:?}: {v}");
+    }
+    // Line breaks between segments are still a repair: they are inside the interchange.
+    let broken = format!("{}\n", x12.replacen("~GS*", "~\nGS*", 1));
+    let (code, out, _) = run(&["validate", "--no-repairs", "-"], Some(&broken));
+    assert_eq!(code, 1, "{out}");
+    // A line break that is the segment terminator itself stays (else IEA would be unterminated).
+    let newline_terminated = x12.replace('~', "\n");
+    let (code, out, _) = run(&["validate", "-"], Some(&newline_terminated));
+    assert_eq!(code, 0, "{out}");
+}
