@@ -126,17 +126,23 @@ fn with_input(file: &str, f: impl Fn(&str) -> (String, bool)) -> ExitCode {
         Err(e) => {
             let at = e.utf8_error().valid_up_to();
             let (out, _) = error_json(&format!("the input is not UTF-8 text (byte {at})"));
-            println!("{out}");
+            print_out(&out);
             return ExitCode::FAILURE;
         }
     };
     let (out, ok) = f(&text);
-    println!("{out}");
+    print_out(&out);
     if ok {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
     }
+}
+
+/// Prints `out` and a newline; a closed pipe (`| head`) is the reader's choice, not a panic.
+fn print_out(out: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stdout().lock(), "{out}");
 }
 
 fn error_json(message: &str) -> (String, bool) {

@@ -32,6 +32,7 @@ mod operations;
 mod packaging;
 mod phi_logs;
 mod raw_x12;
+mod readme;
 mod redis_cluster;
 mod redis_server;
 mod search_options;
