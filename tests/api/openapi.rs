@@ -74,6 +74,54 @@ fn against(doc: &Value, schema: &Value, body: &Value) -> Vec<String> {
     out
 }
 
+/// As [`check`] against the served document, with each (path, status)'s validators compiled
+/// once: the helpers check every raw-x12 answer of the suite, load tests included.
+pub fn check_served(path: &str, status: StatusCode, body: &Value) {
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex, OnceLock};
+    type Validators = Arc<Vec<jsonschema::Validator>>;
+    static CACHE: OnceLock<Mutex<HashMap<(String, u16), Validators>>> = OnceLock::new();
+    let doc = crate::helpers::served_document();
+    if !doc["paths"][path]["post"].is_object() {
+        return; // a path the gateway does not serve (the 404 tests)
+    }
+    let key = (path.to_owned(), status.as_u16());
+    let validators = {
+        let mut cache = CACHE.get_or_init(Default::default).lock().unwrap();
+        Arc::clone(cache.entry(key).or_insert_with(|| {
+            let code = status.as_u16().to_string();
+            let schema = doc["paths"][path]["post"]["responses"][&code]["content"]
+                ["application/json"]["schema"]
+                .clone();
+            assert!(
+                schema.is_object(),
+                "POST {path} declares no JSON schema for {code}"
+            );
+            let compiled = [doc["components"].clone(), closed(doc["components"].clone())]
+                .into_iter()
+                .map(|components| {
+                    let mut s = schema.clone();
+                    s["components"] = components;
+                    jsonschema::validator_for(&s).expect("a valid JSON Schema")
+                })
+                .collect();
+            Arc::new(compiled)
+        }))
+    };
+    let errors: Vec<String> = validators
+        .iter()
+        .flat_map(|v| {
+            v.iter_errors(body)
+                .map(|e| format!("{} at {}", e, e.instance_path()))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "POST {path} {status}: {errors:#?}\n{body:#}"
+    );
+}
+
 /// Asserts `body`, answered with `status` to `method path`, is what the document declares.
 pub fn check(doc: &Value, method: &str, path: &str, status: StatusCode, body: &Value) {
     let errors = problems(doc, method, path, status, body);
