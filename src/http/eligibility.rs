@@ -57,6 +57,7 @@ pub async fn answer_noting(
     let inquiry = checked.inquiry();
     let payer_id = inquiry.payer_id().unwrap_or("");
     tracing::Span::current().record("payer_id", payer_id);
+    super::layers::note_payer_id(payer_id);
     // Routing comes before the limiter too: an unconfigured payer never takes a slot.
     let connector = state.payers.route(caller.mode, payer_id)?;
     // The account's slot, then the connector's when it is capped; both freed on every path.

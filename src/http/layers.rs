@@ -13,6 +13,17 @@ use super::error::{ApiError, ErrorCode};
 use super::in_flight::InFlight;
 use super::metrics::{Metrics, Recording};
 
+tokio::task_local! {
+    /// The payer ID of the request being served, for its log line: set by the eligibility flow
+    /// once it has read the 270 (the same value the span records as `payer_id`).
+    pub static PAYER_ID: Arc<std::sync::OnceLock<String>>;
+}
+
+/// Notes `payer_id` for the request log line (nothing when called outside a request).
+pub fn note_payer_id(payer_id: &str) {
+    let _ = PAYER_ID.try_with(|cell| cell.set(payer_id.to_owned()));
+}
+
 /// In a response's extensions: the request log leaves this one out (throttling counts it into a
 /// summary line instead).
 #[derive(Debug, Clone, Copy)]
@@ -66,7 +77,10 @@ pub async fn observe(metrics: Arc<Metrics>, mut req: Request, next: Next) -> Res
         route.to_owned(),
     );
     let recording = Recording::start(&mut req);
-    let res = next.run(req).instrument(span.clone()).await;
+    let payer = Arc::new(std::sync::OnceLock::new());
+    let res = PAYER_ID
+        .scope(Arc::clone(&payer), next.run(req).instrument(span.clone()))
+        .await;
     let account = recording.as_ref().and_then(Recording::account);
     if let Some(r) = recording {
         r.finish(&metrics, &res);
@@ -79,12 +93,13 @@ pub async fn observe(metrics: Arc<Metrics>, mut req: Request, next: Next) -> Res
     }
     let code = res.extensions().get::<ErrorCode>().map_or("", |c| c.0);
     let account = account.as_deref().unwrap_or("");
+    let payer_id = payer.get().map_or("", String::as_str);
     span.in_scope(|| {
         if let Some(err) = res.extensions().get::<Arc<ApiError>>() {
             let chain = error_chain(err.as_ref());
-            tracing::error!(%request_id, %method, %route, account, status, latency_ms, code, error = %chain, "request failed");
+            tracing::error!(%request_id, %method, %route, account, payer_id, status, latency_ms, code, error = %chain, "request failed");
         } else {
-            tracing::info!(%request_id, %method, %route, account, status, latency_ms, code, "request");
+            tracing::info!(%request_id, %method, %route, account, payer_id, status, latency_ms, code, "request");
         }
     });
     res

@@ -94,6 +94,7 @@ async fn no_phi_in_any_log_line() {
     // The request's own fields at the top level too, and the latency in fractional milliseconds
     // (sandbox answers take under one).
     assert_eq!(v["account"], "demo");
+    assert_eq!(v["payer_id"], "842610001");
     assert_eq!(v["request_id"], ids[0].as_str());
     assert_eq!(v["method"], "POST");
     assert_eq!(v["route"], "/change/medicalnetwork/eligibility/v3/raw-x12");
