@@ -56,6 +56,7 @@ impl App {
     /// builds the router.
     pub async fn build(settings: &Settings) -> Result<Self, BuildError> {
         let state = Arc::new(AppState::new(settings)?);
+        warn_about_demo(settings);
         let bind_error = |source| BuildError::Bind {
             addr: format!("{}:{}", settings.server.host, settings.server.port),
             source,
@@ -253,5 +254,22 @@ async fn shutdown_signal() {
     tokio::select! {
         () = ctrl_c => tracing::info!(signal = "SIGINT", "stop signal"),
         () = term => tracing::info!(signal = "SIGTERM", "stop signal"),
+    }
+}
+
+/// The demo account's credentials are public: say so while it is on beside a production account.
+fn warn_about_demo(settings: &Settings) {
+    let demo = settings.sandbox.demo_account
+        && settings.accounts.contains_key(crate::config::DEMO_ACCOUNT);
+    let production = settings
+        .accounts
+        .values()
+        .any(|a| a.mode == crate::config::Mode::Production);
+    if demo && production {
+        tracing::warn!(
+            account = crate::config::DEMO_ACCOUNT,
+            "the demo account, whose credentials are public (README), is on next to a production account; \
+             set sandbox.demo_account = false (GATEWAY__SANDBOX__DEMO_ACCOUNT=false) in production"
+        );
     }
 }

@@ -7,6 +7,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod healthcheck;
+
 use crate::config::{Settings, hash_key};
 use crate::eligibility::map271;
 use crate::eligibility::validate::{self, Options};
@@ -53,6 +55,14 @@ pub enum Command {
         /// The JSON request file, or `-` for standard input.
         file: String,
     },
+    /// Ask the running gateway's `GET /readyz` (a container HEALTHCHECK; the image has no curl);
+    /// exit 0 when it answers 200, 1 otherwise.
+    Healthcheck {
+        /// `host:port` to ask; default: `server.host`/`server.port` from configuration, on
+        /// loopback when the host is 0.0.0.0.
+        #[arg(long)]
+        addr: Option<String>,
+    },
     /// Print the `sha256:` hash of an API key, to paste into an account's `api_key_hashes`.
     HashKey {
         /// The key; read from standard input when omitted (keeps it out of shell history).
@@ -83,6 +93,19 @@ pub fn run_offline(command: Command, config: Option<&std::path::Path>) -> Option
         Command::ToJson { file } => with_input(&file, to_json),
         Command::To270 { file } => to_270_command(config, &file),
         Command::HashKey { key, generate } => hash(key, generate),
+        Command::Healthcheck { addr } => {
+            let addr = match addr {
+                Some(a) => a,
+                None => match Settings::load(config) {
+                    Ok(s) => healthcheck::target(&s),
+                    Err(e) => {
+                        eprintln!("eligibility-gateway: {e}");
+                        return Some(ExitCode::from(2));
+                    }
+                },
+            };
+            healthcheck::run(&addr)
+        }
     })
 }
 
@@ -103,17 +126,23 @@ fn with_input(file: &str, f: impl Fn(&str) -> (String, bool)) -> ExitCode {
         Err(e) => {
             let at = e.utf8_error().valid_up_to();
             let (out, _) = error_json(&format!("the input is not UTF-8 text (byte {at})"));
-            println!("{out}");
+            print_out(&out);
             return ExitCode::FAILURE;
         }
     };
     let (out, ok) = f(&text);
-    println!("{out}");
+    print_out(&out);
     if ok {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
     }
+}
+
+/// Prints `out` and a newline; a closed pipe (`| head`) is the reader's choice, not a panic.
+fn print_out(out: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stdout().lock(), "{out}");
 }
 
 fn error_json(message: &str) -> (String, bool) {
@@ -131,7 +160,7 @@ fn pretty(v: &impl serde::Serialize) -> String {
 /// The `validate` report: `{"valid", "repaired", "errors", "warnings", "x12"?}`; `x12` is the
 /// repaired 270 when repairs applied.
 pub fn validate(text: &str, opts: &Options) -> (String, bool) {
-    let o = validate::check(text, opts);
+    let o = validate::check(file_content(text), opts);
     let valid = o.is_valid();
     let mut report = serde_json::Map::new();
     report.insert("valid".into(), valid.into());
@@ -153,9 +182,38 @@ pub fn validate(text: &str, opts: &Options) -> (String, bool) {
     (pretty(&report), valid)
 }
 
-/// The `to-json` output: one object, or an array when the 271 answers several subscribers.
+/// A file's text without what an editor adds after the last segment (a final newline, trailing
+/// spaces), which is no part of the interchange and so no repair. A terminator that is itself
+/// a line break or space (ISA byte 106) is kept.
+fn file_content(text: &str) -> &str {
+    let trimmed = text.trim_end_matches([' ', '\t', '\r', '\n']);
+    let start = text.len() - text.trim_start().len();
+    let terminator = text.as_bytes().get(start + 105).copied();
+    match terminator {
+        Some(t @ (b' ' | b'\t' | b'\r' | b'\n'))
+            if text.as_bytes().get(trimmed.len()) == Some(&t) =>
+        {
+            text.get(..=trimmed.len()).unwrap_or(text)
+        }
+        _ => trimmed,
+    }
+}
+
+/// The `to-json` output: one object, or an array when the 271 answers several subscribers; an
+/// error (exit 1) when no transaction set is a 271, 999 or TA1 (a 270 is a request: `validate`).
 pub fn to_json(text: &str) -> (String, bool) {
     match map271::map_all(text, &map271::Context::default()) {
+        Ok(all)
+            if all.iter().all(|r| {
+                r.warnings
+                    .iter()
+                    .any(|w| w.code == "response::271::unexpected_transaction")
+            }) =>
+        {
+            error_json(
+                "the file holds no 271 (its ST01 is not 271, 999 or TA1); to check a 270, use `validate`",
+            )
+        }
         Ok(all) => match all.as_slice() {
             [one] => (pretty(one), true),
             _ => (pretty(&all), true),

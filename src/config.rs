@@ -131,12 +131,24 @@ pub struct PayerSettings {
     pub connect_timeout_ms: u64,
 }
 
+fn yes() -> bool {
+    true
+}
+
+/// The embedded demo account's ID (`[accounts.demo]` in the defaults).
+pub const DEMO_ACCOUNT: &str = "demo";
+
 /// `[sandbox]`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Sandbox {
     /// Artificial answer delay.
     pub delay_ms: u64,
+    /// The embedded demo account (`accounts.demo`: key `sandbox-api-key`, client
+    /// `sandbox-client`/`sandbox-secret`) accepts requests. Public credentials: switch it off
+    /// in production.
+    #[serde(default = "yes")]
+    pub demo_account: bool,
     /// Requests in flight to the sandbox at once (none = no cap).
     #[serde(default)]
     pub max_in_flight: Option<u32>,

@@ -40,7 +40,11 @@ impl Accounts {
         let mut keys = Vec::new();
         let mut clients = Vec::new();
         let mut by_id = HashMap::new();
+        let demo_off = !settings.sandbox.demo_account;
         for (id, a) in &settings.accounts {
+            if demo_off && id == crate::config::DEMO_ACCOUNT {
+                continue;
+            }
             let caller = Caller {
                 account: Arc::from(id.as_str()),
                 mode: a.mode,
@@ -100,6 +104,10 @@ impl Accounts {
 /// The token of a `Bearer <token>` value (scheme case-insensitive), if that is the form.
 pub fn bearer(value: &str) -> Option<&str> {
     let v = value.trim();
+    // `Bearer` alone is an empty token, not an API key named "Bearer".
+    if v.eq_ignore_ascii_case("bearer") {
+        return Some("");
+    }
     let (scheme, rest) = v.split_once(' ')?;
     scheme.eq_ignore_ascii_case("bearer").then(|| rest.trim())
 }
@@ -126,6 +134,11 @@ impl FromRequestParts<Arc<AppState>> for Caller {
             .to_str()
             .map_err(|_| ApiError::Unauthorized("The Authorization header is not valid text."))?;
         let caller = if let Some(token) = bearer(value) {
+            if token.is_empty() {
+                return Err(ApiError::Unauthorized(
+                    "The Bearer token is empty. Send `Authorization: Bearer <access-token>` with a token from POST /apip/auth/v2/token.",
+                ));
+            }
             let account = state.tokens.verify(token).map_err(|e| {
                 ApiError::Unauthorized(match e {
                     TokenError::Expired => {
@@ -202,6 +215,8 @@ mod tests {
         assert_eq!(bearer("bearer  abc "), Some("abc"));
         assert_eq!(bearer("sandbox-api-key"), None);
         assert_eq!(bearer("Key abc"), None);
+        assert_eq!(bearer("Bearer"), Some(""));
+        assert_eq!(bearer(" bearer  "), Some(""));
     }
 
     #[test]

@@ -70,6 +70,7 @@ pub async fn answer_noting(
     let x12 = rewritten.as_deref().unwrap_or(&checked.text);
     let payer_id = inquiry.payer_id().unwrap_or("");
     tracing::Span::current().record("payer_id", payer_id);
+    super::layers::note_payer_id(payer_id);
     // Routing comes before the limiter too: an unconfigured payer never takes a slot.
     let connector = state.payers.route(caller.mode, payer_id)?;
     // The account's slot, then the connector's when it is capped; both freed on every path.
@@ -98,7 +99,7 @@ pub async fn answer_noting(
     // client hangs up first, dropping the future frees them instead.
     slots.release().await;
     drop(in_use);
-    let reply = timer.finish(reply)?;
+    let (reply, answered) = timer.finish(reply)?;
     let ctx = Context {
         control_number: Some(inquiry.envelope.control_number.to_owned()).filter(|c| !c.is_empty()),
         // The payer ID the caller sent (an alias stays as sent; the warning names the real one).
@@ -117,7 +118,9 @@ pub async fn answer_noting(
             .collect(),
         meta: meta(state, caller, trace_id, inquiry.envelope.reference),
     };
-    let mut response = map271::map(&reply, &ctx).map_err(|e| ApiError::BadPayerResponse {
+    let mapped = map271::map(&reply, &ctx);
+    answered.read(mapped.is_ok());
+    let mut response = mapped.map_err(|e| ApiError::BadPayerResponse {
         payer: connector.label().to_owned(),
         reason: e.to_string(),
         x12: crate::telemetry::Redacted(reply.clone()),

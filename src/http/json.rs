@@ -44,7 +44,15 @@ async fn handle(
     dialect: Dialect,
 ) -> Result<Response, ApiError> {
     let built = to_270(bytes, &state.envelope, dialect)?;
-    eligibility::answer_noting(state, trace_id, caller, &built.x12, built.warnings).await
+    let answer = eligibility::answer_noting(state, trace_id, caller, &built.x12, built.warnings);
+    match answer.await {
+        // The client sent JSON: a refused 270 is told at the JSON fields it was built from.
+        Err(ApiError::Rejected { rejected, .. }) => Err(ApiError::InvalidRequest {
+            problems: request::refused::problems(&rejected.issues),
+            dialect,
+        }),
+        other => other,
+    }
 }
 
 /// The 270 for a JSON body under the rules of the path called (with what the caller should be

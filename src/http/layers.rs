@@ -13,6 +13,17 @@ use super::error::{ApiError, ErrorCode};
 use super::in_flight::InFlight;
 use super::metrics::{Metrics, Recording};
 
+tokio::task_local! {
+    /// The payer ID of the request being served, for its log line: set by the eligibility flow
+    /// once it has read the 270 (the same value the span records as `payer_id`).
+    pub static PAYER_ID: Arc<std::sync::OnceLock<String>>;
+}
+
+/// Notes `payer_id` for the request log line (nothing when called outside a request).
+pub fn note_payer_id(payer_id: &str) {
+    let _ = PAYER_ID.try_with(|cell| cell.set(payer_id.to_owned()));
+}
+
 /// In a response's extensions: the request log leaves this one out (throttling counts it into a
 /// summary line instead).
 #[derive(Debug, Clone, Copy)]
@@ -58,23 +69,37 @@ pub async fn observe(metrics: Arc<Metrics>, mut req: Request, next: Next) -> Res
     );
     // Off unless asked for (`arrivals=debug`): shows a request arriving, before its answer.
     span.in_scope(|| tracing::debug!(target: "arrivals", "request started"));
+    // Copied for the request's own line, which carries them at the top level (the span's copy
+    // sits under `span`, where log queries rarely look).
+    let (request_id, method, route) = (
+        request_id.to_owned(),
+        req.method().clone(),
+        route.to_owned(),
+    );
     let recording = Recording::start(&mut req);
-    let res = next.run(req).instrument(span.clone()).await;
+    let payer = Arc::new(std::sync::OnceLock::new());
+    let res = PAYER_ID
+        .scope(Arc::clone(&payer), next.run(req).instrument(span.clone()))
+        .await;
+    let account = recording.as_ref().and_then(Recording::account);
     if let Some(r) = recording {
         r.finish(&metrics, &res);
     }
     let status = res.status().as_u16();
-    let latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    // Milliseconds with microseconds: sandbox answers take well under one.
+    let latency_ms = (started.elapsed().as_secs_f64() * 1e6).round() / 1e3;
     if res.extensions().get::<Quiet>().is_some() {
         return res;
     }
     let code = res.extensions().get::<ErrorCode>().map_or("", |c| c.0);
+    let account = account.as_deref().unwrap_or("");
+    let payer_id = payer.get().map_or("", String::as_str);
     span.in_scope(|| {
         if let Some(err) = res.extensions().get::<Arc<ApiError>>() {
             let chain = error_chain(err.as_ref());
-            tracing::error!(status, latency_ms, code, error = %chain, "request failed");
+            tracing::error!(%request_id, %method, %route, account, payer_id, status, latency_ms, code, error = %chain, "request failed");
         } else {
-            tracing::info!(status, latency_ms, code, "request");
+            tracing::info!(%request_id, %method, %route, account, payer_id, status, latency_ms, code, "request");
         }
     });
     res

@@ -195,18 +195,29 @@ fn code_label(code: &str) -> String {
     }
 }
 
-/// The outcome label of a payer call.
-fn outcome<T>(r: &Result<T, ConnectorError>) -> &'static str {
-    match r {
-        Ok(_) => "ok",
-        Err(ConnectorError::Timeout { .. }) => "timeout",
-        Err(ConnectorError::NotConfigured { .. }) => "not_configured",
-        Err(ConnectorError::Unreachable { .. }) => "unreachable",
-        Err(ConnectorError::Dropped { .. }) => "dropped",
-        Err(ConnectorError::Throttled { .. }) => "throttled",
-        Err(ConnectorError::Status { .. }) => "bad_status",
-        Err(ConnectorError::BadResponse { .. }) => "bad_response",
-        Err(ConnectorError::Refused { .. }) => "refused",
+/// The standard methods (RFC 9110 and PATCH) keep their names; anything else is `other`.
+fn method_label(method: &str) -> String {
+    const STANDARD: [&str; 9] = [
+        "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH",
+    ];
+    if STANDARD.contains(&method) {
+        method.to_owned()
+    } else {
+        "other".to_owned()
+    }
+}
+
+/// The outcome label of a failed payer call.
+fn outcome(e: &ConnectorError) -> &'static str {
+    match e {
+        ConnectorError::Timeout { .. } => "timeout",
+        ConnectorError::NotConfigured { .. } => "not_configured",
+        ConnectorError::Unreachable { .. } => "unreachable",
+        ConnectorError::Dropped { .. } => "dropped",
+        ConnectorError::Throttled { .. } => "throttled",
+        ConnectorError::Status { .. } => "bad_status",
+        ConnectorError::BadResponse { .. } => "bad_response",
+        ConnectorError::Refused { .. } => "refused",
     }
 }
 
@@ -218,17 +229,59 @@ pub struct PayerTimer<'a> {
     started: Instant,
 }
 
-impl PayerTimer<'_> {
-    /// Records the call's duration and outcome, and hands its result on.
-    pub fn finish<T>(self, r: Result<T, ConnectorError>) -> Result<T, ConnectorError> {
+impl<'a> PayerTimer<'a> {
+    /// Ends the call's timing. A failed call is recorded now with its error kind; an answer is
+    /// recorded when it has been read ([`Answered::read`]), so an unreadable 271 is not `ok`.
+    pub fn finish<T>(
+        self,
+        r: Result<T, ConnectorError>,
+    ) -> Result<(T, Answered<'a>), ConnectorError> {
+        let elapsed = self.started.elapsed();
+        match r {
+            Ok(v) => Ok((
+                v,
+                Answered {
+                    metrics: self.metrics,
+                    connector: self.connector,
+                    elapsed,
+                },
+            )),
+            Err(e) => {
+                self.record(outcome(&e), elapsed);
+                Err(e)
+            }
+        }
+    }
+
+    fn record(&self, outcome: &'static str, elapsed: std::time::Duration) {
         self.metrics
             .payer_seconds
             .get_or_create(&ConnectorLabels {
                 connector: self.connector.to_owned(),
-                outcome: outcome(&r),
+                outcome,
             })
-            .observe(self.started.elapsed().as_secs_f64());
-        r
+            .observe(elapsed.as_secs_f64());
+    }
+}
+
+/// A payer call that answered, timed, waiting to learn whether its 271 could be read.
+#[derive(Debug)]
+#[must_use = "record the outcome with `read`"]
+pub struct Answered<'a> {
+    metrics: &'a Metrics,
+    connector: &'a str,
+    elapsed: std::time::Duration,
+}
+
+impl Answered<'_> {
+    /// Records the call: `ok`, or `bad_response` when its 271 could not be read.
+    pub fn read(self, readable: bool) {
+        let timer = PayerTimer {
+            metrics: self.metrics,
+            connector: self.connector,
+            started: Instant::now(),
+        };
+        timer.record(if readable { "ok" } else { "bad_response" }, self.elapsed);
     }
 }
 
@@ -367,13 +420,19 @@ impl Recording {
         })
     }
 
+    /// The account, once auth has named it.
+    pub fn account(&self) -> Option<Arc<str>> {
+        self.account.0.get().cloned()
+    }
+
     /// Counts the answer `res`.
     pub fn finish(self, metrics: &Metrics, res: &Response) {
         metrics.request(
             &RequestLabels {
                 route: self.route,
-                // Unknown methods would be unbounded; the router answers them 405 anyway.
-                method: code_label(&self.method),
+                // A client picks the method: any but the standard ones is `other`, so no client
+                // can add series.
+                method: method_label(&self.method),
                 status: res.status().as_u16().to_string(),
                 account: self
                     .account
@@ -420,6 +479,9 @@ mod tests {
             "request::270::se01_recounted"
         );
         assert_eq!(code_label("GET"), "GET");
+        assert_eq!(method_label("POST"), "POST");
+        assert_eq!(method_label("FOO"), "other");
+        assert_eq!(method_label("get"), "other");
         assert_eq!(code_label("SMITH ROBERT"), "other");
         assert_eq!(code_label(&"a".repeat(65)), "other");
     }
@@ -441,7 +503,8 @@ mod tests {
         drop(held);
         m.limiter_backend_error();
         m.token_fetch("change-up", true);
-        assert!(m.payer_timer("sandbox").finish(Ok(())).is_ok());
+        let ((), answered) = m.payer_timer("sandbox").finish(Ok(())).unwrap();
+        answered.read(true);
         let text = m.render().unwrap();
         assert!(
             text.contains("gateway_account_slots_in_use{account=\"demo\"} 0"),

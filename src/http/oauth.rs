@@ -173,7 +173,7 @@ pub async fn token(
     body: Result<BodyBytes, ApiError>,
 ) -> Result<Response, ApiError> {
     let BodyBytes(body) = body.map_err(|e| match e {
-        ApiError::BodyTimeout { .. } => e,
+        ApiError::BodyTimeout { .. } | ApiError::TooLarge { .. } => e,
         _ => refuse(
             OAuthError::InvalidRequest,
             "The request body could not be read.",

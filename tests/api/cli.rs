@@ -240,3 +240,80 @@ fn to_270_exits_2_when_the_file_cannot_be_read() {
     assert_eq!(code, 2);
     assert!(err.contains("cannot read"), "{err}");
 }
+
+/// Runs the binary on a blocking thread (the gateway it asks runs on this test's runtime).
+async fn run_beside(args: Vec<String>, env: Vec<(String, String)>) -> (i32, String) {
+    tokio::task::spawn_blocking(move || {
+        let out = Command::new(BIN)
+            .args(&args)
+            .envs(env)
+            .stdin(Stdio::null())
+            .output()
+            .expect("run the binary");
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn healthcheck_exits_0_when_ready_and_1_when_not() {
+    use eligibility_gateway::http::probes::NotReady;
+    let app = crate::helpers::spawn_app(|_| {}).await;
+    let addr = app.base.trim_start_matches("http://").to_owned();
+    let port = addr.rsplit(':').next().unwrap().to_owned();
+    let args = |a: &[&str]| a.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+    let (code, err) = run_beside(args(&["healthcheck", "--addr", &addr]), vec![]).await;
+    assert_eq!(code, 0, "{err}");
+    // As the image runs it: no flag, the port from the environment, 0.0.0.0 asked on loopback.
+    let env = vec![
+        ("GATEWAY__SERVER__HOST".to_owned(), "0.0.0.0".to_owned()),
+        ("GATEWAY__SERVER__PORT".to_owned(), port),
+    ];
+    let (code, err) = run_beside(args(&["healthcheck"]), env).await;
+    assert_eq!(code, 0, "{err}");
+    app.state.readiness.set(NotReady::Draining, true);
+    let (code, err) = run_beside(args(&["healthcheck", "--addr", &addr]), vec![]).await;
+    assert_eq!(code, 1);
+    assert!(err.contains("503"), "{err}");
+    drop(app);
+    let (code, err) = run_beside(args(&["healthcheck", "--addr", &addr]), vec![]).await;
+    assert_eq!(code, 1, "nothing listens: {err}");
+}
+
+#[test]
+fn to_json_on_a_270_exits_1_and_points_at_validate() {
+    let (code, out, _) = run(&["to-json", "-"], Some(crate::helpers::SUBSCRIBER_270));
+    assert_eq!(code, 1, "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let m = v["message"].as_str().unwrap();
+    assert!(m.contains("no 271") && m.contains("validate"), "{m}");
+}
+
+/// What an editor saves after the last segment (a final newline, trailing spaces) is not part of
+/// the interchange: `validate --no-repairs` accepts it, and `validate` reports no repair.
+#[test]
+fn a_files_final_newline_and_trailing_spaces_are_not_repairs() {
+    let x12 = crate::helpers::member_inquiry();
+    for tail in ["\n", "\r\n", "  \n\n", "\t"] {
+        let input = format!("{x12}{tail}");
+        let (code, out, _) = run(&["validate", "--no-repairs", "-"], Some(&input));
+        assert_eq!(code, 0, "{tail:?}: {out}");
+        let (code, out, _) = run(&["validate", "-"], Some(&input));
+        assert_eq!(code, 0);
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v["repaired"], false, "{tail:?}: {v}");
+        assert_eq!(v["warnings"], serde_json::json!([]), "{tail:?}: {v}");
+    }
+    // Line breaks between segments are still a repair: they are inside the interchange.
+    let broken = format!("{}\n", x12.replacen("~GS*", "~\nGS*", 1));
+    let (code, out, _) = run(&["validate", "--no-repairs", "-"], Some(&broken));
+    assert_eq!(code, 1, "{out}");
+    // A line break that is the segment terminator itself stays (else IEA would be unterminated).
+    let newline_terminated = x12.replace('~', "\n");
+    let (code, out, _) = run(&["validate", "-"], Some(&newline_terminated));
+    assert_eq!(code, 0, "{out}");
+}

@@ -195,7 +195,12 @@ impl TestApp {
         }
         let res = req.send().await.expect("POST raw-x12");
         let status = res.status();
-        (status, res.json().await.unwrap_or(Value::Null))
+        let body = res.json().await.unwrap_or(Value::Null);
+        // Every raw-x12 answer any test gets is checked against the served OpenAPI document.
+        if !body.is_null() {
+            crate::openapi::check_served(path, status, &body);
+        }
+        (status, body)
     }
 
     /// POSTs `{"x12": x12}` and returns the request ID too.
@@ -208,7 +213,11 @@ impl TestApp {
             .await
             .expect("POST raw-x12");
         let (status, id) = (res.status(), request_id(&res));
-        (status, res.json().await.unwrap_or(Value::Null), id)
+        let body = res.json().await.unwrap_or(Value::Null);
+        if !body.is_null() {
+            crate::openapi::check_served(RAW, status, &body);
+        }
+        (status, body, id)
     }
 
     /// POSTs a form to the token endpoint.
@@ -264,6 +273,12 @@ impl TestApp {
             self.free_slots()
         );
     }
+}
+
+/// The document every gateway serves at `/openapi.json` (the same bytes for any settings).
+pub fn served_document() -> &'static Value {
+    static DOC: OnceLock<Value> = OnceLock::new();
+    DOC.get_or_init(eligibility_gateway::http::openapi::value)
 }
 
 /// A raw TCP connection to `app` (for what a well-behaved client would never send).

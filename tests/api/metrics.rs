@@ -108,8 +108,15 @@ async fn scrapes_count_the_traffic_between_them_and_hold_no_phi() {
             &after,
             "gateway_payer_call_duration_seconds_count{connector=\"sandbox\",outcome=\"ok\"}"
         ),
-        5,
-        "the unreadable 271 still came back from the payer"
+        4,
+    );
+    assert_eq!(
+        value(
+            &after,
+            "gateway_payer_call_duration_seconds_count{connector=\"sandbox\",outcome=\"bad_response\"}"
+        ),
+        1,
+        "the unreadable 271 came back from the payer, but is not ok"
     );
     assert!(
         after.contains("gateway_validation_problems_total{rule="),
@@ -266,4 +273,62 @@ async fn probes_and_scrapes_are_not_counted() {
             "{route} counted: {counted:?}"
         );
     }
+}
+
+/// Labels a client controls cannot add series: made-up methods count as `other`; route is the
+/// template (or `unmatched`), never the path sent.
+#[tokio::test]
+async fn made_up_methods_and_paths_add_no_series() {
+    let app = spawn_app(|_| {}).await;
+    for i in 0..5 {
+        let method = reqwest::Method::from_bytes(format!("MADEUP{i}").as_bytes()).unwrap();
+        let res = app
+            .client()
+            .request(method, format!("{}{RAW}", app.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
+        let (status, _) = app.get(&format!("/nowhere-{i}?q={i}")).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+    }
+    let text = scrape(&app).await;
+    let counted: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("gateway_http_requests_total{"))
+        .collect();
+    assert!(
+        !text.contains("MADEUP") && !text.contains("nowhere"),
+        "{counted:?}"
+    );
+    assert!(
+        counted
+            .iter()
+            .any(|l| l.contains("method=\"other\"") && l.contains("status=\"405\"")),
+        "{counted:?}"
+    );
+    let other = counted
+        .iter()
+        .find(|l| l.contains("method=\"other\""))
+        .unwrap();
+    assert!(other.ends_with(" 5"), "five requests, one series: {other}");
+}
+
+/// A 271 that cannot be read (502 `INVALID_PAYER_RESPONSE`) is not an `ok` payer call.
+#[tokio::test]
+async fn an_unreadable_271_is_counted_as_bad_response_not_ok() {
+    let app = spawn_app(|_| {}).await;
+    let (status, body) = app
+        .raw_x12(&inquiry("000002", "0000000001", "DOEONE", "JOHNONE"))
+        .await;
+    assert_eq!(status, StatusCode::BAD_GATEWAY, "{body}");
+    assert_eq!(body["code"], "INVALID_PAYER_RESPONSE");
+    let text = scrape(&app).await;
+    let series = "gateway_payer_call_duration_seconds_count{connector=\"sandbox\",outcome=";
+    assert_eq!(
+        value(&text, &format!("{series}\"bad_response\"}}")),
+        1,
+        "{text}"
+    );
+    assert_eq!(value(&text, &format!("{series}\"ok\"}}")), 0, "{text}");
 }

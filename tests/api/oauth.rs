@@ -460,3 +460,39 @@ async fn bad_basic_credentials_get_401_and_mixed_or_unreadable_ones_400() {
         );
     }
 }
+
+/// As the README says: a body over `server.max_body_bytes` (1 MiB) is a 413 here too, not a 400.
+#[tokio::test]
+async fn a_token_request_over_the_body_limit_gets_413() {
+    let app = spawn_app(|_| {}).await;
+    let doc = crate::openapi::document(&app).await;
+    let big = format!(
+        "grant_type=client_credentials&client_id=sandbox-client&client_secret={}",
+        "x".repeat(1024 * 1024)
+    );
+    let res = app
+        .post(TOKEN)
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(big)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["code"], "PAYLOAD_TOO_LARGE", "{body}");
+    crate::openapi::check(&doc, "post", TOKEN, StatusCode::PAYLOAD_TOO_LARGE, &body);
+}
+
+/// `Authorization: Bearer` with nothing after it is an empty token, said as such.
+#[tokio::test]
+async fn an_empty_bearer_token_is_named_as_such() {
+    let app = spawn_app(|_| {}).await;
+    for header in ["Bearer", "Bearer ", "bearer   "] {
+        let (status, body) = app
+            .raw_x12_with(crate::helpers::RAW, Some(header), &member_inquiry())
+            .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{header:?}");
+        let m = body["message"].as_str().unwrap();
+        assert!(m.contains("Bearer token is empty"), "{header:?}: {m}");
+    }
+}

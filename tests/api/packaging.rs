@@ -283,3 +283,78 @@ fn ci_runs_format_clippy_and_the_readme_test_command() {
             .any(|s| s["run"].as_str() == Some("bash .ci/run"))
     );
 }
+
+const DOCKERIGNORE: &str = include_str!("../../.dockerignore");
+
+#[test]
+fn compose_replicas_share_the_oauth_key_from_a_secret_and_outwait_the_shutdown_grace() {
+    use eligibility_gateway::config::Settings;
+    let docs = YamlLoader::load_from_str(COMPOSE).expect("docker-compose.yml parses");
+    let doc = &docs[0];
+    let secret = "oauth_signing_key";
+    let file = doc["secrets"][secret]["file"]
+        .as_str()
+        .expect("a file secret");
+    assert!(file.starts_with("./secrets/"), "{file}");
+    assert!(
+        DOCKERIGNORE.lines().any(|l| l == "secrets/"),
+        "kept out of the image"
+    );
+    let grace_ms = Settings::defaults().unwrap().server.shutdown_grace_ms;
+    let mut keys = Vec::new();
+    for (name, s) in doc["services"].as_hash().unwrap() {
+        if s["environment"]["GATEWAY__SERVER__PORT"].as_str().is_none() {
+            continue;
+        }
+        let name = name.as_str().unwrap();
+        let mounted = s["secrets"].as_vec().expect("secrets");
+        assert!(mounted.iter().any(|m| m.as_str() == Some(secret)), "{name}");
+        keys.push(
+            s["environment"]["GATEWAY__OAUTH__SIGNING_KEY_FILE"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{name} reads the key from a file"))
+                .to_owned(),
+        );
+        let grace = s["stop_grace_period"].as_str().expect("stop_grace_period");
+        let secs: u64 = grace.trim_end_matches('s').parse().expect("seconds");
+        assert!(secs * 1000 > grace_ms, "{name}: {grace} > {grace_ms} ms");
+    }
+    assert_eq!(keys.len(), 2);
+    assert!(
+        keys.iter().all(|k| *k == format!("/run/secrets/{secret}")),
+        "{keys:?}"
+    );
+}
+
+#[test]
+fn the_image_checks_its_health_with_the_binary_and_builds_dependencies_first() {
+    let health = DOCKERFILE
+        .lines()
+        .skip_while(|l| !l.starts_with("HEALTHCHECK "))
+        .take(2)
+        .collect::<String>();
+    assert!(
+        health.contains(r#"CMD ["/usr/local/bin/eligibility-gateway", "healthcheck"]"#),
+        "{health}"
+    );
+    // The dependencies' build comes before the sources are copied, so it stays cached.
+    let deps = DOCKERFILE.find("cargo build").unwrap();
+    assert!(deps < DOCKERFILE.find("COPY src ./src").unwrap());
+    assert!(!DOCKERFILE.contains("as .ci/run"), "the build is not CI's");
+    assert!(
+        DOCKERFILE.contains("hadolint ignore=DL3008"),
+        "why unpinned"
+    );
+    for ignored in ["target/", ".git/", "*.pem", "*.key", "signing-key*"] {
+        assert!(DOCKERIGNORE.lines().any(|l| l == ignored), "{ignored}");
+    }
+    // Nothing the build copies is ignored.
+    for kept in build_stage_copies() {
+        assert!(
+            !DOCKERIGNORE
+                .lines()
+                .any(|l| l.trim_end_matches('/') == kept),
+            "{kept}"
+        );
+    }
+}

@@ -7,6 +7,7 @@ pub mod build;
 pub mod check;
 mod control;
 mod path;
+pub mod refused;
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

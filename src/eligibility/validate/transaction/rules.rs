@@ -134,7 +134,7 @@ impl<'a> Walk<'a, '_> {
                             "Send the member ID, first name, last name and date of birth for the best match.",
                         ));
                 }
-                Level::Subscriber if !p.id => {
+                Level::Subscriber if h.children > 0 && !p.id => {
                     self.out.push(Found::segment("search_option", "I9", "Loop 2100C", p.nm1, "NM1").element(9).say(
                             "The patient is a dependent, so Loop 2100C needs the subscriber's member ID (NM109).",
                             "Send the subscriber's member ID in 2100C NM109 and the dependent's name and date of birth in 2100D.",
