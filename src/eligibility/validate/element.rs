@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use super::found::Found;
+use super::found::{Found, Problems};
 use super::schema::{El, Slot, Ty, Usage, Use};
 use crate::x12::charset::{Classes, class};
 use crate::x12::{Segment, charset, date};
@@ -43,7 +43,7 @@ pub fn check(
     slot: &Slot,
     location: &'static str,
     classes: &Classes,
-    out: &mut Vec<Found>,
+    out: &mut Problems,
 ) {
     let site = Site {
         seg,
@@ -172,7 +172,7 @@ fn check_value(
     def: El,
     rule: &Use,
     value: &str,
-    out: &mut Vec<Found>,
+    out: &mut Problems,
 ) {
     let Site {
         seg,
