@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod body;
+pub mod cpu;
 mod eligibility;
 pub mod error;
 pub mod in_flight;
@@ -59,6 +60,8 @@ pub struct AppState {
     pub failed_auth: Arc<throttle::FailedAuth>,
     /// Prometheus metrics.
     pub metrics: Arc<metrics::Metrics>,
+    /// Where CPU-bound checks run, and their per-request budget.
+    pub cpu: cpu::CpuPool,
 }
 
 impl AppState {
@@ -109,6 +112,10 @@ impl AppState {
                 &settings.server.trusted_proxies,
             )),
             metrics,
+            cpu: cpu::CpuPool::new(
+                settings.validation.cpu_workers,
+                settings.validation.cpu_budget(),
+            ),
         })
     }
 }
