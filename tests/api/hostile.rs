@@ -144,3 +144,51 @@ async fn a_check_that_cannot_start_within_its_budget_gets_503_not_500() {
     let (status, _) = app.raw_x12(&member_inquiry()).await;
     assert_eq!(status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn two_authorization_headers_are_refused_naming_the_header() {
+    let app = spawn_app(|_| {}).await;
+    // Even two copies of the valid key: which one counts would be a guess.
+    for second in [DEMO_KEY, "Bearer forged"] {
+        let res = app
+            .post(RAW)
+            .header("Authorization", DEMO_KEY)
+            .header("Authorization", second)
+            .json(&serde_json::json!({ "x12": member_inquiry() }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(res.headers()["cache-control"], "no-store");
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["code"], "BAD_REQUEST");
+        assert!(
+            body["message"]
+                .as_str()
+                .unwrap()
+                .contains("`Authorization` header"),
+            "{body}"
+        );
+    }
+    let basic = "Basic c2FuZGJveC1jbGllbnQ6c2FuZGJveC1zZWNyZXQ=";
+    let res = app
+        .post(crate::helpers::TOKEN)
+        .header("Authorization", basic)
+        .header("Authorization", basic)
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"], "invalid_request");
+    assert!(
+        body["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("`Authorization` header")
+    );
+    // One is still fine.
+    let (status, _) = app.raw_x12(&member_inquiry()).await;
+    assert_eq!(status, StatusCode::OK);
+}
