@@ -80,11 +80,15 @@ pub fn check<'a>(input: &'a str, opts: &Options) -> Outcome<'a> {
 
 /// Checks `input` with `today` as `CCYYMMDD` (tests pin it).
 pub fn check_on<'a>(input: &'a str, opts: &Options, today: &str) -> Outcome<'a> {
-    // Without a deadline the budget cannot run out.
+    // Without a deadline the budget cannot run out; were it to, the outcome is still an error.
     check_until(input, opts, today, None).unwrap_or_else(|OverBudget| Outcome {
         text: Cow::Borrowed(input),
         warnings: Vec::new(),
-        errors: Vec::new(),
+        errors: vec![Issue::new(
+            "over_budget",
+            "Interchange envelope",
+            "The 270 could not be checked within the time budget.",
+        )],
     })
 }
 
