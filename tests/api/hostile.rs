@@ -192,3 +192,33 @@ async fn two_authorization_headers_are_refused_naming_the_header() {
     let (status, _) = app.raw_x12(&member_inquiry()).await;
     assert_eq!(status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn a_json_request_with_thousands_of_problems_gets_a_bounded_list() {
+    let app = spawn_app(|_| {}).await;
+    // 30,000 wrong-typed service type codes (a ~200 KB body, checked in the CPU pool).
+    let mut req = crate::json_endpoint::bare_minimum();
+    req["encounter"]["serviceTypeCodes"] = serde_json::json!(vec![7; 30_000]);
+    let res = app
+        .post(crate::json_endpoint::STEDI)
+        .header("Authorization", DEMO_KEY)
+        .json(&req)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let body: Value = res.json().await.unwrap();
+    let fields = body["fieldList"].as_array().expect("fieldList");
+    assert_eq!(fields.len(), 201, "{}", fields.len());
+    // The first is the count limit, then one per item; the last counts the rest.
+    let last = fields[200]["message"].as_str().unwrap();
+    assert!(
+        last.contains("more problem(s) were found and are not listed"),
+        "{last}"
+    );
+    let more: usize = last
+        .split(' ')
+        .find_map(|w| w.parse().ok())
+        .expect("a count");
+    assert_eq!(200 + more, 30_001, "{last}");
+}
