@@ -138,7 +138,12 @@ pub fn check(
                         format!("Send at most {max} values in {field}."),
                     ));
                 }
-                for (ri, value) in crate::x12::split_byte(raw, r).enumerate() {
+                // Past the maximum the count is the problem: repetitions beyond it are not
+                // checked one by one (a hostile element may hold hundreds of thousands).
+                for (ri, value) in crate::x12::split_byte(raw, r)
+                    .enumerate()
+                    .take(usize::from(max))
+                {
                     let repetition = if reps > 1 { ri + 1 } else { 0 };
                     check_value(
                         &site,

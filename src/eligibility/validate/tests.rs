@@ -1099,3 +1099,20 @@ fn a_spent_budget_stops_the_check() {
             .is_valid()
     );
 }
+
+#[test]
+fn a_hostile_repeated_element_is_one_problem_not_thousands() {
+    // EQ01 with 300,000 repetitions (900 KB): too many, reported once; the repetitions past the
+    // maximum are not checked one by one.
+    let text = BASE.replacen("EQ*30~", &format!("EQ*{}30~", "ZZ^".repeat(300_000)), 1);
+    let o = run(&text);
+    assert_eq!(o.errors[0].rule, "too_many_repetitions", "{}", summary(&o));
+    assert_eq!(o.errors[0].field.as_deref(), Some("EQ01"));
+    assert!(o.errors.len() <= MAX_ISSUES + 1);
+    let last = o.errors.last().unwrap();
+    assert!(
+        last.rule != "too_many_problems" || !last.description.starts_with("29"),
+        "{}",
+        last.description
+    );
+}
