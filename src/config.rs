@@ -160,6 +160,18 @@ pub struct Sandbox {
 pub struct Validation {
     /// Apply automatic repairs (else they are errors).
     pub repairs: bool,
+    /// CPU budget of one request's checks (270 validation, JSON checks, 271 mapping); past it the
+    /// check stops and the answer is 503.
+    pub cpu_budget_ms: u64,
+    /// Large bodies checked at once off the async workers; 0 = one per CPU core.
+    pub cpu_workers: usize,
+}
+
+impl Validation {
+    /// [`Validation::cpu_budget_ms`] as a duration.
+    pub fn cpu_budget(&self) -> Duration {
+        Duration::from_millis(self.cpu_budget_ms)
+    }
 }
 
 /// `[meta]`.
@@ -394,6 +406,9 @@ impl Settings {
         }
         if self.auth.failures_per_minute == 0 {
             return invalid("auth.failures_per_minute", "must be at least 1");
+        }
+        if self.validation.cpu_budget_ms == 0 {
+            return invalid("validation.cpu_budget_ms", "must be at least 1");
         }
         if self.oauth.token_ttl_secs == 0 {
             return invalid("oauth.token_ttl_secs", "must be at least 1");

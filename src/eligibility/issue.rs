@@ -133,7 +133,7 @@ impl Issue {
     /// An issue for input the reader could not cut into segments.
     pub fn from_parse(e: &ParseError) -> Self {
         let (rule, code) = match e {
-            ParseError::Empty => ("empty_input", "023"),
+            ParseError::Empty { .. } => ("empty_input", "023"),
             ParseError::NoIsa { .. } => ("isa_missing", "022"),
             ParseError::ShortIsa => ("isa_malformed", "022"),
             ParseError::BadDelimiter { .. } | ParseError::DelimiterClash { .. } => {
@@ -144,7 +144,7 @@ impl Issue {
         };
         let mut issue = Issue::new(rule, "Interchange envelope", format!("The X12 could not be read: {e}."))
             .resolution(match e {
-                ParseError::Empty => "Send a complete 005010X279A1 270 interchange in the `x12` field.",
+                ParseError::Empty { .. } => "Send a complete 005010X279A1 270 interchange in the `x12` field.",
                 ParseError::NoIsa { .. } | ParseError::ShortIsa => {
                     "Start the interchange with a complete ISA segment: 16 elements, 106 characters with its terminator."
                 }

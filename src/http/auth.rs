@@ -127,6 +127,14 @@ impl FromRequestParts<Arc<AppState>> for Caller {
         parts: &mut Parts,
         state: &Arc<AppState>,
     ) -> Result<Self, Self::Rejection> {
+        // Two credentials are ambiguous (a proxy may have added one): refused, never guessed.
+        if parts.headers.get_all(AUTHORIZATION).iter().nth(1).is_some() {
+            return Err(ApiError::BadBody {
+                message: "The request has more than one `Authorization` header; send exactly one."
+                    .into(),
+                path: None,
+            });
+        }
         let header = parts.headers.get(AUTHORIZATION).ok_or(ApiError::Unauthorized(
             "Missing Authorization header. Send `Authorization: <api-key>`, `Authorization: Key <api-key>` or `Authorization: Bearer <access-token>`.",
         ))?;

@@ -2,6 +2,9 @@
 //! account's payer aliases and NPI rules, route, take a slot, call the payer, map the 271. Raw X12
 //! arrives here as sent; JSON requests as the 270 built from them.
 
+use std::borrow::Cow;
+use std::time::Instant;
+
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
 
@@ -10,11 +13,11 @@ use super::auth::Caller;
 use super::error::ApiError;
 use super::request_id::TraceId;
 use crate::config::Mode;
-use crate::eligibility::Rejected;
 use crate::eligibility::map271::{self, Context};
 use crate::eligibility::model::{Meta, Warning};
 use crate::eligibility::validate::{self, Options};
 use crate::eligibility::value_add::{Added, Applied};
+use crate::eligibility::{Rejected, inquiry};
 use crate::limit::Refused;
 use crate::payer::Outbound;
 use crate::x12::date::Stamp;
@@ -24,7 +27,7 @@ pub async fn answer(
     state: &AppState,
     trace_id: TraceId,
     caller: &Caller,
-    sent: &str,
+    sent: String,
 ) -> Result<Response, ApiError> {
     answer_noting(state, trace_id, caller, sent, Vec::new()).await
 }
@@ -34,40 +37,54 @@ pub async fn answer_noting(
     state: &AppState,
     trace_id: TraceId,
     caller: &Caller,
-    sent: &str,
+    sent: String,
     mut notes: Vec<Warning>,
 ) -> Result<Response, ApiError> {
     // Parsing, validation and repairs come before the limiter: a bad 270 never takes a slot.
-    let mut checked = validate::check(
-        sent,
-        &Options {
-            repairs: state.repairs,
-            real_time: true,
-        },
-    );
-    state.metrics.checked(&checked.errors, &checked.warnings);
-    notes.append(&mut checked.warnings);
-    if !checked.is_valid() {
+    // They run in the CPU pool, within the request's budget.
+    let opts = Options {
+        repairs: state.repairs,
+        real_time: true,
+    };
+    let (x12, warnings, errors) = state
+        .cpu
+        .run(sent.len(), Instant::now(), move |deadline| {
+            let validate::Outcome {
+                text,
+                warnings,
+                errors,
+            } = validate::check_within(&sent, &opts, deadline)?;
+            let repaired = match text {
+                Cow::Owned(repaired) => Some(repaired),
+                Cow::Borrowed(_) => None,
+            };
+            Ok::<_, validate::OverBudget>((repaired.unwrap_or(sent), warnings, errors))
+        })
+        .await?
+        .map_err(|validate::OverBudget| ApiError::CpuBudget {
+            budget: state.cpu.budget(),
+        })?;
+    state.metrics.checked(&errors, &warnings);
+    notes.extend(warnings);
+    if !errors.is_empty() {
         return Err(ApiError::Rejected {
-            rejected: Rejected {
-                issues: checked.errors,
-            },
+            rejected: Rejected { issues: errors },
             warnings: notes,
         });
     }
     // The account's payer aliases and NPI rules, after repairs and before routing: the 270 sent
     // upstream (and recorded) carries the real payer ID and NPI; each rule applied is a warning.
-    let mut inquiry = checked.inquiry();
+    let mut inquiry = inquiry::read(&x12);
     let added = state
         .value_add
         .for_account(&caller.account)
-        .and_then(|rules| rules.apply(&checked.text, &mut inquiry, &Stamp::now().ccyymmdd()));
+        .and_then(|rules| rules.apply(&x12, &mut inquiry, &Stamp::now().ccyymmdd()));
     let (rewritten, applied) = match added {
         Some(Added { x12, applied }) => (Some(x12), applied),
         None => (None, Applied::default()),
     };
     notes.extend(applied.warnings());
-    let x12 = rewritten.as_deref().unwrap_or(&checked.text);
+    let x12 = rewritten.as_deref().unwrap_or(&x12);
     let payer_id = inquiry.payer_id().unwrap_or("");
     tracing::Span::current().record("payer_id", payer_id);
     super::layers::note_payer_id(payer_id);
@@ -118,30 +135,39 @@ pub async fn answer_noting(
             .collect(),
         meta: meta(state, caller, trace_id, inquiry.envelope.reference),
     };
-    let mapped = map271::map(&reply, &ctx);
-    answered.read(mapped.is_ok());
-    let mut response = mapped.map_err(|e| ApiError::BadPayerResponse {
-        payer: connector.label().to_owned(),
-        reason: e.to_string(),
-        x12: crate::telemetry::Redacted(reply.clone()),
-    })?;
-    // The request's notes and the repairs made to the 270 come first, then what the 271 needed.
-    notes.append(&mut response.warnings);
-    response.warnings = notes;
-    // Serialised into a buffer sized from the 271 (see `EligibilityResponse::to_json`).
-    match response.to_json() {
-        Ok(body) => {
-            let mut res = ([(CONTENT_TYPE, "application/json")], body).into_response();
-            if !applied.is_empty() {
-                // For the layers beside the flow (the transaction store records it).
-                res.extensions_mut().insert(applied);
-            }
-            Ok(res)
-        }
-        Err(e) => Err(ApiError::Internal(format!(
-            "cannot serialise the response: {e}"
-        ))),
+    // The 271 is mapped and serialised in the CPU pool too (a payer's 271 may be large).
+    let label = connector.label().to_owned();
+    let started = Instant::now();
+    let mapped = state
+        .cpu
+        .run(reply.len(), started, move |_| {
+            let mut response = match map271::map(&reply, &ctx) {
+                Ok(r) => r,
+                Err(e) => {
+                    let reason = e.to_string();
+                    return Err(ApiError::BadPayerResponse {
+                        payer: label,
+                        reason,
+                        x12: crate::telemetry::Redacted(reply),
+                    });
+                }
+            };
+            // The request's notes and the repairs made to the 270 come first, then what the 271 needed.
+            notes.append(&mut response.warnings);
+            response.warnings = notes;
+            // Serialised into a buffer sized from the 271 (see `EligibilityResponse::to_json`).
+            response
+                .to_json()
+                .map_err(|e| ApiError::Internal(format!("cannot serialise the response: {e}")))
+        })
+        .await?;
+    answered.read(!matches!(mapped, Err(ApiError::BadPayerResponse { .. })));
+    let mut res = ([(CONTENT_TYPE, "application/json")], mapped?).into_response();
+    if !applied.is_empty() {
+        // For the layers beside the flow (the transaction store records it).
+        res.extensions_mut().insert(applied);
     }
+    Ok(res)
 }
 
 fn meta(

@@ -111,6 +111,13 @@ pub enum ApiError {
     /// The whole request took longer than the backstop.
     #[error("request timed out")]
     RequestTimeout,
+    /// The request's checks did not finish within `validation.cpu_budget_ms` (waiting for a
+    /// CPU permit included).
+    #[error("checks not done within the CPU budget of {} ms", budget.as_millis())]
+    CpuBudget {
+        /// The budget.
+        budget: std::time::Duration,
+    },
     /// No such route.
     #[error("no such route")]
     NotFound,
@@ -163,7 +170,9 @@ impl ApiError {
             Self::HeadersTooLarge { .. } => "REQUEST_HEADER_FIELDS_TOO_LARGE",
             Self::Rejected { .. } => "INVALID_X12",
             Self::Limit(_) | Self::AuthThrottled { .. } => "TOO_MANY_REQUESTS",
-            Self::ConnectorBusy { .. } | Self::LimiterUnavailable(_) => "SERVICE_UNAVAILABLE",
+            Self::ConnectorBusy { .. } | Self::LimiterUnavailable(_) | Self::CpuBudget { .. } => {
+                "SERVICE_UNAVAILABLE"
+            }
             Self::Connector(e) => match e {
                 ConnectorError::Timeout { .. } => "GATEWAY_TIMEOUT",
                 ConnectorError::NotConfigured { .. } => "PAYER_NOT_CONFIGURED",
@@ -288,6 +297,14 @@ impl ApiError {
                 &format!(
                     "The request body was not complete within {} ms; send the whole body at once.",
                     after.as_millis()
+                ),
+                code,
+            ),
+            Self::CpuBudget { budget } => message(
+                StatusCode::SERVICE_UNAVAILABLE,
+                &format!(
+                    "The request could not be checked within the gateway's CPU budget of {} ms per request (the gateway is busy, or the body is unusually large); retry shortly, or send a smaller body.",
+                    budget.as_millis()
                 ),
                 code,
             ),

@@ -2,7 +2,9 @@
 //! answered by the same flow as raw X12. Problems follow the convention of the path called.
 
 use std::sync::Arc;
+use std::time::Instant;
 
+use axum::body::Bytes;
 use axum::extract::State;
 use axum::response::Response;
 
@@ -23,7 +25,7 @@ pub async fn change(
     caller: Caller,
     BodyBytes(bytes): BodyBytes,
 ) -> Result<Response, ApiError> {
-    handle(&state, trace_id, &caller, &bytes, Dialect::Change).await
+    handle(&state, trace_id, &caller, bytes, Dialect::Change).await
 }
 
 /// Stedi's path (`/change/medicalnetwork/eligibility/v3`).
@@ -33,18 +35,25 @@ pub async fn stedi(
     caller: Caller,
     BodyBytes(bytes): BodyBytes,
 ) -> Result<Response, ApiError> {
-    handle(&state, trace_id, &caller, &bytes, Dialect::Stedi).await
+    handle(&state, trace_id, &caller, bytes, Dialect::Stedi).await
 }
 
 async fn handle(
-    state: &AppState,
+    state: &Arc<AppState>,
     trace_id: TraceId,
     caller: &Caller,
-    bytes: &[u8],
+    bytes: Bytes,
     dialect: Dialect,
 ) -> Result<Response, ApiError> {
-    let built = to_270(bytes, &state.envelope, dialect)?;
-    let answer = eligibility::answer_noting(state, trace_id, caller, &built.x12, built.warnings);
+    // The JSON checks run in the CPU pool, like the 270's.
+    let shared = Arc::clone(state);
+    let built = state
+        .cpu
+        .run(bytes.len(), Instant::now(), move |_| {
+            to_270(&bytes, &shared.envelope, dialect)
+        })
+        .await??;
+    let answer = eligibility::answer_noting(state, trace_id, caller, built.x12, built.warnings);
     match answer.await {
         // The client sent JSON: a refused 270 is told at the JSON fields it was built from.
         Err(ApiError::Rejected { rejected, .. }) => Err(ApiError::InvalidRequest {

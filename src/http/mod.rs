@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod body;
+pub mod cpu;
 mod eligibility;
 pub mod error;
 pub mod in_flight;
@@ -61,6 +62,8 @@ pub struct AppState {
     pub metrics: Arc<metrics::Metrics>,
     /// Each account's payer aliases and NPI rules.
     pub value_add: crate::eligibility::value_add::ValueAdd,
+    /// Where CPU-bound checks run, and their per-request budget.
+    pub cpu: cpu::CpuPool,
 }
 
 impl AppState {
@@ -112,6 +115,10 @@ impl AppState {
             )),
             metrics,
             value_add: crate::eligibility::value_add::ValueAdd::from_settings(&settings.accounts)?,
+            cpu: cpu::CpuPool::new(
+                settings.validation.cpu_workers,
+                settings.validation.cpu_budget(),
+            ),
         })
     }
 }

@@ -108,6 +108,12 @@ fn parse(headers: &HeaderMap, body: &[u8]) -> Result<TokenRequest, ApiError> {
 /// Client credentials from `Authorization: Basic` (RFC 6749 §2.3.1: base64 of the form-encoded
 /// id, a colon and the form-encoded secret); `None` without that header.
 fn basic(headers: &HeaderMap) -> Result<Option<(String, String)>, ApiError> {
+    if headers.get_all(AUTHORIZATION).iter().nth(1).is_some() {
+        return Err(refuse(
+            OAuthError::InvalidRequest,
+            "The request has more than one `Authorization` header; send exactly one.",
+        ));
+    }
     let Some((scheme, encoded)) = headers
         .get(AUTHORIZATION)
         .and_then(|v| v.to_str().ok())

@@ -18,5 +18,5 @@ pub async fn handle(
     caller: Caller,
     body: RawX12Request,
 ) -> Result<Response, ApiError> {
-    eligibility::answer(&state, trace_id, &caller, &body.x12).await
+    eligibility::answer(&state, trace_id, &caller, body.x12).await
 }

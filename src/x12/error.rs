@@ -42,9 +42,12 @@ impl fmt::Display for Position {
 /// Why an input could not be read as X12.
 #[derive(Debug, thiserror::Error, PartialEq, Eq, Clone)]
 pub enum ParseError {
-    /// Nothing but whitespace.
-    #[error("input is empty")]
-    Empty,
+    /// Nothing but whitespace (and a byte-order mark): the ISA was expected at `offset`.
+    #[error("input is empty (segment 1, byte {offset})")]
+    Empty {
+        /// Where the ISA was expected: the end of the input.
+        offset: usize,
+    },
     /// The first segment is not an `ISA`.
     #[error("input does not start with `ISA` (byte {offset})")]
     NoIsa {
@@ -89,11 +92,10 @@ impl ParseError {
     pub fn position(&self) -> Option<Position> {
         match self {
             Self::BadTag { at } | Self::Unterminated { at } => Some(*at),
-            Self::NoIsa { offset } | Self::BadDelimiter { offset, .. } => {
+            Self::Empty { offset } | Self::NoIsa { offset } | Self::BadDelimiter { offset, .. } => {
                 Some(Position::segment(1, *offset))
             }
             Self::ShortIsa | Self::DelimiterClash { .. } => Some(Position::segment(1, 0)),
-            Self::Empty => None,
         }
     }
 }

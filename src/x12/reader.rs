@@ -31,7 +31,7 @@ impl<'a> Reader<'a> {
         let start = strip_leading(input);
         let rest = input.get(start..).unwrap_or("");
         if rest.is_empty() {
-            return Err(ParseError::Empty);
+            return Err(ParseError::Empty { offset: start });
         }
         if !rest.starts_with("ISA") {
             return Err(ParseError::NoIsa { offset: start });

@@ -117,7 +117,7 @@ fn bom_and_leading_whitespace_are_skipped() {
 #[test]
 fn reader_errors_have_positions() {
     let table: &[(&str, &str, ParseError)] = &[
-        ("empty", "  \n", ParseError::Empty),
+        ("empty", "  \n", ParseError::Empty { offset: 3 }),
         ("not ISA", "GS*HS~", ParseError::NoIsa { offset: 0 }),
         ("short ISA", "ISA*00*~GS*HS~", ParseError::ShortIsa),
         (

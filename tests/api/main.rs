@@ -19,6 +19,7 @@ mod faults;
 mod fixtures271;
 mod gated;
 mod helpers;
+mod hostile;
 mod json_build;
 mod json_endpoint;
 mod limits;

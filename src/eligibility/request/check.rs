@@ -53,11 +53,15 @@ pub const PROVIDER_TYPES: &[(&str, &str)] = &[
 pub const MAX_INQUIRIES: usize = 99;
 /// Most REFs per 2100 loop.
 pub const MAX_REFS: usize = 9;
+/// Most problems listed; the last entry says how many more were found (a hostile body with
+/// thousands of wrong items gets a bounded answer).
+pub const MAX_PROBLEMS: usize = 200;
 
 /// Checks `req`; `today` (`CCYYMMDD`) bounds dates of birth. Empty when the request can be built.
 pub fn check(req: &EligibilityRequest, today: &str) -> Vec<Problem> {
     let mut c = Checker {
         out: Vec::new(),
+        unlisted: 0,
         today,
     };
     let root = Path::root();
@@ -144,6 +148,15 @@ pub fn check(req: &EligibilityRequest, today: &str) -> Vec<Problem> {
             );
         }
     }
+    if c.unlisted > 0 {
+        c.out.push(Problem {
+            path: root,
+            message: format!(
+                "and {} more problem(s) were found and are not listed.",
+                c.unlisted
+            ),
+        });
+    }
     c.out
 }
 
@@ -171,11 +184,17 @@ enum Role {
 
 struct Checker<'t> {
     out: Vec<Problem>,
+    /// Problems past `MAX_PROBLEMS`, counted only.
+    unlisted: usize,
     today: &'t str,
 }
 
 impl Checker<'_> {
     fn say(&mut self, path: &Path, message: &str) {
+        if self.out.len() >= MAX_PROBLEMS {
+            self.unlisted += 1;
+            return;
+        }
         self.out.push(Problem {
             path: path.clone(),
             message: message.to_owned(),

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use super::found::Found;
+use super::found::{Found, Problems};
 use super::schema::{El, Slot, Ty, Usage, Use};
 use crate::x12::charset::{Classes, class};
 use crate::x12::{Segment, charset, date};
@@ -43,7 +43,7 @@ pub fn check(
     slot: &Slot,
     location: &'static str,
     classes: &Classes,
-    out: &mut Vec<Found>,
+    out: &mut Problems,
 ) {
     let site = Site {
         seg,
@@ -138,7 +138,12 @@ pub fn check(
                         format!("Send at most {max} values in {field}."),
                     ));
                 }
-                for (ri, value) in crate::x12::split_byte(raw, r).enumerate() {
+                // Past the maximum the count is the problem: repetitions beyond it are not
+                // checked one by one (a hostile element may hold hundreds of thousands).
+                for (ri, value) in crate::x12::split_byte(raw, r)
+                    .enumerate()
+                    .take(usize::from(max))
+                {
                     let repetition = if reps > 1 { ri + 1 } else { 0 };
                     check_value(
                         &site,
@@ -172,7 +177,7 @@ fn check_value(
     def: El,
     rule: &Use,
     value: &str,
-    out: &mut Vec<Found>,
+    out: &mut Problems,
 ) {
     let Site {
         seg,

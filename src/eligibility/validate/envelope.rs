@@ -1,7 +1,9 @@
 //! The interchange around the transaction sets: ISA fixed fields, GS/GE groups, ST/SE pairing,
 //! IEA, versions, and the real-time limits (one transaction set, one patient).
 
-use super::found::Found;
+use std::collections::HashSet;
+
+use super::found::{Found, Problems};
 use super::schema::{self, Slot, Usage, Use};
 use super::{Options, element, transaction};
 use crate::x12::charset::Classes;
@@ -74,7 +76,7 @@ static IEA: Slot = Slot {
 };
 
 /// ISA element rules: (allowed codes, or a check), by element.
-fn isa(seg: &Segment<'_>, out: &mut Vec<Found>) {
+fn isa(seg: &Segment<'_>, out: &mut Problems) {
     let here = |n: usize, rule: &'static str, x12: &'static str| {
         Found::segment(rule, x12, ENVELOPE, seg.index, "ISA").element(n)
     };
@@ -175,7 +177,7 @@ fn isa(seg: &Segment<'_>, out: &mut Vec<Found>) {
 /// True when the interchange is 4010, or its version identifiers disagree (ISA12 4010 around a
 /// group that names another version); reported once, truthfully, and its transaction sets are
 /// then not checked against the 5010 rules (no cascade).
-fn wrong_version(segs: &[Segment<'_>], out: &mut Vec<Found>) -> bool {
+fn wrong_version(segs: &[Segment<'_>], out: &mut Problems) -> bool {
     let old = |v: Option<&str>| v.is_some_and(|v| v.starts_with("004"));
     let isa12 = segs.first().and_then(|s| s.element(12));
     let gs = segs.iter().find(|s| s.tag == "GS");
@@ -205,7 +207,7 @@ fn wrong_version(segs: &[Segment<'_>], out: &mut Vec<Found>) -> bool {
 }
 
 /// Everything between ISA and IEA, and the interchange-level rules.
-pub fn check(segs: &[Segment<'_>], opts: Options, today: &str, out: &mut Vec<Found>) {
+pub fn check(segs: &[Segment<'_>], opts: Options, today: &str, out: &mut Problems) {
     let Some(first) = segs.first() else { return };
     isa(first, out);
     let run = Run {
@@ -217,9 +219,12 @@ pub fn check(segs: &[Segment<'_>], opts: Options, today: &str, out: &mut Vec<Fou
     let mut in_group = false;
     let mut ended = false;
     let mut transactions = 0u32;
-    let mut st02s: Vec<&str> = Vec::new();
+    let mut st02s: HashSet<&str> = HashSet::new();
     let mut i = 1;
     while let Some(seg) = segs.get(i) {
+        if !out.tick() {
+            return;
+        }
         if ended {
             out.push(
                 Found::segment("after_iea", "022", ENVELOPE, seg.index, seg.tag).say(
@@ -369,7 +374,7 @@ fn elements(
     slot: &Slot,
     location: &'static str,
     classes: &Classes,
-    out: &mut Vec<Found>,
+    out: &mut Problems,
 ) {
     let defs = schema::elements(seg.tag).unwrap_or(&[]);
     element::check(seg, defs, slot, location, classes, out);
@@ -381,8 +386,8 @@ fn transaction_set<'a>(
     segs: &[Segment<'a>],
     i: usize,
     run: &Run<'_>,
-    st02s: &mut Vec<&'a str>,
-    out: &mut Vec<Found>,
+    st02s: &mut HashSet<&'a str>,
+    out: &mut Problems,
 ) -> usize {
     let Some(seg) = segs.get(i) else { return i + 1 };
     let end = segs
@@ -392,24 +397,23 @@ fn transaction_set<'a>(
         .map_or(segs.len(), |p| i + 1 + p);
     let has_se = segs.get(end).is_some_and(|s| s.tag == "SE");
     let upto = if has_se { end + 1 } else { end };
-    if let Some(c) = seg.element(2) {
-        if st02s.contains(&c) {
-            out.push(
-                Found::segment(
-                    "duplicate_control_number",
-                    "I6",
-                    "Transaction set header",
-                    seg.index,
-                    "ST",
-                )
-                .element(2)
-                .say(
-                    "ST02 repeats the control number of an earlier transaction set in this group.",
-                    "Give each transaction set in a group its own ST02.",
-                ),
-            );
-        }
-        st02s.push(c);
+    if let Some(c) = seg.element(2)
+        && !st02s.insert(c)
+    {
+        out.push(
+            Found::segment(
+                "duplicate_control_number",
+                "I6",
+                "Transaction set header",
+                seg.index,
+                "ST",
+            )
+            .element(2)
+            .say(
+                "ST02 repeats the control number of an earlier transaction set in this group.",
+                "Give each transaction set in a group its own ST02.",
+            ),
+        );
     }
     if !has_se {
         out.push(missing(

@@ -1,5 +1,7 @@
 //! A problem found by a rule, before it is placed (transaction-relative position, byte offset in
-//! the caller's text) and turned into an `Issue`.
+//! the caller's text) and turned into an `Issue`; and the bounded list they are collected in.
+
+use std::time::Instant;
 
 /// One problem, at a segment index of the text that was validated.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,5 +81,79 @@ impl Found {
             (e, 0) => format!("{}{e:02}", self.tag),
             (e, c) => format!("{}{e:02}-{c}", self.tag),
         }
+    }
+}
+
+/// Units of work between two looks at the clock (a look costs tens of nanoseconds).
+const TICKS_PER_LOOK: u32 = 256;
+
+/// The problems of one interchange as rules find them, and the CPU budget of the check. Every
+/// problem is counted; only the first `keep` in segment order are held: the buffer is sorted and
+/// cut whenever it reaches four times that, so time stays linear and memory bounded however many
+/// problems a hostile input holds. A problem dropped had `keep` others before it, so the problems
+/// held at the end are exactly the first `keep` of all of them.
+#[derive(Debug)]
+pub struct Problems {
+    held: Vec<Found>,
+    keep: usize,
+    dropped: usize,
+    deadline: Option<Instant>,
+    ticks: u32,
+    expired: bool,
+}
+
+impl Problems {
+    /// Holds the first `keep` problems; the check stops once `deadline` has passed.
+    pub fn new(keep: usize, deadline: Option<Instant>) -> Self {
+        Self {
+            held: Vec::new(),
+            keep: keep.max(1),
+            dropped: 0,
+            deadline,
+            ticks: 0,
+            expired: false,
+        }
+    }
+
+    /// Records a problem.
+    pub fn push(&mut self, found: Found) {
+        self.held.push(found);
+        if self.held.len() >= self.keep.saturating_mul(4) {
+            self.compact();
+        }
+    }
+
+    fn compact(&mut self) {
+        // Stable: problems at one segment stay in the order the rules found them.
+        self.held.sort_by_key(|f| f.segment);
+        self.held.dedup();
+        if self.held.len() > self.keep {
+            self.dropped += self.held.len() - self.keep;
+            self.held.truncate(self.keep);
+        }
+    }
+
+    /// One unit of work (a segment) is done: false once the budget is spent, and from then on.
+    pub fn tick(&mut self) -> bool {
+        if self.expired {
+            return false;
+        }
+        self.ticks += 1;
+        if self.ticks >= TICKS_PER_LOOK {
+            self.ticks = 0;
+            self.expired = self.deadline.is_some_and(|d| Instant::now() >= d);
+        }
+        !self.expired
+    }
+
+    /// The budget ran out before the check was done.
+    pub fn expired(&self) -> bool {
+        self.expired
+    }
+
+    /// The held problems in segment order, and how many more were found.
+    pub fn finish(mut self) -> (Vec<Found>, usize) {
+        self.compact();
+        (self.held, self.dropped)
     }
 }

@@ -10,8 +10,9 @@ pub mod schema;
 mod transaction;
 
 use std::borrow::Cow;
+use std::time::Instant;
 
-use self::found::Found;
+use self::found::{Found, Problems};
 pub use self::repair::Repair;
 use super::inquiry::{self, Inquiry};
 use super::issue::Issue;
@@ -79,10 +80,47 @@ pub fn check<'a>(input: &'a str, opts: &Options) -> Outcome<'a> {
 
 /// Checks `input` with `today` as `CCYYMMDD` (tests pin it).
 pub fn check_on<'a>(input: &'a str, opts: &Options, today: &str) -> Outcome<'a> {
-    let fail = |issue: Issue| Outcome {
+    // Without a deadline the budget cannot run out; were it to, the outcome is still an error.
+    check_until(input, opts, today, None).unwrap_or_else(|OverBudget| Outcome {
         text: Cow::Borrowed(input),
         warnings: Vec::new(),
-        errors: vec![issue],
+        errors: vec![Issue::new(
+            "over_budget",
+            "Interchange envelope",
+            "The 270 could not be checked within the time budget.",
+        )],
+    })
+}
+
+/// Checks (and repairs) `input`, judging dates against today, and gives up once `deadline` has
+/// passed: the request's CPU budget.
+pub fn check_within<'a>(
+    input: &'a str,
+    opts: &Options,
+    deadline: Instant,
+) -> Result<Outcome<'a>, OverBudget> {
+    check_until(input, opts, &Stamp::now().ccyymmdd(), Some(deadline))
+}
+
+/// The check ran out of its CPU budget before it was done (the clock is read inside the loops
+/// over segments, so a check stops soon after its deadline).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the 270 could not be checked within the request's time budget")]
+pub struct OverBudget;
+
+/// Checks `input` with `today` as `CCYYMMDD`, giving up once `deadline` (if any) has passed.
+pub fn check_until<'a>(
+    input: &'a str,
+    opts: &Options,
+    today: &str,
+    deadline: Option<Instant>,
+) -> Result<Outcome<'a>, OverBudget> {
+    let fail = |issue: Issue| {
+        Ok(Outcome {
+            text: Cow::Borrowed(input),
+            warnings: Vec::new(),
+            errors: vec![issue],
+        })
     };
     if input.len() > MAX_BYTES {
         return fail(
@@ -105,20 +143,25 @@ pub fn check_on<'a>(input: &'a str, opts: &Options, today: &str) -> Outcome<'a> 
     if opts.repairs
         && let Some(standard) = repair::standardised(input, reader.delimiters())
     {
-        return on_standardised(standard, *opts, today);
+        return on_standardised(standard, *opts, today, deadline);
     }
-    check_read(input, reader, *opts, today, false)
+    check_read(input, reader, *opts, today, false, deadline)
 }
 
 /// Checks a 270 whose delimiters were standardised by a byte-for-byte translation: the same
 /// segments at the same offsets, plus the delimiter repair.
-fn on_standardised(standard: String, opts: Options, today: &str) -> Outcome<'static> {
+fn on_standardised(
+    standard: String,
+    opts: Options,
+    today: &str,
+    deadline: Option<Instant>,
+) -> Result<Outcome<'static>, OverBudget> {
     let Outcome {
         text,
         warnings,
         errors,
     } = match Reader::new(&standard) {
-        Ok(reader) => check_read(&standard, reader, opts, today, true),
+        Ok(reader) => check_read(&standard, reader, opts, today, true, deadline)?,
         Err(e) => Outcome {
             text: Cow::Borrowed(""),
             warnings: Vec::new(),
@@ -129,11 +172,11 @@ fn on_standardised(standard: String, opts: Options, today: &str) -> Outcome<'sta
         Cow::Owned(repaired) => repaired,
         Cow::Borrowed(_) => standard,
     };
-    Outcome {
+    Ok(Outcome {
         text: Cow::Owned(text),
         warnings,
         errors,
-    }
+    })
 }
 
 /// Checks `input` read by `reader`; `standardised`: its delimiters were already standardised.
@@ -143,27 +186,42 @@ fn check_read<'a>(
     opts: Options,
     today: &str,
     standardised: bool,
-) -> Outcome<'a> {
+    deadline: Option<Instant>,
+) -> Result<Outcome<'a>, OverBudget> {
     let delims = reader.delimiters();
     let start = reader.offset();
-    let mut segs = Vec::with_capacity(input.len() / 24 + 4);
+    let mut segs = Vec::with_capacity((input.len() / 24 + 4).min(MAX_SEGMENTS));
     let mut errors = Vec::new();
+    // Unreadable segments: only the first `MAX_ISSUES` are kept (all later ones sort after
+    // them, so the listed problems stay the same); the rest are counted for the last entry.
     let mut bad = Vec::new();
-    for item in reader {
-        if segs.len() >= MAX_SEGMENTS {
-            errors.push(
-                Issue::new("too_many_segments", "Interchange envelope", format!("The 270 has more than {MAX_SEGMENTS} segments; a request may hold at most {MAX_SEGMENTS}."))
-                    .resolution("Send one real-time 270 per request.")
-                    .x12_code("022"),
-            );
-            return Outcome {
+    let mut bad_unlisted = 0usize;
+    let mut found = Problems::new(MAX_ISSUES, deadline);
+    for (read, item) in reader.enumerate() {
+        if !found.tick() {
+            return Err(OverBudget);
+        }
+        if read >= MAX_SEGMENTS {
+            // Stop reading: the segment past the limit is where the request went wrong.
+            let (segment, offset) = match &item {
+                Ok(s) => (s.index, s.offset),
+                Err(e) => e.position().map_or((0, 0), |p| (p.segment, p.offset)),
+            };
+            let mut issue = Issue::new("too_many_segments", "Interchange envelope", format!("The 270 has more than {MAX_SEGMENTS} segments (empty and unreadable ones count); a request may hold at most {MAX_SEGMENTS}. Reading stopped at segment {segment}, byte {offset}."))
+                .resolution("Send one real-time 270 per request.")
+                .x12_code("022");
+            issue.segment_position = Some(segment);
+            issue.byte_offset = Some(offset);
+            errors.push(issue);
+            return Ok(Outcome {
                 text: Cow::Borrowed(input),
                 warnings: Vec::new(),
                 errors,
-            };
+            });
         }
         match item {
             Ok(s) => segs.push(s),
+            Err(_) if bad.len() >= MAX_ISSUES => bad_unlisted += 1,
             Err(e) => bad.push(e),
         }
     }
@@ -171,7 +229,6 @@ fn check_read<'a>(
     if standardised {
         repaired.notes.insert(0, repair::Note::standardised());
     }
-    let mut found = Vec::new();
     let mut warnings = Vec::new();
     let places = Places::new(&segs, &bad);
     for note in &repaired.notes {
@@ -208,11 +265,15 @@ fn check_read<'a>(
             "Start each segment with its ID; remove empty or stray segments.",
         ));
     }
-    found.sort_by_key(|f| f.segment);
-    found.dedup();
+    if found.expired() {
+        return Err(OverBudget);
+    }
+    let (found, unlisted) = found.finish();
+    // Only the listed problems are placed (transaction position, byte offset, field name).
     errors.extend(found.iter().map(|f| places.issue(f)));
-    if errors.len() > MAX_ISSUES {
-        let more = errors.len() - MAX_ISSUES;
+    let total = found.len() + unlisted + bad_unlisted;
+    if total > MAX_ISSUES {
+        let more = total - MAX_ISSUES;
         errors.truncate(MAX_ISSUES);
         errors.push(
             Issue::new(
@@ -223,17 +284,17 @@ fn check_read<'a>(
             .resolution("Correct the problems listed and resubmit."),
         );
     }
-    Outcome {
+    Ok(Outcome {
         text,
         warnings,
         errors,
-    }
+    })
 }
 
 /// Where segments of the caller's text are: transaction-relative positions and byte offsets.
 struct Places<'s, 'a> {
     segs: &'s [Segment<'a>],
-    /// Where unreadable segments start.
+    /// Where unreadable segments start, in segment order.
     bad: Vec<crate::x12::Position>,
     /// (ST index, SE index or last index) of each transaction set.
     sets: Vec<(u32, u32)>,
@@ -286,11 +347,12 @@ impl<'s, 'a> Places<'s, 'a> {
     /// (position in its transaction set or in the interchange, transaction ordinal when several).
     fn position(&self, index: u32) -> (u32, Option<u32>) {
         let several = self.sets.len() > 1;
-        match self
+        // The sets are in order and do not overlap: the last one starting at or before `index`.
+        let candidate = self
             .sets
-            .iter()
-            .position(|(st, se)| (*st..=*se).contains(&index))
-        {
+            .partition_point(|(st, _)| *st <= index)
+            .checked_sub(1);
+        match candidate.filter(|t| self.sets.get(*t).is_some_and(|(_, se)| index <= *se)) {
             Some(t) => {
                 let st = self.sets.get(t).map_or(index, |s| s.0);
                 (
@@ -306,8 +368,9 @@ impl<'s, 'a> Places<'s, 'a> {
         let Some(seg) = self.get(index) else {
             return self
                 .bad
-                .iter()
-                .find(|p| p.segment == index)
+                .binary_search_by_key(&index, |p| p.segment)
+                .ok()
+                .and_then(|i| self.bad.get(i))
                 .map(|p| p.offset);
         };
         if element == 0 {

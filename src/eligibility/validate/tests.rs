@@ -961,3 +961,158 @@ fn a_byte_order_mark_between_segments_is_removed_too() {
             .any(|w| w.code == "request::270::whitespace_removed")
     );
 }
+
+/// The issue-18 inputs: `fill` inserted before the SE of the base request.
+fn filled(fill: &str) -> String {
+    BASE.replacen("SE*13*1234~", &format!("{fill}SE*13*1234~"), 1)
+}
+
+#[test]
+fn empty_segments_past_the_limit_stop_reading_where_the_limit_was_passed() {
+    // 600,000 empty segments (600 KB, under the body limit): refused at the segment after the
+    // limit, with its position, and nothing else read.
+    let text = filled(&"~".repeat(600_000));
+    let o = run(&text);
+    assert_eq!(o.errors.len(), 1, "{}", summary(&o));
+    let e = &o.errors[0];
+    assert_eq!(e.rule, "too_many_segments");
+    let limit = u32::try_from(MAX_SEGMENTS).unwrap();
+    assert_eq!(e.segment_position, Some(limit + 1));
+    // Segment 20,001 is empty segment number 20,001 - 14 (the base has 14 before its SE).
+    let at = BASE.find("SE*13").unwrap() + (MAX_SEGMENTS - 14);
+    assert_eq!(e.byte_offset, Some(at));
+    assert!(
+        e.description
+            .contains(&format!("segment {}, byte {at}", limit + 1)),
+        "{}",
+        e.description
+    );
+}
+
+#[test]
+fn unknown_segments_count_towards_the_limit() {
+    let text = filled(&"X~".repeat(40_000));
+    let o = run(&text);
+    assert_eq!(o.errors.len(), 1, "{}", summary(&o));
+    assert_eq!(o.errors[0].rule, "too_many_segments");
+    assert_eq!(
+        o.errors[0].segment_position,
+        Some(u32::try_from(MAX_SEGMENTS).unwrap() + 1)
+    );
+}
+
+#[test]
+fn under_the_limit_problems_are_capped_with_the_count_of_the_rest() {
+    // 19,000 empty segments and 900 unknown ones: the first 200 problems in input order, then
+    // one entry with the exact number of the others.
+    let text = filled(&format!("{}{}", "~".repeat(19_000), "X~".repeat(900)));
+    let o = run(&text);
+    assert_eq!(o.errors.len(), MAX_ISSUES + 1, "{}", summary(&o));
+    assert!(
+        o.errors[..MAX_ISSUES]
+            .iter()
+            .all(|e| e.rule == "bad_segment_id")
+    );
+    let positions: Vec<u32> = o.errors[..MAX_ISSUES]
+        .iter()
+        .map(|e| e.segment_position.unwrap())
+        .collect();
+    assert_eq!(
+        positions,
+        (13..13 + 200).collect::<Vec<u32>>(),
+        "in order, from the first"
+    );
+    // Each unreadable segment is one problem (the SE count is repaired, a warning).
+    let last = o.errors.last().unwrap();
+    assert_eq!(last.rule, "too_many_problems");
+    let more = 19_000 + 900 - MAX_ISSUES;
+    assert!(
+        last.description
+            .starts_with(&format!("{more} more problem")),
+        "{}",
+        last.description
+    );
+}
+
+#[test]
+fn many_problems_in_many_loops_keep_the_first_ones_in_order() {
+    // Every element of thousands of subscriber loops wrong: the list is the first 200 by
+    // position, as without the cap, and the count covers the rest.
+    let bad = "HL*3*9*99*7~NM1*IL*9*S*R****ZZ*1~DMG*D9*19431399~EQ*ZZ~";
+    let text = BASE.replacen("HL*3*2*22*0~", &bad.repeat(4_000), 1);
+    let o = run(&text);
+    assert_eq!(o.errors.len(), MAX_ISSUES + 1);
+    let positions: Vec<(u32, Option<u8>)> = o.errors[..MAX_ISSUES]
+        .iter()
+        .map(|e| (e.segment_position.unwrap(), e.element))
+        .collect();
+    assert!(
+        positions.windows(2).all(|w| w[0].0 <= w[1].0),
+        "{positions:?}"
+    );
+    // The first 200 of a small copy are the same problems.
+    let small = BASE.replacen("HL*3*2*22*0~", &bad.repeat(60), 1);
+    let s = run(&small);
+    assert!(s.errors.len() > MAX_ISSUES);
+    assert_eq!(o.errors[..MAX_ISSUES], s.errors[..MAX_ISSUES]);
+    let more: usize = o.errors[MAX_ISSUES]
+        .description
+        .split(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(more > 4_000 * 5, "{more}");
+}
+
+#[test]
+fn empty_input_names_its_position() {
+    for (input, offset) in [("", 0), ("   \n", 4), ("\u{feff}  ", 5)] {
+        let o = run(input);
+        let e = &o.errors[0];
+        assert_eq!(e.rule, "empty_input");
+        assert_eq!(
+            (e.segment_position, e.byte_offset),
+            (Some(1), Some(offset)),
+            "{input:?}"
+        );
+        assert!(
+            e.description.contains(&format!("segment 1, byte {offset}")),
+            "{}",
+            e.description
+        );
+    }
+}
+
+#[test]
+fn a_spent_budget_stops_the_check() {
+    let text = filled(&"REF*SY*123456789~".repeat(2_000));
+    let past = std::time::Instant::now();
+    assert_eq!(
+        check_until(&text, &Options::default(), TODAY, Some(past)).err(),
+        Some(OverBudget)
+    );
+    // Without a deadline, or with time left, the same input is checked.
+    assert!(
+        !check_until(&text, &Options::default(), TODAY, None)
+            .unwrap()
+            .is_valid()
+    );
+}
+
+#[test]
+fn a_hostile_repeated_element_is_one_problem_not_thousands() {
+    // EQ01 with 300,000 repetitions (900 KB): too many, reported once; the repetitions past the
+    // maximum are not checked one by one.
+    let text = BASE.replacen("EQ*30~", &format!("EQ*{}30~", "ZZ^".repeat(300_000)), 1);
+    let o = run(&text);
+    assert_eq!(o.errors[0].rule, "too_many_repetitions", "{}", summary(&o));
+    assert_eq!(o.errors[0].field.as_deref(), Some("EQ01"));
+    assert!(o.errors.len() <= MAX_ISSUES + 1);
+    let last = o.errors.last().unwrap();
+    assert!(
+        last.rule != "too_many_problems" || !last.description.starts_with("29"),
+        "{}",
+        last.description
+    );
+}

@@ -197,7 +197,10 @@ fn subscriber_level(
     now: &Stamp,
 ) {
     let s = &q.subscriber;
-    w.segment("HL", &["3", "2", "22", if dependent { "1" } else { "0" }]);
+    let found = !matches!(scenario, Scenario::NotFound | Scenario::InvalidPatient);
+    // HL04 says whether a child HL follows: the dependent level is written only when found.
+    let child = dependent && found;
+    w.segment("HL", &["3", "2", "22", if child { "1" } else { "0" }]);
     if !dependent {
         traces(w, s);
     }
@@ -221,7 +224,6 @@ fn subscriber_level(
             &opt(s.party.id.or(Some("0000000000"))),
         ],
     );
-    let found = !matches!(scenario, Scenario::NotFound | Scenario::InvalidPatient);
     if found {
         w.segment("REF", &["6P", "GRP0000001", "SANDBOX EMPLOYER GROUP"]);
         w.segment("REF", &["18", "PPO-GOLD-01", "SANDBOX PPO GOLD"]);

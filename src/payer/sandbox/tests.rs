@@ -212,3 +212,121 @@ fn echoed_values_never_break_our_delimiters() {
     assert_eq!(j["subscriber"]["lastName"], "DO E ", "`*` and `~` blanked");
     assert_eq!(j["subscriber"]["firstName"], "CUS TOM");
 }
+
+/// Every scenario but the deliberately unreadable one.
+const SCENARIOS: [Scenario; 15] = [
+    Scenario::Active,
+    Scenario::SinglePlan,
+    Scenario::MaxLengths,
+    Scenario::NotEligibleForInquiries,
+    Scenario::NonPrintable,
+    Scenario::PayerSystemError,
+    Scenario::SinglePlanUnusedFields,
+    Scenario::Dependent,
+    Scenario::InvalidPatient,
+    Scenario::InactiveCoverage,
+    Scenario::InactiveOtherSource,
+    Scenario::CopayCoinsuranceOnly,
+    Scenario::CannotProcess,
+    Scenario::ContactEntity,
+    Scenario::NotFound,
+];
+
+/// The 005010X279A1 271 HL rules: HL01 counts from 1; HL02 names an earlier HL of the parent
+/// level (none for 20; 21 under 20, 22 under 21, 23 under 22); HL04 is 1 exactly when a child
+/// HL follows; each level's 2100 NM1 follows its HL (after the 2000C/D TRNs, or the 2000A AAA)
+/// with the entity code of its level. Returns a description of the first breach.
+fn hl_breach(reply: &str) -> Option<String> {
+    let segs: Vec<_> = Reader::new(reply).unwrap().map(Result::unwrap).collect();
+    let hls: Vec<(usize, &crate::x12::Segment<'_>)> = segs
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.tag == "HL")
+        .collect();
+    let mut levels: Vec<(String, String)> = Vec::new();
+    for (k, (i, hl)) in hls.iter().enumerate() {
+        let id = hl.element(1).unwrap_or("");
+        if id != (k + 1).to_string() {
+            return Some(format!("HL01 {id} at HL {}", k + 1));
+        }
+        let level = hl.element(3).unwrap_or("");
+        let parent = hl.element(2);
+        let want_parent = match level {
+            "20" => None,
+            "21" => Some("20"),
+            "22" => Some("21"),
+            "23" => Some("22"),
+            other => return Some(format!("HL03 {other}")),
+        };
+        let parent_level =
+            parent.and_then(|p| levels.iter().find(|(i, _)| i == p).map(|(_, l)| l.as_str()));
+        if parent_level != want_parent || (want_parent.is_none() && parent.is_some()) {
+            return Some(format!("HL {id} (level {level}) has parent {parent:?}"));
+        }
+        let has_child = hls[k + 1..].iter().any(|(_, h)| h.element(2) == Some(id));
+        let hl04 = hl.element(4).unwrap_or("");
+        if hl04 != if has_child { "1" } else { "0" } {
+            return Some(format!(
+                "HL {id} (level {level}): HL04 = {hl04}, child HL follows: {has_child}"
+            ));
+        }
+        let name = segs[i + 1..]
+            .iter()
+            .find(|s| !matches!(s.tag, "TRN" | "AAA"))
+            .filter(|s| s.tag == "NM1")
+            .and_then(|s| s.element(1));
+        let entity_ok = match level {
+            "20" => name == Some("PR"),
+            "21" => name.is_some_and(|n| n == "1P" || n == "FA" || n == "80"),
+            "22" => name == Some("IL"),
+            _ => name == Some("03"),
+        };
+        if !entity_ok {
+            return Some(format!(
+                "HL {id} (level {level}) is followed by NM1 {name:?}"
+            ));
+        }
+        levels.push((id.to_owned(), level.to_owned()));
+    }
+    if !hls.iter().any(|(_, h)| h.element(3) == Some("20")) {
+        return Some("no information source level".into());
+    }
+    None
+}
+
+#[test]
+fn every_scenarios_271_keeps_the_x279a1_hl_rules() {
+    let stamp = Stamp::from_unix(1_767_225_600);
+    let dependent = DEPENDENT.replacen("*>*00501*", "*^*00501*", 1);
+    for x12 in [
+        request("842610001", "0000000001", "DOEONE", "JOHNONE"),
+        dependent,
+    ] {
+        let q = inquiry::read(&x12);
+        for scenario in SCENARIOS {
+            let reply = reply::build(&q, scenario, 42, &stamp);
+            assert_envelope(&reply);
+            assert_eq!(
+                hl_breach(&reply),
+                None,
+                "{scenario:?} (dependent 270: {}): {reply}",
+                q.dependent.is_some()
+            );
+        }
+    }
+}
+
+#[test]
+fn the_hl_check_can_fail() {
+    let reply = reply::build(
+        &inquiry::read(&request("842610001", "0000000001", "DOEONE", "JOHNONE")),
+        Scenario::NotFound,
+        42,
+        &Stamp::from_unix(1_767_225_600),
+    );
+    assert_eq!(hl_breach(&reply), None);
+    let broken = reply.replacen("HL*3*2*22*0~", "HL*3*2*22*1~", 1);
+    assert!(hl_breach(&broken).unwrap().contains("HL04 = 1"), "{broken}");
+    let orphan = reply.replacen("HL*3*2*22*0~", "HL*3*1*22*0~", 1);
+    assert!(hl_breach(&orphan).is_some());
+}

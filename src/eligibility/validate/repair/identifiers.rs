@@ -1,6 +1,8 @@
 //! The identifier repairs, each decided over the whole interchange before the pass: version
 //! strings that disagree but have one reading, and HL numbering that skips with consistent parents.
 
+use std::collections::HashMap;
+
 use super::pass::number_is;
 use crate::x12::Segment;
 
@@ -71,8 +73,8 @@ pub fn renumbering(segs: &[Segment<'_>]) -> Vec<Renumbered> {
 /// The HLs of one transaction set seen so far.
 #[derive(Default)]
 struct SetNumbering<'a> {
-    /// HL01 values in order; the new HL01 of `ids[i]` is `i + 1`.
-    ids: Vec<&'a str>,
+    /// HL01 values seen, each with its new HL01 (its 1-based order).
+    ids: HashMap<&'a str, usize>,
     /// The HLs whose numbers change.
     changes: Vec<Renumbered>,
     /// An HL01 repeated or missing, or an HL02 naming no earlier HL01.
@@ -84,22 +86,22 @@ impl<'a> SetNumbering<'a> {
         if self.ambiguous {
             return;
         }
-        let Some(id) = s.element(1).filter(|id| !self.ids.contains(id)) else {
+        let Some(id) = s.element(1).filter(|id| !self.ids.contains_key(id)) else {
             self.ambiguous = true;
             return;
         };
         let parent = match s.element(2) {
             None => None,
             Some(p) => {
-                let Some(k) = self.ids.iter().position(|i| *i == p) else {
+                let Some(&k) = self.ids.get(p) else {
                     self.ambiguous = true;
                     return;
                 };
-                Some((p, k + 1))
+                Some((p, k))
             }
         };
-        self.ids.push(id);
-        let new_id = self.ids.len();
+        let new_id = self.ids.len() + 1;
+        self.ids.insert(id, new_id);
         // Compared without writing the numbers: most 270s are numbered 1, 2, 3 already.
         let moved = |text: &str, n: usize| !number_is(Some(text), u32::try_from(n).unwrap_or(0));
         if moved(id, new_id) || parent.is_some_and(|(old, new)| moved(old, new)) {

@@ -145,6 +145,8 @@ pub(super) fn pass<'a>(
 /// Reports repairs that happen at many places once per kind, with the first place and a count.
 fn merge(notes: Vec<Note>) -> Vec<Note> {
     let mut out: Vec<Note> = Vec::with_capacity(notes.len());
+    // Where each aggregated kind's first note is in `out` (a handful of kinds: no rescan of `out`).
+    let mut firsts: Vec<(Repair, usize)> = Vec::new();
     for n in notes {
         let aggregated = matches!(
             n.repair,
@@ -155,9 +157,16 @@ fn merge(notes: Vec<Note>) -> Vec<Note> {
                 | Repair::Version
                 | Repair::HlNumbering
         );
-        if aggregated && let Some(first) = out.iter_mut().find(|o| o.repair == n.repair) {
-            first.count += n.count;
-            continue;
+        if aggregated {
+            if let Some(first) = firsts
+                .iter()
+                .find(|(r, _)| *r == n.repair)
+                .and_then(|&(_, i)| out.get_mut(i))
+            {
+                first.count += n.count;
+                continue;
+            }
+            firsts.push((n.repair, out.len()));
         }
         out.push(n);
     }

@@ -3,8 +3,10 @@
 
 mod rules;
 
+use std::collections::HashMap;
+
 use super::element;
-use super::found::Found;
+use super::found::{Found, Problems};
 use super::schema::{self, Loop};
 use crate::x12::Segment;
 use crate::x12::charset::Classes;
@@ -56,7 +58,6 @@ impl Level {
 /// One HL as the tree check needs it.
 #[derive(Debug)]
 struct Hl<'a> {
-    id: &'a str,
     level: Level,
     index: u32,
     child_code: Option<&'a str>,
@@ -78,13 +79,15 @@ struct Person {
 }
 
 struct Walk<'a, 'o> {
-    out: &'o mut Vec<Found>,
+    out: &'o mut Problems,
     current: &'static Loop,
     /// Index of the slot last used in `current`, and its uses in this loop iteration.
     slot: usize,
     uses: [u16; 24],
     level: Option<Level>,
     hls: Vec<Hl<'a>>,
+    /// Index in `hls` of the first HL with each HL01, so parents are found without a rescan.
+    hl_ids: HashMap<&'a str, usize>,
     persons: Vec<(usize, Person)>,
     today: &'o str,
     classes: &'o Classes,
@@ -93,12 +96,7 @@ struct Walk<'a, 'o> {
 }
 
 /// Validates the segments of one transaction set (`segs` from ST to SE, or to the end when SE is missing).
-pub fn check(
-    segs: &[Segment<'_>],
-    out: &mut Vec<Found>,
-    today: &str,
-    classes: &Classes,
-) -> Summary {
+pub fn check(segs: &[Segment<'_>], out: &mut Problems, today: &str, classes: &Classes) -> Summary {
     let first = segs.first().map_or(0, |s| s.index);
     let mut w = Walk {
         out,
@@ -107,12 +105,16 @@ pub fn check(
         uses: [0; 24],
         level: None,
         hls: Vec::with_capacity(4),
+        hl_ids: HashMap::with_capacity(4),
         persons: Vec::with_capacity(2),
         today,
         classes,
         anchor: (first, "ST"),
     };
     for seg in segs {
+        if !w.out.tick() {
+            break;
+        }
         w.segment(seg);
     }
     w.close_loop();
@@ -268,7 +270,8 @@ impl<'a> Walk<'a, '_> {
         // An unknown HL03 is reported by the element rule; follow the parent to keep going.
         let parent_level = seg
             .element(2)
-            .and_then(|p| self.hls.iter().find(|h| h.id == p))
+            .and_then(|p| self.hl_ids.get(p))
+            .and_then(|&k| self.hls.get(k))
             .map(|h| h.level);
         let level = declared.or(match parent_level {
             Some(Level::Source) => Some(Level::Receiver),
@@ -288,7 +291,7 @@ impl<'a> Walk<'a, '_> {
             ));
         }
         match (level.parent(), seg.element(2)) {
-            (Some(want), Some(p)) => match self.hls.iter_mut().find(|h| h.id == p) {
+            (Some(want), Some(p)) => match self.hl_ids.get(p).and_then(|&k| self.hls.get_mut(k)) {
                 Some(parent) if parent.level == want => parent.children += 1,
                 _ => self.out.push(
                     Found::segment("hl_parent", "7", header.name, seg.index, "HL")
@@ -324,8 +327,9 @@ impl<'a> Walk<'a, '_> {
             ),
             (None, _) => {}
         }
+        let id = seg.element(1).unwrap_or("");
+        self.hl_ids.entry(id).or_insert(self.hls.len());
         self.hls.push(Hl {
-            id: seg.element(1).unwrap_or(""),
             level,
             index: seg.index,
             child_code: seg.element(4),

@@ -106,7 +106,8 @@ impl<'a> Walk<'a, '_> {
                 "Send a service type code in EQ01 (30 for general health benefit plan coverage) or a procedure in EQ02.",
             ));
         }
-        for (i, code) in seg.repeats(1).enumerate() {
+        // Past EQ01's 99 repetitions the count is the problem (reported by the element rule).
+        for (i, code) in seg.repeats(1).enumerate().take(99) {
             if !code.is_empty()
                 && code.len() <= 2
                 && code.bytes().all(|b| b.is_ascii_alphanumeric())
