@@ -170,6 +170,7 @@ impl ApiError {
                 ConnectorError::Unreachable { .. } => "SERVICE_UNAVAILABLE",
                 ConnectorError::Throttled { .. } => "TOO_MANY_REQUESTS",
                 ConnectorError::Dropped { .. }
+                | ConnectorError::Tls { .. }
                 | ConnectorError::Status { .. }
                 | ConnectorError::Refused { .. } => "BAD_GATEWAY",
                 ConnectorError::BadResponse { .. } => "INVALID_PAYER_RESPONSE",
@@ -263,6 +264,7 @@ impl ApiError {
                     ConnectorError::Unreachable { .. } => StatusCode::SERVICE_UNAVAILABLE,
                     ConnectorError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
                     ConnectorError::Dropped { .. }
+                    | ConnectorError::Tls { .. }
                     | ConnectorError::Status { .. }
                     | ConnectorError::Refused { .. }
                     | ConnectorError::BadResponse { .. } => StatusCode::BAD_GATEWAY,

@@ -4,17 +4,21 @@
 //! Stedi) and `caqh-core` (CAQH CORE Phase II real-time SOAP). [`Payers`] picks one per request.
 
 mod caqh;
+mod events;
 mod raw_x12_upstream;
 mod route;
 pub mod sandbox;
 mod soap;
+mod tls;
 mod transport;
 mod upstream_token;
 
 use std::time::Duration;
 
 use crate::eligibility::Inquiry;
+pub use events::{BreakerState, Events, Unobserved};
 pub use route::Payers;
+pub use tls::unix_now;
 pub use upstream_token::OnFetch;
 
 /// What a connector needs from the request.
@@ -61,6 +65,15 @@ pub enum ConnectorError {
         /// The transport error, its URL removed.
         #[source]
         source: reqwest::Error,
+    },
+    /// The TLS handshake failed: the upstream refused our client certificate, or its own
+    /// certificate is not trusted (`ca_file`, the public roots) or is for another host.
+    #[error("upstream {upstream}: TLS failed: {problem}")]
+    Tls {
+        /// Connector name, with the upstream's host.
+        upstream: String,
+        /// Which side refused and why, from the TLS alert or our verifier.
+        problem: String,
     },
     /// The upstream answered 429.
     #[error("upstream {upstream} is throttling requests (HTTP 429)")]
@@ -129,6 +142,20 @@ impl Connector {
             Self::Http(c) => c.upstream().label(),
             Self::Caqh(c) => c.upstream().label(),
         }
+    }
+
+    /// The HTTP upstream, for the connector kinds that have one.
+    fn upstream(&self) -> Option<&transport::Upstream> {
+        match self {
+            Self::Sandbox(_) => None,
+            Self::Http(c) => Some(c.upstream()),
+            Self::Caqh(c) => Some(c.upstream()),
+        }
+    }
+
+    /// This connector's own deadline (`timeout_ms`); `None` for the sandbox.
+    pub fn timeout(&self) -> Option<Duration> {
+        self.upstream().map(transport::Upstream::timeout)
     }
 
     /// Sends the 270 and returns the payer's document as received.

@@ -3,12 +3,15 @@
 //! default route, else the payer is "not configured".
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::caqh::CaqhConnector;
+use super::events::{Events, Unobserved};
 use super::raw_x12_upstream::RawX12Connector;
-use super::transport::{Upstream, endpoint};
-use super::upstream_token::{OnFetch, unobserved};
+use super::tls::TlsFiles;
+use super::transport::{ClientSpec, Upstream, endpoint};
+use super::upstream_token::OnFetch;
 use super::{Connector, ConnectorError, Outbound, sandbox};
 use crate::config::{ConnectorKind, Mode, SANDBOX, Settings, SettingsError};
 
@@ -29,6 +32,13 @@ pub struct Payers {
     routes: HashMap<String, Target>,
     default: Option<Target>,
     timeout: Duration,
+    events: Arc<dyn Events>,
+}
+
+impl std::fmt::Debug for dyn Events {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Events")
+    }
 }
 
 impl Payers {
@@ -38,33 +48,34 @@ impl Payers {
         settings: &Settings,
         lookup: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Self, SettingsError> {
-        Self::from_settings_observed(settings, lookup, &unobserved())
+        Self::from_settings_observed(settings, lookup, Arc::new(Unobserved))
     }
 
-    /// As [`Payers::from_settings`], telling `on_token_fetch` of every upstream token fetch.
+    /// As [`Payers::from_settings`], telling `events` of token fetches, certificates, breaker
+    /// states and retries.
     pub fn from_settings_observed(
         settings: &Settings,
         lookup: &dyn Fn(&str) -> Option<String>,
-        on_token_fetch: &OnFetch,
+        events: Arc<dyn Events>,
     ) -> Result<Self, SettingsError> {
+        let told = Arc::clone(&events);
+        let on_token_fetch: OnFetch = Arc::new(move |c, ok| told.token_fetch(c, ok));
+        let on_token_fetch = &on_token_fetch;
         let timeout = settings.payer.timeout();
         let mut connectors = Vec::with_capacity(settings.payers.connectors.len());
         let mut index = HashMap::new();
-        if !settings.payers.connectors.is_empty() {
-            // One pooled client for every upstream: connections are reused across requests.
-            let client = reqwest::Client::builder()
-                .connect_timeout(settings.payer.connect_timeout())
-                .timeout(timeout)
-                .redirect(reqwest::redirect::Policy::none())
-                .user_agent(concat!("eligibility-gateway/", env!("CARGO_PKG_VERSION")))
-                .build()
-                .map_err(|e| SettingsError::Invalid {
-                    key: "payers.connectors".into(),
-                    problem: format!("cannot be served: the HTTP client failed to start: {e}"),
-                })?;
+        {
+            // One pooled client per upstream: its own deadline and TLS identity, connections
+            // reused across requests.
             for (name, cfg) in &settings.payers.connectors {
                 let url = endpoint(name, "url", &cfg.url)?;
-                let upstream = Upstream::new(name, url, client.clone(), timeout);
+                let spec = ClientSpec {
+                    connect_timeout: settings.payer.connect_timeout(),
+                    timeout: cfg.timeout_ms.map_or(timeout, Duration::from_millis),
+                    tls: TlsFiles::from_settings(name, cfg, lookup)?,
+                };
+                let upstream = Upstream::new(name, url, spec)?;
+                events.certificate(name, upstream.certificate_not_after());
                 let connector = match cfg.kind {
                     ConnectorKind::Http => Connector::Http(RawX12Connector::new(
                         name,
@@ -104,6 +115,7 @@ impl Payers {
             routes,
             default,
             timeout,
+            events,
         })
     }
 
@@ -135,14 +147,42 @@ impl Payers {
         connector: &Connector,
         out: Outbound<'_>,
     ) -> Result<String, ConnectorError> {
-        tokio::time::timeout(self.timeout, connector.send(out))
+        let timeout = connector.timeout().unwrap_or(self.timeout);
+        tokio::time::timeout(timeout, connector.send(out))
             .await
             .unwrap_or_else(|_| {
                 Err(ConnectorError::Timeout {
                     payer: connector.label().to_owned(),
-                    timeout: self.timeout,
+                    timeout,
                 })
             })
+    }
+
+    /// Reads every connector's certificate files again (SIGHUP). A connector whose files fail
+    /// keeps its current client; the errors are returned, one per such connector.
+    pub fn reload_tls(&self) -> Vec<SettingsError> {
+        let mut errors = Vec::new();
+        for c in &self.connectors {
+            if let Some(u) = c.upstream() {
+                match u.reload() {
+                    Ok(true) => {
+                        tracing::info!(connector = u.name(), "TLS files reloaded");
+                        self.events.certificate(u.name(), u.certificate_not_after());
+                    }
+                    Ok(false) => {}
+                    Err(e) => errors.push(e),
+                }
+            }
+        }
+        errors
+    }
+
+    /// (connector name, client certificate `notAfter` in Unix seconds) of each connector with one.
+    pub fn certificate_expiries(&self) -> impl Iterator<Item = (&str, i64)> {
+        self.connectors.iter().filter_map(|c| {
+            let u = c.upstream()?;
+            Some((u.name(), u.certificate_not_after()?))
+        })
     }
 }
 

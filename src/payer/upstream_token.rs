@@ -28,11 +28,6 @@ pub type Bearer = Redacted<HeaderValue>;
 /// counts them in its metrics (`payer` knows nothing of metrics).
 pub type OnFetch = Arc<dyn Fn(&str, bool) + Send + Sync>;
 
-/// An [`OnFetch`] that does nothing.
-pub fn unobserved() -> OnFetch {
-    Arc::new(|_, _| {})
-}
-
 /// Holds the callback; `Debug` names it only.
 struct Observer(OnFetch);
 

@@ -36,4 +36,6 @@ mod redis_server;
 mod shared_limits;
 mod shutdown;
 mod throttle;
+mod tls_fakes;
+mod tls_payers;
 mod validation;
