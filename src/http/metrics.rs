@@ -246,6 +246,7 @@ fn outcome<T>(r: &Result<T, ConnectorError>) -> &'static str {
         Err(ConnectorError::Unreachable { .. }) => "unreachable",
         Err(ConnectorError::Dropped { .. }) => "dropped",
         Err(ConnectorError::Tls { .. }) => "tls",
+        Err(ConnectorError::BreakerOpen { .. }) => "breaker_open",
         Err(ConnectorError::Throttled { .. }) => "throttled",
         Err(ConnectorError::Status { .. }) => "bad_status",
         Err(ConnectorError::BadResponse { .. }) => "bad_response",

@@ -6,13 +6,14 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::breaker::{self, Breaker, Pass};
 use super::caqh::CaqhConnector;
 use super::events::{Events, Unobserved};
 use super::raw_x12_upstream::RawX12Connector;
 use super::tls::TlsFiles;
 use super::transport::{ClientSpec, Upstream, endpoint};
 use super::upstream_token::OnFetch;
-use super::{Connector, ConnectorError, Outbound, sandbox};
+use super::{Connector, ConnectorError, Outbound, retry, sandbox};
 use crate::config::{ConnectorKind, Mode, SANDBOX, Settings, SettingsError};
 
 /// Where a payer ID goes.
@@ -21,6 +22,14 @@ enum Target {
     Sandbox,
     /// Index into `Payers::connectors`.
     Named(usize),
+}
+
+/// Leave from [`Payers::admit`] to call one connector.
+#[derive(Debug)]
+pub struct Ticket<'a> {
+    connector: &'a Connector,
+    /// The breaker's leave; `None` for the sandbox.
+    pass: Option<Pass<'a>>,
 }
 
 /// The connectors, and which one a request goes to.
@@ -74,7 +83,8 @@ impl Payers {
                     timeout: cfg.timeout_ms.map_or(timeout, Duration::from_millis),
                     tls: TlsFiles::from_settings(name, cfg, lookup)?,
                 };
-                let upstream = Upstream::new(name, url, spec)?;
+                let breaker = Breaker::new(name, cfg.breaker, Arc::clone(&events));
+                let upstream = Upstream::new(name, url, spec, cfg.retries.unwrap_or(1), breaker)?;
                 events.certificate(name, upstream.certificate_not_after());
                 let connector = match cfg.kind {
                     ConnectorKind::Http => Connector::Http(RawX12Connector::new(
@@ -140,22 +150,66 @@ impl Payers {
         }
     }
 
-    /// Sends through `connector` under the payer deadline (which also bounds a token fetch and a
-    /// retry inside the connector).
+    /// Leave to call `connector`, or `BreakerOpen` when its breaker is open. Asked before the
+    /// limiter, so a refused request takes no slot.
+    pub fn admit<'a>(&self, connector: &'a Connector) -> Result<Ticket<'a>, ConnectorError> {
+        let pass = match connector.breaker() {
+            None => None,
+            Some(b) => Some(
+                b.admit()
+                    .map_err(|retry_after| ConnectorError::BreakerOpen {
+                        connector: connector.name().to_owned(),
+                        failures: b.threshold(),
+                        retry_after,
+                    })?,
+            ),
+        };
+        Ok(Ticket { connector, pass })
+    }
+
+    /// Sends through the ticket's connector under its deadline (which also bounds a token fetch,
+    /// every retry and the waits between them), and tells its breaker how it went.
     pub async fn send(
         &self,
-        connector: &Connector,
+        ticket: Ticket<'_>,
         out: Outbound<'_>,
     ) -> Result<String, ConnectorError> {
+        let connector = ticket.connector;
         let timeout = connector.timeout().unwrap_or(self.timeout);
-        tokio::time::timeout(timeout, connector.send(out))
-            .await
-            .unwrap_or_else(|_| {
-                Err(ConnectorError::Timeout {
-                    payer: connector.label().to_owned(),
-                    timeout,
-                })
-            })
+        let deadline = tokio::time::Instant::now() + timeout;
+        let timed_out = || ConnectorError::Timeout {
+            payer: connector.label().to_owned(),
+            timeout,
+        };
+        let mut retried: Vec<&'static str> = Vec::new();
+        let reply = loop {
+            let reply = tokio::time::timeout_at(deadline, connector.send(out))
+                .await
+                .unwrap_or_else(|_| Err(timed_out()));
+            let Err(e) = &reply else { break reply };
+            let Some((why, asked)) = retry::reason(e) else {
+                break reply;
+            };
+            let attempt = u32::try_from(retried.len()).unwrap_or(u32::MAX);
+            if attempt >= connector.retries() {
+                break reply;
+            }
+            let wait = retry::backoff(attempt).max(asked.unwrap_or_default());
+            // A wait that would outlast the deadline is no retry: answer now.
+            if tokio::time::Instant::now() + wait >= deadline {
+                break reply;
+            }
+            retried.push(why);
+            self.events.retry(connector.name(), why);
+            tokio::time::sleep(wait).await;
+        };
+        if !retried.is_empty() {
+            tracing::Span::current().record("retries", retried.join(",").as_str());
+        }
+        if let Some(pass) = ticket.pass {
+            pass.record(breaker::is_failure(&reply));
+        }
+        reply
     }
 
     /// Reads every connector's certificate files again (SIGHUP). A connector whose files fail

@@ -9,6 +9,7 @@ use std::time::Duration;
 use reqwest::{Client, Response, StatusCode, Url};
 
 use super::ConnectorError;
+use super::breaker::Breaker;
 use super::tls::{Loaded, TlsFiles};
 use crate::config::SettingsError;
 
@@ -59,6 +60,9 @@ pub struct Upstream {
     spec: ClientSpec,
     /// The client certificate's `notAfter` (Unix seconds), or [`NO_EXPIRY`].
     not_after: AtomicI64,
+    /// Retries allowed per request.
+    retries: u32,
+    breaker: Breaker,
 }
 
 /// Parses an endpoint URL from connector `name`'s setting `field`.
@@ -96,7 +100,13 @@ pub fn host(url: &Url) -> String {
 
 impl Upstream {
     /// Connector `name` reaching `url` with a client built from `spec`, its TLS files read now.
-    pub fn new(name: &str, url: Url, spec: ClientSpec) -> Result<Self, SettingsError> {
+    pub fn new(
+        name: &str,
+        url: Url,
+        spec: ClientSpec,
+        retries: u32,
+        breaker: Breaker,
+    ) -> Result<Self, SettingsError> {
         let now = super::tls::unix_now();
         let loaded = spec.tls.load(now)?;
         let not_after = loaded.not_after;
@@ -108,6 +118,8 @@ impl Upstream {
             client: RwLock::new(client),
             spec,
             not_after: AtomicI64::new(not_after.unwrap_or(NO_EXPIRY)),
+            retries,
+            breaker,
         };
         upstream.warn_if_expiring(now);
         Ok(upstream)
@@ -149,6 +161,16 @@ impl Upstream {
     /// The client certificate's `notAfter` (Unix seconds), when one is configured.
     pub fn certificate_not_after(&self) -> Option<i64> {
         Some(self.not_after.load(Ordering::Relaxed)).filter(|&t| t != NO_EXPIRY)
+    }
+
+    /// Retries allowed per request.
+    pub fn retries(&self) -> u32 {
+        self.retries
+    }
+
+    /// The circuit breaker.
+    pub fn breaker(&self) -> &Breaker {
+        &self.breaker
     }
 
     /// The deadline of one request through this upstream.
@@ -205,16 +227,24 @@ impl Upstream {
     }
 
     /// The error for an HTTP status we cannot use: 429 is passed on as throttling.
-    pub fn status_error(&self, endpoint: &'static str, status: StatusCode) -> ConnectorError {
+    /// `retry_after` is the answer's `Retry-After`, read with [`retry_after`].
+    pub fn status_error(
+        &self,
+        endpoint: &'static str,
+        status: StatusCode,
+        retry_after: Option<Duration>,
+    ) -> ConnectorError {
         if status == StatusCode::TOO_MANY_REQUESTS {
             ConnectorError::Throttled {
                 upstream: self.label.clone(),
+                retry_after,
             }
         } else {
             ConnectorError::Status {
                 upstream: self.label.clone(),
                 endpoint,
                 status: status.as_u16(),
+                retry_after,
             }
         }
     }
@@ -250,12 +280,34 @@ impl Upstream {
     }
 }
 
+/// `Retry-After` in delta-seconds (an HTTP date is not trusted: clocks differ).
+pub fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let v = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
+    v.trim().parse::<u64>().ok().map(Duration::from_secs)
+}
+
+/// `e` and its causes. An `io::Error`'s `source()` skips the error it wraps, so this steps into
+/// that one instead.
+pub fn causes<'a>(
+    e: &'a (dyn std::error::Error + 'static),
+) -> impl Iterator<Item = &'a (dyn std::error::Error + 'static)> {
+    std::iter::successors(Some(e), |c| {
+        match c
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+        {
+            Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
+            None => c.source(),
+        }
+    })
+    .take(32)
+}
+
 /// The TLS failure somewhere in `e`'s cause chain, in words: who refused what. `None` when the
 /// failure is not TLS.
 fn tls_problem(e: &(dyn std::error::Error + 'static)) -> Option<String> {
     use rustls::AlertDescription as A;
-    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
-    while let Some(c) = cause {
+    for c in causes(e) {
         let tls = c.downcast_ref::<rustls::Error>();
         if let Some(t) = tls {
             return Some(match t {
@@ -280,14 +332,6 @@ fn tls_problem(e: &(dyn std::error::Error + 'static)) -> Option<String> {
                 other => format!("{other}"),
             });
         }
-        // An `io::Error`'s `source()` skips the error it wraps: step into that one instead.
-        cause = match c
-            .downcast_ref::<std::io::Error>()
-            .and_then(|io| io.get_ref())
-        {
-            Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
-            None => c.source(),
-        };
     }
     None
 }

@@ -233,10 +233,11 @@ async fn a_pkcs12_identity_opened_with_its_password_is_presented() {
     let inquiry = checked.inquiry();
     let reply = payers
         .send(
-            connector,
+            payers.admit(connector).unwrap(),
             eligibility_gateway::payer::Outbound {
                 x12: &checked.text,
                 inquiry: &inquiry,
+                transaction: eligibility_gateway::payer::Transaction::Eligibility,
             },
         )
         .await;
