@@ -463,3 +463,70 @@ async fn a_certificate_expiring_within_30_days_warns_and_the_gauge_counts_down()
     assert!((9 * 86_400..=10 * 86_400).contains(&secs), "{line}");
     let _ = Arc::clone(&app.state);
 }
+
+#[tokio::test]
+async fn sighup_makes_the_running_binary_present_a_rotated_certificate() {
+    let ca = Ca::new("payer-ca");
+    let server = ca.server();
+    let first = ca.client("first-cert");
+    let second = ca.client("second-cert");
+    let key = unique("k");
+    let (fake, router) = stedi_router(&key, SUBSCRIBER_271);
+    let (url, tls) = serve_tls(
+        router,
+        TlsFake {
+            server: &server,
+            client_ca: Some(&ca),
+            tls12_only: false,
+        },
+    )
+    .await;
+    let mut kept = Kept(Vec::new());
+    let cert = kept.file(&first.cert_pem);
+    let cert_key = kept.file(&first.key_pem);
+    let ca_file = kept.file(&ca.pem());
+    let key_file = kept.file(&key);
+    let raw_url = format!("{url}/change{CHANGE_RAW}");
+    let c = "GATEWAY__PAYERS__CONNECTORS__UP__";
+    let env: Vec<(String, &str)> = vec![
+        ("GATEWAY__ACCOUNTS__DEMO__MODE".into(), "production"),
+        ("GATEWAY__PAYERS__DEFAULT".into(), "up"),
+        (format!("{c}KIND"), "http"),
+        (format!("{c}FLAVOR"), "stedi"),
+        (format!("{c}URL"), &raw_url),
+        (format!("{c}API_KEY_FILE"), &key_file),
+        (format!("{c}CA_FILE"), &ca_file),
+        (format!("{c}CLIENT_CERT_FILE"), &cert),
+        (format!("{c}CLIENT_KEY_FILE"), &cert_key),
+    ];
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+    let mut gw = crate::shutdown::Gateway::start(&env);
+    let client = reqwest::Client::new();
+    let raw = gw.url(RAW);
+    let send = || {
+        client
+            .post(&raw)
+            .header("Authorization", DEMO_KEY)
+            .json(&json!({ "x12": to("ANY") }))
+            .send()
+    };
+    assert_eq!(send().await.unwrap().status(), StatusCode::OK);
+    // Rotate both files in place, then SIGHUP.
+    std::fs::write(&cert, &second.cert_pem).unwrap();
+    std::fs::write(&cert_key, &second.key_pem).unwrap();
+    let ok = std::process::Command::new("kill")
+        .args(["-HUP", &gw.pid.to_string()])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "kill -HUP");
+    let done = gw.wait_for("certificate reload done");
+    assert_eq!(done["failed"], 0, "{done}");
+    assert_eq!(send().await.unwrap().status(), StatusCode::OK);
+    assert_eq!(
+        tls.client_names.lock().unwrap().as_slice(),
+        ["first-cert", "second-cert"],
+        "the process kept running and presented the new certificate"
+    );
+    assert_eq!(fake.calls.load(Ordering::SeqCst), 2);
+}
