@@ -530,3 +530,98 @@ async fn sighup_makes_the_running_binary_present_a_rotated_certificate() {
     );
     assert_eq!(fake.calls.load(Ordering::SeqCst), 2);
 }
+
+/// Holds the first request until released; answers the 271.
+struct Gate {
+    arrived: tokio::sync::mpsc::Sender<()>,
+    release: tokio::sync::Mutex<Option<tokio::sync::oneshot::Receiver<()>>>,
+}
+
+async fn gated(
+    axum::extract::State(gate): axum::extract::State<Arc<Gate>>,
+) -> axum::response::Response {
+    let _ = gate.arrived.try_send(());
+    let held = gate.release.lock().await.take();
+    if let Some(rx) = held {
+        let _ = rx.await;
+    }
+    answer_271(SUBSCRIBER_271)
+}
+
+#[tokio::test]
+async fn a_reload_leaves_a_request_in_flight_on_its_connection_and_new_ones_use_the_new_certificate()
+ {
+    let ca = Ca::new("payer-ca");
+    let server = ca.server();
+    let first = ca.client("old-cert");
+    let second = ca.client("new-cert");
+    let (arrived, mut arrivals) = tokio::sync::mpsc::channel(8);
+    let (release, held) = tokio::sync::oneshot::channel();
+    let gate = Arc::new(Gate {
+        arrived,
+        release: tokio::sync::Mutex::new(Some(held)),
+    });
+    let router = axum::Router::new()
+        .route("/raw", axum::routing::post(gated))
+        .with_state(gate);
+    let (url, tls) = serve_tls(
+        router,
+        TlsFake {
+            server: &server,
+            client_ca: Some(&ca),
+            tls12_only: false,
+        },
+    )
+    .await;
+    let mut kept = Kept(Vec::new());
+    let cert = kept.file(&first.cert_pem);
+    let cert_key = kept.file(&first.key_pem);
+    let key_file = kept.file("k");
+    let c = tls_connector(
+        &format!("{url}/raw"),
+        &key_file,
+        &json!({ "ca_file": kept.file(&ca.pem()), "client_cert_file": cert, "client_key_file": cert_key }),
+    );
+    let app = spawn_app(|s| {
+        production(s);
+        s.payers.connectors.insert("rotating".into(), c);
+        s.payers.default = "rotating".into();
+    })
+    .await;
+    let in_flight = {
+        let req = app
+            .post(RAW)
+            .header("Authorization", DEMO_KEY)
+            .json(&json!({ "x12": to("ANY") }));
+        tokio::spawn(async move { req.send().await.unwrap().status() })
+    };
+    arrivals.recv().await.unwrap();
+    std::fs::write(&cert, &second.cert_pem).unwrap();
+    std::fs::write(&cert_key, &second.key_pem).unwrap();
+    let errors = app.state.payers.reload_tls();
+    assert!(errors.is_empty(), "{errors:?}");
+    let _ = release.send(());
+    assert_eq!(
+        in_flight.await.unwrap(),
+        StatusCode::OK,
+        "finished on its connection"
+    );
+    assert_eq!(app.raw_x12(&to("ANY")).await.0, StatusCode::OK);
+    assert_eq!(
+        tls.client_names.lock().unwrap().as_slice(),
+        ["old-cert", "new-cert"],
+        "one handshake each: the held request kept the old one"
+    );
+    // A broken rotation is refused and the connector keeps what it has.
+    std::fs::write(&cert, "not a certificate").unwrap();
+    let errors = app.state.payers.reload_tls();
+    assert_eq!(errors.len(), 1);
+    assert!(
+        errors[0]
+            .to_string()
+            .contains("payers.connectors.rotating.client_cert_file"),
+        "{}",
+        errors[0]
+    );
+    assert_eq!(app.raw_x12(&to("ANY")).await.0, StatusCode::OK);
+}
