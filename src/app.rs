@@ -104,8 +104,17 @@ impl App {
     }
 
     /// Serves until Ctrl-C or SIGTERM, then drains (see [`App::run_until`]).
+    /// SIGHUP reloads the connectors' certificate files (installed first, so a SIGHUP after
+    /// "listening" never finds the default action, which would end the process).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.run_until(shutdown_signal()).await
+        #[cfg(unix)]
+        let reloader = reload_on_hangup(Arc::clone(&self.state));
+        let served = self.run_until(shutdown_signal()).await;
+        #[cfg(unix)]
+        if let Some(task) = reloader {
+            task.abort();
+        }
+        served
     }
 
     /// Serves until `stop` completes. Then: `/readyz` turns 503, the listener closes, every
@@ -234,6 +243,36 @@ async fn sweep_failed_auth(state: Arc<AppState>) {
         tick.tick().await;
         state.failed_auth.sweep(std::time::Instant::now());
     }
+}
+
+/// Reloads the connectors' TLS files on each SIGHUP. Requests in flight keep the client (and
+/// connection) they started with; a connector whose new files fail keeps its current ones.
+#[cfg(unix)]
+fn reload_on_hangup(state: Arc<crate::http::AppState>) -> Option<tokio::task::JoinHandle<()>> {
+    let mut hangups = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!(error = %e, "SIGHUP cannot be caught: certificates reload only on restart");
+            return None;
+        }
+    };
+    Some(tokio::spawn(async move {
+        while hangups.recv().await.is_some() {
+            let s = Arc::clone(&state);
+            // File reads and key checks: off the async workers.
+            let errors = tokio::task::spawn_blocking(move || s.payers.reload_tls())
+                .await
+                .unwrap_or_default();
+            for e in &errors {
+                tracing::error!(error = %e, "certificate reload failed; the connector keeps its current certificate");
+            }
+            tracing::info!(
+                signal = "SIGHUP",
+                failed = errors.len(),
+                "certificate reload done"
+            );
+        }
+    }))
 }
 
 async fn shutdown_signal() {

@@ -14,7 +14,10 @@ use config::{Config, Environment, File, FileFormat};
 use serde::Deserialize;
 
 pub use limits::{LimitBackend, Limits, MIN_LEASE_MS, OnBackendError, RedisTarget, redact_url};
-pub use payers::{ConnectorKind, ConnectorSettings, HttpFlavor, PayerRoutes, SANDBOX};
+pub use payers::{
+    BreakerSettings, ConnectorKind, ConnectorSettings, CoreEnvelope, HttpFlavor, PayerRoutes,
+    SANDBOX, TlsMinVersion,
+};
 pub use secret::SecretRef;
 pub use value_add::{NpiRuleSettings, PayerAliasSettings};
 

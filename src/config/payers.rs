@@ -98,6 +98,89 @@ pub struct ConnectorSettings {
     /// (none = no cap). Payers cap clearinghouses; over it the caller gets 503.
     #[serde(default)]
     pub max_in_flight: Option<u32>,
+    /// This connector's deadline for one request, retries included; overrides
+    /// `payer.timeout_ms` (CORE promises answers within 20 s, so some payers want less).
+    #[serde(default)]
+    pub timeout_ms: Option<u64>,
+    /// Retries of what cannot have reached the payer or what it asks to be retried (default 1).
+    #[serde(default)]
+    pub retries: Option<u32>,
+    /// The circuit breaker; defaults apply when the table is absent.
+    #[serde(default)]
+    pub breaker: BreakerSettings,
+    /// `caqh-core`: `soap` (default) or `mime` (CORE HTTP+MIME multipart).
+    #[serde(default)]
+    pub envelope: Option<CoreEnvelope>,
+    /// TLS: our client certificate chain (PEM), with `client_key_file`.
+    #[serde(default)]
+    pub client_cert_file: Option<String>,
+    /// TLS: the client certificate's private key (PEM, PKCS#8 or RSA).
+    #[serde(default)]
+    pub client_key_file: Option<String>,
+    /// TLS: certificate and key in one PKCS#12 file, instead of the two PEM files.
+    #[serde(default)]
+    pub client_pkcs12_file: Option<String>,
+    /// TLS: environment variable holding the PKCS#12 file's password.
+    #[serde(default)]
+    pub client_pkcs12_password_env: Option<String>,
+    /// TLS: a PEM bundle of CA certificates trusted *instead of* the public roots.
+    #[serde(default)]
+    pub ca_file: Option<String>,
+    /// TLS: the lowest version offered, `"1.2"` (default) or `"1.3"`.
+    #[serde(default)]
+    pub tls_min_version: Option<String>,
+}
+
+/// `[payers.connectors.<name>.breaker]`: after `failures` consecutive timeouts, connection errors
+/// or 5xx the connector is skipped for `open_ms`, then one probe request decides.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct BreakerSettings {
+    /// Consecutive failures that open the breaker.
+    #[serde(default = "BreakerSettings::default_failures")]
+    pub failures: u32,
+    /// How long it stays open before a probe.
+    #[serde(default = "BreakerSettings::default_open_ms")]
+    pub open_ms: u64,
+}
+
+impl BreakerSettings {
+    fn default_failures() -> u32 {
+        5
+    }
+    fn default_open_ms() -> u64 {
+        30_000
+    }
+}
+
+impl Default for BreakerSettings {
+    fn default() -> Self {
+        Self {
+            failures: Self::default_failures(),
+            open_ms: Self::default_open_ms(),
+        }
+    }
+}
+
+/// The CORE envelope a `caqh-core` connector speaks.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum CoreEnvelope {
+    /// SOAP 1.2 with WS-Security (`Username`/`Password` in the header).
+    #[default]
+    Soap,
+    /// HTTP+MIME multipart/form-data.
+    Mime,
+}
+
+/// The lowest TLS version a connector offers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum TlsMinVersion {
+    /// TLS 1.2 (the default).
+    #[default]
+    V1_2,
+    /// TLS 1.3 only.
+    V1_3,
 }
 
 fn is_http_url(url: &str) -> bool {
@@ -142,8 +225,118 @@ impl ConnectorSettings {
         )
     }
 
+    /// `caqh-core`: the PKCS#12 password (environment variable only).
+    pub fn pkcs12_password(&self, name: &str) -> SecretRef {
+        Self::secret(
+            name,
+            "client_pkcs12_password",
+            self.client_pkcs12_password_env.as_ref(),
+            None,
+        )
+    }
+
+    /// The lowest TLS version, once `check` has passed.
+    pub fn tls_min(&self) -> TlsMinVersion {
+        match self.tls_min_version.as_deref().map(str::trim) {
+            Some("1.3") => TlsMinVersion::V1_3,
+            _ => TlsMinVersion::V1_2,
+        }
+    }
+
+    /// Whether a client certificate is configured (PEM pair or PKCS#12).
+    pub fn has_client_certificate(&self) -> bool {
+        let filled = |v: &Option<String>| v.as_deref().is_some_and(|s| !s.trim().is_empty());
+        filled(&self.client_cert_file) || filled(&self.client_pkcs12_file)
+    }
+
+    /// The TLS, deadline, retry and breaker keys: which go together and which values are allowed.
+    fn check_transport(&self, name: &str) -> Result<(), SettingsError> {
+        let key = |field: &str| format!("payers.connectors.{name}.{field}");
+        let filled = |v: &Option<String>| v.as_deref().is_some_and(|s| !s.trim().is_empty());
+        if self.timeout_ms == Some(0) {
+            return Err(SettingsError::invalid(
+                key("timeout_ms"),
+                "must be at least 1",
+            ));
+        }
+        if self.breaker.failures == 0 {
+            return Err(SettingsError::invalid(
+                key("breaker.failures"),
+                "must be at least 1",
+            ));
+        }
+        if self.breaker.open_ms == 0 {
+            return Err(SettingsError::invalid(
+                key("breaker.open_ms"),
+                "must be at least 1",
+            ));
+        }
+        if self.retries.is_some_and(|r| r > 5) {
+            return Err(SettingsError::invalid(
+                key("retries"),
+                "must be at most 5 (every retry shares the one deadline)",
+            ));
+        }
+        if let Some(v) = self.tls_min_version.as_deref()
+            && !matches!(v.trim(), "1.2" | "1.3")
+        {
+            return Err(SettingsError::invalid(
+                key("tls_min_version"),
+                "must be \"1.2\" or \"1.3\"",
+            ));
+        }
+        if self.envelope.is_some() && self.kind != ConnectorKind::CaqhCore {
+            return Err(SettingsError::invalid(
+                key("envelope"),
+                "applies only to kind = \"caqh-core\"",
+            ));
+        }
+        let pem = (
+            filled(&self.client_cert_file),
+            filled(&self.client_key_file),
+        );
+        let p12 = filled(&self.client_pkcs12_file);
+        match pem {
+            (true, false) => {
+                return Err(SettingsError::invalid(
+                    key("client_key_file"),
+                    "is required with `client_cert_file`",
+                ));
+            }
+            (false, true) => {
+                return Err(SettingsError::invalid(
+                    key("client_cert_file"),
+                    "is required with `client_key_file`",
+                ));
+            }
+            (true, true) if p12 => {
+                return Err(SettingsError::invalid(
+                    key("client_pkcs12_file"),
+                    "and `client_cert_file` are both set; set only one",
+                ));
+            }
+            _ => {}
+        }
+        if p12 != self.pkcs12_password(name).is_set() {
+            return Err(SettingsError::invalid(
+                key(if p12 {
+                    "client_pkcs12_password_env"
+                } else {
+                    "client_pkcs12_file"
+                }),
+                if p12 {
+                    "is required with `client_pkcs12_file`"
+                } else {
+                    "is required with `client_pkcs12_password_env`"
+                },
+            ));
+        }
+        Ok(())
+    }
+
     fn check(&self, name: &str) -> Result<(), SettingsError> {
         let key = |field: &str| format!("payers.connectors.{name}.{field}");
+        self.check_transport(name)?;
         if self.max_in_flight == Some(0) {
             return Err(SettingsError::invalid(
                 key("max_in_flight"),
@@ -191,6 +384,21 @@ impl ConnectorSettings {
             ),
             (ConnectorKind::Http, Some(HttpFlavor::Stedi)) => {
                 ("flavor = \"stedi\"", &["flavor", "api_key_env"])
+            }
+            // With a certificate the WS-Security (or MIME) credentials are optional, as a pair.
+            (ConnectorKind::CaqhCore, _) if self.has_client_certificate() => {
+                let pair = filled(&self.username) || password.is_set();
+                if pair {
+                    (
+                        "kind = \"caqh-core\" with a client certificate and a username",
+                        &["sender_id", "receiver_id", "username", "password_env"],
+                    )
+                } else {
+                    (
+                        "kind = \"caqh-core\" with a client certificate",
+                        &["sender_id", "receiver_id"],
+                    )
+                }
             }
             (ConnectorKind::CaqhCore, _) => (
                 "kind = \"caqh-core\"",

@@ -733,3 +733,84 @@ fn a_hashed_key_parses_back_to_its_digest() {
     assert_eq!(digest[..4], [0xc2, 0x7f, 0x1d, 0xc0]);
     assert_ne!(parse_key_hash(&hash_key("another key")), Some(digest));
 }
+
+#[test]
+fn connector_transport_keys_load_and_are_checked() {
+    const CORE: [(&str, &str); 6] = [
+        ("GATEWAY__PAYERS__CONNECTORS__C__KIND", "caqh-core"),
+        (
+            "GATEWAY__PAYERS__CONNECTORS__C__URL",
+            "https://core.example/rt",
+        ),
+        ("GATEWAY__PAYERS__CONNECTORS__C__SENDER_ID", "S"),
+        ("GATEWAY__PAYERS__CONNECTORS__C__RECEIVER_ID", "R"),
+        ("GATEWAY__PAYERS__CONNECTORS__C__CLIENT_CERT_FILE", "/c.pem"),
+        ("GATEWAY__PAYERS__CONNECTORS__C__CLIENT_KEY_FILE", "/k.pem"),
+    ];
+    let with = |extra: &[(&str, &str)]| {
+        let mut pairs = CORE.to_vec();
+        pairs.extend_from_slice(extra);
+        Settings::load_with(None, env(&pairs))
+    };
+    let s = with(&[
+        ("GATEWAY__PAYERS__CONNECTORS__C__ENVELOPE", "mime"),
+        ("GATEWAY__PAYERS__CONNECTORS__C__TIMEOUT_MS", "20000"),
+        ("GATEWAY__PAYERS__CONNECTORS__C__BREAKER__FAILURES", "3"),
+        ("GATEWAY__PAYERS__CONNECTORS__C__TLS_MIN_VERSION", "1.3"),
+    ])
+    .expect("a certificate stands in for the username and password");
+    let c = &s.payers.connectors["c"];
+    assert_eq!(c.envelope, Some(super::CoreEnvelope::Mime));
+    assert_eq!(c.timeout_ms, Some(20_000));
+    assert_eq!((c.breaker.failures, c.breaker.open_ms), (3, 30_000));
+    assert_eq!(c.tls_min(), super::TlsMinVersion::V1_3);
+    for (why, extra, key) in [
+        (
+            "username without password",
+            ("GATEWAY__PAYERS__CONNECTORS__C__USERNAME", "u"),
+            "password_env",
+        ),
+        (
+            "unknown envelope",
+            ("GATEWAY__PAYERS__CONNECTORS__C__ENVELOPE", "xml"),
+            "envelope",
+        ),
+        (
+            "breaker that never opens",
+            ("GATEWAY__PAYERS__CONNECTORS__C__BREAKER__FAILURES", "0"),
+            "breaker.failures",
+        ),
+        (
+            "zero deadline",
+            ("GATEWAY__PAYERS__CONNECTORS__C__TIMEOUT_MS", "0"),
+            "timeout_ms",
+        ),
+        (
+            "too many retries",
+            ("GATEWAY__PAYERS__CONNECTORS__C__RETRIES", "9"),
+            "retries",
+        ),
+        (
+            "PKCS#12 beside PEM",
+            (
+                "GATEWAY__PAYERS__CONNECTORS__C__CLIENT_PKCS12_FILE",
+                "/c.p12",
+            ),
+            "client_pkcs12_file",
+        ),
+    ] {
+        let e = with(&[extra]).unwrap_err().to_string();
+        assert!(e.contains(key), "{why}: {e}");
+    }
+    let mut http = vec![
+        ("GATEWAY__PAYERS__CONNECTORS__H__KIND", "http"),
+        ("GATEWAY__PAYERS__CONNECTORS__H__FLAVOR", "stedi"),
+        ("GATEWAY__PAYERS__CONNECTORS__H__URL", "https://h.example/x"),
+        ("GATEWAY__PAYERS__CONNECTORS__H__API_KEY_ENV", "K"),
+    ];
+    http.push(("GATEWAY__PAYERS__CONNECTORS__H__ENVELOPE", "mime"));
+    let e = Settings::load_with(None, env(&http))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("envelope") && e.contains("caqh-core"), "{e}");
+}

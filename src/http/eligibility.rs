@@ -19,7 +19,7 @@ use crate::eligibility::validate::{self, Options};
 use crate::eligibility::value_add::{Added, Applied};
 use crate::eligibility::{Rejected, inquiry};
 use crate::limit::Refused;
-use crate::payer::Outbound;
+use crate::payer::{Outbound, Transaction};
 use crate::x12::date::Stamp;
 
 /// Answers the 270 `sent` for `caller`: the eligibility JSON, or the error.
@@ -90,6 +90,8 @@ pub async fn answer_noting(
     super::layers::note_payer_id(payer_id);
     // Routing comes before the limiter too: an unconfigured payer never takes a slot.
     let connector = state.payers.route(caller.mode, payer_id)?;
+    // So does an open breaker: a failing payer is answered at once and takes no slot.
+    let ticket = state.payers.admit(connector)?;
     // The account's slot, then the connector's when it is capped; both freed on every path.
     let slots = state
         .limiter
@@ -105,10 +107,11 @@ pub async fn answer_noting(
     let reply = state
         .payers
         .send(
-            connector,
+            ticket,
             Outbound {
                 x12,
                 inquiry: &inquiry,
+                transaction: Transaction::Eligibility,
             },
         )
         .await;

@@ -176,9 +176,12 @@ impl ApiError {
             Self::Connector(e) => match e {
                 ConnectorError::Timeout { .. } => "GATEWAY_TIMEOUT",
                 ConnectorError::NotConfigured { .. } => "PAYER_NOT_CONFIGURED",
-                ConnectorError::Unreachable { .. } => "SERVICE_UNAVAILABLE",
+                ConnectorError::Unreachable { .. } | ConnectorError::BreakerOpen { .. } => {
+                    "SERVICE_UNAVAILABLE"
+                }
                 ConnectorError::Throttled { .. } => "TOO_MANY_REQUESTS",
                 ConnectorError::Dropped { .. }
+                | ConnectorError::Tls { .. }
                 | ConnectorError::Status { .. }
                 | ConnectorError::Refused { .. } => "BAD_GATEWAY",
                 ConnectorError::BadResponse { .. } => "INVALID_PAYER_RESPONSE",
@@ -271,7 +274,16 @@ impl ApiError {
                     // Nothing reached the payer: the caller may retry.
                     ConnectorError::Unreachable { .. } => StatusCode::SERVICE_UNAVAILABLE,
                     ConnectorError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
+                    ConnectorError::BreakerOpen { retry_after, .. } => {
+                        let text = format!(
+                            "{}; retry after {} seconds.",
+                            capitalise(&e.to_string()),
+                            retry_after_secs(*retry_after)
+                        );
+                        return message(StatusCode::SERVICE_UNAVAILABLE, &text, code);
+                    }
                     ConnectorError::Dropped { .. }
+                    | ConnectorError::Tls { .. }
                     | ConnectorError::Status { .. }
                     | ConnectorError::Refused { .. }
                     | ConnectorError::BadResponse { .. } => StatusCode::BAD_GATEWAY,
@@ -434,7 +446,9 @@ impl IntoResponse for ApiError {
                 axum::http::HeaderValue::from_static("1"),
             );
         }
-        if let Self::AuthThrottled { retry_after } = &self {
+        if let Self::AuthThrottled { retry_after }
+        | Self::Connector(ConnectorError::BreakerOpen { retry_after, .. }) = &self
+        {
             res.headers_mut().insert(
                 axum::http::header::RETRY_AFTER,
                 axum::http::HeaderValue::from(retry_after_secs(*retry_after)),

@@ -66,6 +66,7 @@ pub async fn observe(metrics: Arc<Metrics>, mut req: Request, next: Next) -> Res
         route = %route,
         account = tracing::field::Empty,
         payer_id = tracing::field::Empty,
+        retries = tracing::field::Empty,
     );
     // Off unless asked for (`arrivals=debug`): shows a request arriving, before its answer.
     span.in_scope(|| tracing::debug!(target: "arrivals", "request started"));

@@ -47,6 +47,12 @@ pub mod names {
     pub const TOKEN_FETCHES: &str = "gateway_upstream_token_fetches";
     /// Requests refused by failed-authentication throttling.
     pub const AUTH_THROTTLED: &str = "gateway_auth_throttled_requests";
+    /// Seconds until each connector's client certificate expires.
+    pub const CERTIFICATE_EXPIRY: &str = "gateway_connector_certificate_expiry_seconds";
+    /// Each connector's breaker: 0 closed, 1 half-open, 2 open.
+    pub const BREAKER_STATE: &str = "gateway_connector_breaker_state";
+    /// Payer call retries by connector and reason.
+    pub const RETRIES: &str = "gateway_payer_retries";
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -66,6 +72,17 @@ struct RouteLabels {
 struct ConnectorLabels {
     connector: String,
     outcome: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ConnectorOnly {
+    connector: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RetryLabels {
+    connector: String,
+    reason: &'static str,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -103,6 +120,12 @@ pub struct Metrics {
     repairs: Family<KindLabels, Counter>,
     token_fetches: Family<ConnectorLabels, Counter>,
     auth_throttled: Counter,
+    certificate_expiry: Family<ConnectorOnly, Gauge>,
+    /// Client certificates' `notAfter` (Unix seconds) by connector; the gauge is computed from
+    /// it at each scrape, so it counts down without a timer.
+    not_after: std::sync::Mutex<std::collections::BTreeMap<String, i64>>,
+    breaker_state: Family<ConnectorOnly, Gauge>,
+    retries: Family<RetryLabels, Counter>,
 }
 
 impl fmt::Debug for Metrics {
@@ -125,6 +148,10 @@ impl Default for Metrics {
             repairs: Family::default(),
             token_fetches: Family::default(),
             auth_throttled: Counter::default(),
+            certificate_expiry: Family::default(),
+            not_after: std::sync::Mutex::default(),
+            breaker_state: Family::default(),
+            retries: Family::default(),
         };
         let r = &mut m.registry;
         r.register(
@@ -177,6 +204,21 @@ impl Default for Metrics {
             "Requests refused 429 by failed-authentication throttling",
             m.auth_throttled.clone(),
         );
+        r.register(
+            names::CERTIFICATE_EXPIRY,
+            "Seconds until each connector's TLS client certificate expires (negative: expired)",
+            m.certificate_expiry.clone(),
+        );
+        r.register(
+            names::BREAKER_STATE,
+            "Each connector's circuit breaker: 0 closed, 1 half-open, 2 open",
+            m.breaker_state.clone(),
+        );
+        r.register(
+            names::RETRIES,
+            "Payer call retries, by connector and reason",
+            m.retries.clone(),
+        );
         m
     }
 }
@@ -214,6 +256,8 @@ fn outcome(e: &ConnectorError) -> &'static str {
         ConnectorError::NotConfigured { .. } => "not_configured",
         ConnectorError::Unreachable { .. } => "unreachable",
         ConnectorError::Dropped { .. } => "dropped",
+        ConnectorError::Tls { .. } => "tls",
+        ConnectorError::BreakerOpen { .. } => "breaker_open",
         ConnectorError::Throttled { .. } => "throttled",
         ConnectorError::Status { .. } => "bad_status",
         ConnectorError::BadResponse { .. } => "bad_response",
@@ -300,6 +344,16 @@ impl Drop for SlotInUse {
 impl Metrics {
     /// The Prometheus text exposition.
     pub fn render(&self) -> Result<String, fmt::Error> {
+        let now = crate::payer::unix_now();
+        if let Ok(map) = self.not_after.lock() {
+            for (connector, t) in map.iter() {
+                self.certificate_expiry
+                    .get_or_create(&ConnectorOnly {
+                        connector: connector.clone(),
+                    })
+                    .set(t - now);
+            }
+        }
         let mut out = String::new();
         prometheus_client::encoding::prometheus_text::encode(&mut out, &self.registry)?;
         Ok(out)
@@ -443,6 +497,42 @@ impl Recording {
             },
             self.started,
         );
+    }
+}
+
+impl crate::payer::Events for Metrics {
+    fn token_fetch(&self, connector: &str, ok: bool) {
+        Metrics::token_fetch(self, connector, ok);
+    }
+
+    fn certificate(&self, connector: &str, not_after: Option<i64>) {
+        if let Ok(mut map) = self.not_after.lock() {
+            match not_after {
+                Some(t) => {
+                    map.insert(connector.to_owned(), t);
+                }
+                None => {
+                    map.remove(connector);
+                }
+            }
+        }
+    }
+
+    fn breaker(&self, connector: &str, state: crate::payer::BreakerState) {
+        self.breaker_state
+            .get_or_create(&ConnectorOnly {
+                connector: connector.to_owned(),
+            })
+            .set(state.gauge());
+    }
+
+    fn retry(&self, connector: &str, reason: &'static str) {
+        self.retries
+            .get_or_create(&RetryLabels {
+                connector: connector.to_owned(),
+                reason,
+            })
+            .inc();
     }
 }
 

@@ -94,14 +94,15 @@ impl AppState {
             None => None,
         };
         let limiter = Limiter::new(settings, shared);
-        let counted = Arc::clone(&metrics);
-        let on_token_fetch: crate::payer::OnFetch =
-            Arc::new(move |connector, ok| counted.token_fetch(connector, ok));
         Ok(Self {
             accounts: auth::Accounts::from_settings(settings),
             tokens: token::TokenKeys::from_settings(&settings.oauth, lookup)?,
             limiter,
-            payers: Payers::from_settings_observed(settings, lookup, &on_token_fetch)?,
+            payers: Payers::from_settings_observed(
+                settings,
+                lookup,
+                Arc::clone(&metrics) as Arc<dyn crate::payer::Events>,
+            )?,
             meta: settings.meta.clone(),
             repairs: settings.validation.repairs,
             max_body_bytes: settings.server.max_body_bytes,

@@ -1,4 +1,4 @@
-//! The `caqh-core` connector: CAQH CORE Phase II real-time SOAP 1.2. Each call sends a fresh
+//! The `caqh-core` connector: CAQH CORE Phase II real-time, in SOAP 1.2 or HTTP+MIME multipart. Each call sends a fresh
 //! `PayloadID` (UUID v4) and the WS-Security `UsernameToken`, and reads the 271 from `Payload`;
 //! `ErrorCode` other than `Success` and SOAP faults become `ConnectorError::Refused`, keeping the
 //! upstream's message (shortened, our password blanked out).
@@ -8,10 +8,11 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use reqwest::StatusCode;
 use reqwest::header::{ACCEPT, CONTENT_TYPE};
 
+use super::mime;
 use super::soap::{self, Answer, RealTimeRequest};
-use super::transport::Upstream;
+use super::transport::{Upstream, retry_after};
 use super::{ConnectorError, Outbound};
-use crate::config::{ConnectorSettings, SettingsError};
+use crate::config::{ConnectorSettings, CoreEnvelope, SettingsError};
 use crate::telemetry::Redacted;
 use crate::x12::date::Stamp;
 
@@ -28,7 +29,9 @@ pub struct CaqhConnector {
     sender_id: String,
     receiver_id: String,
     username: String,
+    /// Empty when a client certificate authenticates instead.
     password: Redacted<String>,
+    envelope: CoreEnvelope,
 }
 
 /// Now in UTC, ISO 8601 to the second: `2026-01-02T03:04:05Z`.
@@ -64,7 +67,8 @@ impl CaqhConnector {
             sender_id: field(&cfg.sender_id),
             receiver_id: field(&cfg.receiver_id),
             username: field(&cfg.username),
-            password: Redacted(cfg.password(name).read_required(lookup)?),
+            password: Redacted(cfg.password(name).read(lookup)?.unwrap_or_default()),
+            envelope: cfg.envelope.unwrap_or_default(),
         })
     }
 
@@ -88,7 +92,8 @@ impl CaqhConnector {
             bht03 = env.reference.unwrap_or(""),
             "CORE real-time request"
         );
-        let body = soap::request(&RealTimeRequest {
+        let fields = RealTimeRequest {
+            payload_type: out.transaction.core_payload_type(),
             payload_id: &payload_id,
             timestamp: &utc_now(),
             sender_id: &self.sender_id,
@@ -96,30 +101,55 @@ impl CaqhConnector {
             username: &self.username,
             password: self.password.expose(),
             payload: out.x12,
-        });
+        };
+        let (content_type, accept, body) = match self.envelope {
+            CoreEnvelope::Soap => (
+                SOAP_CONTENT_TYPE.to_owned(),
+                "application/soap+xml, text/xml",
+                soap::request(&fields),
+            ),
+            CoreEnvelope::Mime => {
+                let (content_type, body) = mime::request(&fields);
+                (content_type, "multipart/form-data", body)
+            }
+        };
+        let endpoint = match self.envelope {
+            CoreEnvelope::Soap => "SOAP endpoint",
+            CoreEnvelope::Mime => "MIME endpoint",
+        };
         let res = self
             .upstream
             .client()
             .post(self.upstream.url().clone())
-            .header(CONTENT_TYPE, SOAP_CONTENT_TYPE)
-            .header(ACCEPT, "application/soap+xml, text/xml")
+            .header(CONTENT_TYPE, content_type)
+            .header(ACCEPT, accept)
             .body(body)
             .send()
             .await
             .map_err(|e| self.upstream.fault(e))?;
         let status = res.status();
+        let retry_after = retry_after(res.headers());
         if status == StatusCode::TOO_MANY_REQUESTS {
-            return Err(self.upstream.status_error("SOAP endpoint", status));
+            return Err(self.upstream.status_error(endpoint, status, retry_after));
         }
+        let answer_type = res
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
         let bytes = self.upstream.body(res).await?;
-        // Faults usually come with a 4xx or 5xx: read the body whatever the status.
+        // Envelope errors usually come with a 4xx or 5xx: read the body whatever the status.
         let parsed = std::str::from_utf8(&bytes)
             .map_err(|_| "the answer is not UTF-8 text".to_owned())
-            .and_then(soap::parse);
+            .and_then(|text| match self.envelope {
+                CoreEnvelope::Soap => soap::parse(text),
+                CoreEnvelope::Mime => mime::parse(&answer_type, text).map(Answer::Response),
+            });
         let answer = match parsed {
             Ok(a) => a,
             Err(reason) if status.is_success() => return Err(self.upstream.bad(reason)),
-            Err(_) => return Err(self.upstream.status_error("SOAP endpoint", status)),
+            Err(_) => return Err(self.upstream.status_error(endpoint, status, retry_after)),
         };
         let r = match answer {
             Answer::Fault { code, reason } => return Err(self.refused(&code, &reason)),
@@ -134,7 +164,7 @@ impl CaqhConnector {
             return Err(self.refused(code, &r.error_message));
         }
         if !status.is_success() {
-            return Err(self.upstream.status_error("SOAP endpoint", status));
+            return Err(self.upstream.status_error(endpoint, status, retry_after));
         }
         if r.payload_type.contains("999") {
             return Err(self

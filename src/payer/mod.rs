@@ -3,18 +3,25 @@
 //! Kinds: the built-in sandbox, `http` (a Change-compatible raw-X12 endpoint: Change/Optum or
 //! Stedi) and `caqh-core` (CAQH CORE Phase II real-time SOAP). [`Payers`] picks one per request.
 
+mod breaker;
 mod caqh;
+mod events;
+mod mime;
 mod raw_x12_upstream;
+mod retry;
 mod route;
 pub mod sandbox;
 mod soap;
+mod tls;
 mod transport;
 mod upstream_token;
 
 use std::time::Duration;
 
 use crate::eligibility::Inquiry;
-pub use route::Payers;
+pub use events::{BreakerState, Events, Unobserved};
+pub use route::{Payers, Ticket};
+pub use tls::unix_now;
 pub use upstream_token::OnFetch;
 
 /// What a connector needs from the request.
@@ -24,6 +31,24 @@ pub struct Outbound<'a> {
     pub x12: &'a str,
     /// The same 270, read.
     pub inquiry: &'a Inquiry<'a>,
+    /// Which transaction this is (CORE's `PayloadType` follows it).
+    pub transaction: Transaction,
+}
+
+/// The X12 transaction a connector sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transaction {
+    /// A 270 eligibility inquiry (005010X279A1).
+    Eligibility,
+}
+
+impl Transaction {
+    /// CORE's `PayloadType` for the request.
+    pub fn core_payload_type(self) -> &'static str {
+        match self {
+            Self::Eligibility => "X12_270_Request_005010X279A1",
+        }
+    }
 }
 
 /// Why a payer call failed. Names the connector and its upstream's host, never credentials, URLs
@@ -62,11 +87,34 @@ pub enum ConnectorError {
         #[source]
         source: reqwest::Error,
     },
+    /// The TLS handshake failed: the upstream refused our client certificate, or its own
+    /// certificate is not trusted (`ca_file`, the public roots) or is for another host.
+    #[error("upstream {upstream}: TLS failed: {problem}")]
+    Tls {
+        /// Connector name, with the upstream's host.
+        upstream: String,
+        /// Which side refused and why, from the TLS alert or our verifier.
+        problem: String,
+    },
+    /// The connector's circuit breaker is open: it failed `failures` times in a row.
+    #[error(
+        "payer connection {connector} is failing: its circuit breaker is open after {failures} consecutive failures"
+    )]
+    BreakerOpen {
+        /// The connector's name.
+        connector: String,
+        /// Consecutive failures that open it.
+        failures: u32,
+        /// Until the next probe may go through.
+        retry_after: Duration,
+    },
     /// The upstream answered 429.
     #[error("upstream {upstream} is throttling requests (HTTP 429)")]
     Throttled {
         /// Connector name, with the upstream's host.
         upstream: String,
+        /// Its `Retry-After`, in seconds.
+        retry_after: Option<Duration>,
     },
     /// The upstream answered an HTTP status we cannot use (5xx, or 401 after a fresh token).
     #[error("upstream {upstream} answered HTTP {status} from its {endpoint}")]
@@ -77,6 +125,8 @@ pub enum ConnectorError {
         endpoint: &'static str,
         /// The status code.
         status: u16,
+        /// Its `Retry-After`, in seconds.
+        retry_after: Option<Duration>,
     },
     /// The answer is not what the protocol promises (not JSON, no `x12`, not SOAP, no payload).
     #[error("upstream {upstream} did not answer with a 271: {reason}")]
@@ -129,6 +179,30 @@ impl Connector {
             Self::Http(c) => c.upstream().label(),
             Self::Caqh(c) => c.upstream().label(),
         }
+    }
+
+    /// The HTTP upstream, for the connector kinds that have one.
+    fn upstream(&self) -> Option<&transport::Upstream> {
+        match self {
+            Self::Sandbox(_) => None,
+            Self::Http(c) => Some(c.upstream()),
+            Self::Caqh(c) => Some(c.upstream()),
+        }
+    }
+
+    /// Retries allowed per request (none for the sandbox).
+    pub fn retries(&self) -> u32 {
+        self.upstream().map_or(0, transport::Upstream::retries)
+    }
+
+    /// The circuit breaker (none for the sandbox).
+    fn breaker(&self) -> Option<&breaker::Breaker> {
+        self.upstream().map(transport::Upstream::breaker)
+    }
+
+    /// This connector's own deadline (`timeout_ms`); `None` for the sandbox.
+    pub fn timeout(&self) -> Option<Duration> {
+        self.upstream().map(transport::Upstream::timeout)
     }
 
     /// Sends the 270 and returns the payer's document as received.

@@ -10,7 +10,7 @@ use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue};
 use reqwest::{Response, StatusCode};
 
 use super::ConnectorError;
-use super::transport::{Upstream, endpoint};
+use super::transport::{Upstream, endpoint, retry_after};
 use super::upstream_token::{OnFetch, UpstreamToken};
 use crate::config::{ConnectorSettings, HttpFlavor, SettingsError};
 use crate::telemetry::Redacted;
@@ -112,21 +112,28 @@ impl RawX12Connector {
     /// mapper reports in `errors[]` (Stedi declares some AAA answers under 400).
     async fn answer(&self, res: Response) -> Result<String, ConnectorError> {
         let status = res.status();
+        let retry_after = retry_after(res.headers());
         if !(status.is_success() || status == StatusCode::BAD_REQUEST) {
-            return Err(self.upstream.status_error("raw-x12 endpoint", status));
+            return Err(self
+                .upstream
+                .status_error("raw-x12 endpoint", status, retry_after));
         }
         let bytes = self.upstream.body(res).await?;
         let value: serde_json::Value = match serde_json::from_slice(&bytes) {
             Ok(v) => v,
             Err(_) if status == StatusCode::BAD_REQUEST => {
-                return Err(self.upstream.status_error("raw-x12 endpoint", status));
+                return Err(self
+                    .upstream
+                    .status_error("raw-x12 endpoint", status, retry_after));
             }
             Err(_) => return Err(self.upstream.bad("the answer is not JSON")),
         };
         match value.get("x12") {
             Some(serde_json::Value::String(x12)) if !x12.trim().is_empty() => Ok(x12.clone()),
             _ if status == StatusCode::BAD_REQUEST => {
-                Err(self.upstream.status_error("raw-x12 endpoint", status))
+                Err(self
+                    .upstream
+                    .status_error("raw-x12 endpoint", status, retry_after))
             }
             _ => Err(self.upstream.bad("the JSON answer has no `x12` string")),
         }

@@ -3,13 +3,17 @@
 //! default route, else the payer is "not configured".
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
+use super::breaker::{self, Breaker, Pass};
 use super::caqh::CaqhConnector;
+use super::events::{Events, Unobserved};
 use super::raw_x12_upstream::RawX12Connector;
-use super::transport::{Upstream, endpoint};
-use super::upstream_token::{OnFetch, unobserved};
-use super::{Connector, ConnectorError, Outbound, sandbox};
+use super::tls::TlsFiles;
+use super::transport::{ClientSpec, Upstream, endpoint};
+use super::upstream_token::OnFetch;
+use super::{Connector, ConnectorError, Outbound, retry, sandbox};
 use crate::config::{ConnectorKind, Mode, SANDBOX, Settings, SettingsError};
 
 /// Where a payer ID goes.
@@ -18,6 +22,14 @@ enum Target {
     Sandbox,
     /// Index into `Payers::connectors`.
     Named(usize),
+}
+
+/// Leave from [`Payers::admit`] to call one connector.
+#[derive(Debug)]
+pub struct Ticket<'a> {
+    connector: &'a Connector,
+    /// The breaker's leave; `None` for the sandbox.
+    pass: Option<Pass<'a>>,
 }
 
 /// The connectors, and which one a request goes to.
@@ -29,6 +41,13 @@ pub struct Payers {
     routes: HashMap<String, Target>,
     default: Option<Target>,
     timeout: Duration,
+    events: Arc<dyn Events>,
+}
+
+impl std::fmt::Debug for dyn Events {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Events")
+    }
 }
 
 impl Payers {
@@ -38,33 +57,35 @@ impl Payers {
         settings: &Settings,
         lookup: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Self, SettingsError> {
-        Self::from_settings_observed(settings, lookup, &unobserved())
+        Self::from_settings_observed(settings, lookup, Arc::new(Unobserved))
     }
 
-    /// As [`Payers::from_settings`], telling `on_token_fetch` of every upstream token fetch.
+    /// As [`Payers::from_settings`], telling `events` of token fetches, certificates, breaker
+    /// states and retries.
     pub fn from_settings_observed(
         settings: &Settings,
         lookup: &dyn Fn(&str) -> Option<String>,
-        on_token_fetch: &OnFetch,
+        events: Arc<dyn Events>,
     ) -> Result<Self, SettingsError> {
+        let told = Arc::clone(&events);
+        let on_token_fetch: OnFetch = Arc::new(move |c, ok| told.token_fetch(c, ok));
+        let on_token_fetch = &on_token_fetch;
         let timeout = settings.payer.timeout();
         let mut connectors = Vec::with_capacity(settings.payers.connectors.len());
         let mut index = HashMap::new();
-        if !settings.payers.connectors.is_empty() {
-            // One pooled client for every upstream: connections are reused across requests.
-            let client = reqwest::Client::builder()
-                .connect_timeout(settings.payer.connect_timeout())
-                .timeout(timeout)
-                .redirect(reqwest::redirect::Policy::none())
-                .user_agent(concat!("eligibility-gateway/", env!("CARGO_PKG_VERSION")))
-                .build()
-                .map_err(|e| SettingsError::Invalid {
-                    key: "payers.connectors".into(),
-                    problem: format!("cannot be served: the HTTP client failed to start: {e}"),
-                })?;
+        {
+            // One pooled client per upstream: its own deadline and TLS identity, connections
+            // reused across requests.
             for (name, cfg) in &settings.payers.connectors {
                 let url = endpoint(name, "url", &cfg.url)?;
-                let upstream = Upstream::new(name, url, client.clone(), timeout);
+                let spec = ClientSpec {
+                    connect_timeout: settings.payer.connect_timeout(),
+                    timeout: cfg.timeout_ms.map_or(timeout, Duration::from_millis),
+                    tls: TlsFiles::from_settings(name, cfg, lookup)?,
+                };
+                let breaker = Breaker::new(name, cfg.breaker, Arc::clone(&events));
+                let upstream = Upstream::new(name, url, spec, cfg.retries.unwrap_or(1), breaker)?;
+                events.certificate(name, upstream.certificate_not_after());
                 let connector = match cfg.kind {
                     ConnectorKind::Http => Connector::Http(RawX12Connector::new(
                         name,
@@ -104,6 +125,7 @@ impl Payers {
             routes,
             default,
             timeout,
+            events,
         })
     }
 
@@ -128,21 +150,93 @@ impl Payers {
         }
     }
 
-    /// Sends through `connector` under the payer deadline (which also bounds a token fetch and a
-    /// retry inside the connector).
+    /// Leave to call `connector`, or `BreakerOpen` when its breaker is open. Asked before the
+    /// limiter, so a refused request takes no slot.
+    pub fn admit<'a>(&self, connector: &'a Connector) -> Result<Ticket<'a>, ConnectorError> {
+        let pass = match connector.breaker() {
+            None => None,
+            Some(b) => Some(
+                b.admit()
+                    .map_err(|retry_after| ConnectorError::BreakerOpen {
+                        connector: connector.name().to_owned(),
+                        failures: b.threshold(),
+                        retry_after,
+                    })?,
+            ),
+        };
+        Ok(Ticket { connector, pass })
+    }
+
+    /// Sends through the ticket's connector under its deadline (which also bounds a token fetch,
+    /// every retry and the waits between them), and tells its breaker how it went.
     pub async fn send(
         &self,
-        connector: &Connector,
+        ticket: Ticket<'_>,
         out: Outbound<'_>,
     ) -> Result<String, ConnectorError> {
-        tokio::time::timeout(self.timeout, connector.send(out))
-            .await
-            .unwrap_or_else(|_| {
-                Err(ConnectorError::Timeout {
-                    payer: connector.label().to_owned(),
-                    timeout: self.timeout,
-                })
-            })
+        let connector = ticket.connector;
+        let timeout = connector.timeout().unwrap_or(self.timeout);
+        let deadline = tokio::time::Instant::now() + timeout;
+        let timed_out = || ConnectorError::Timeout {
+            payer: connector.label().to_owned(),
+            timeout,
+        };
+        let mut retried: Vec<&'static str> = Vec::new();
+        let reply = loop {
+            let reply = tokio::time::timeout_at(deadline, connector.send(out))
+                .await
+                .unwrap_or_else(|_| Err(timed_out()));
+            let Err(e) = &reply else { break reply };
+            let Some((why, asked)) = retry::reason(e) else {
+                break reply;
+            };
+            let attempt = u32::try_from(retried.len()).unwrap_or(u32::MAX);
+            if attempt >= connector.retries() {
+                break reply;
+            }
+            let wait = retry::backoff(attempt).max(asked.unwrap_or_default());
+            // A wait that would outlast the deadline is no retry: answer now.
+            if tokio::time::Instant::now() + wait >= deadline {
+                break reply;
+            }
+            retried.push(why);
+            self.events.retry(connector.name(), why);
+            tokio::time::sleep(wait).await;
+        };
+        if !retried.is_empty() {
+            tracing::Span::current().record("retries", retried.join(",").as_str());
+        }
+        if let Some(pass) = ticket.pass {
+            pass.record(breaker::is_failure(&reply));
+        }
+        reply
+    }
+
+    /// Reads every connector's certificate files again (SIGHUP). A connector whose files fail
+    /// keeps its current client; the errors are returned, one per such connector.
+    pub fn reload_tls(&self) -> Vec<SettingsError> {
+        let mut errors = Vec::new();
+        for c in &self.connectors {
+            if let Some(u) = c.upstream() {
+                match u.reload() {
+                    Ok(true) => {
+                        tracing::info!(connector = u.name(), "TLS files reloaded");
+                        self.events.certificate(u.name(), u.certificate_not_after());
+                    }
+                    Ok(false) => {}
+                    Err(e) => errors.push(e),
+                }
+            }
+        }
+        errors
+    }
+
+    /// (connector name, client certificate `notAfter` in Unix seconds) of each connector with one.
+    pub fn certificate_expiries(&self) -> impl Iterator<Item = (&str, i64)> {
+        self.connectors.iter().filter_map(|c| {
+            let u = c.upstream()?;
+            Some((u.name(), u.certificate_not_after()?))
+        })
     }
 }
 

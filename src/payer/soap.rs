@@ -13,8 +13,6 @@ pub const SOAP12_NS: &str = "http://www.w3.org/2003/05/soap-envelope";
 const WSSE_NS: &str =
     "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd";
 const PASSWORD_TEXT: &str = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0#PasswordText";
-/// `PayloadType` of a 270.
-pub const PAYLOAD_TYPE_270: &str = "X12_270_Request_005010X279A1";
 /// `CORERuleVersion`.
 pub const RULE_VERSION: &str = "2.2.0";
 /// `ErrorCode` of a good answer.
@@ -23,6 +21,8 @@ pub const SUCCESS: &str = "Success";
 /// The fields of one real-time request.
 #[derive(Clone, Copy)]
 pub struct RealTimeRequest<'a> {
+    /// `PayloadType`: follows the transaction (see `Transaction::core_payload_type`).
+    pub payload_type: &'a str,
     /// A fresh UUID (RFC 4122).
     pub payload_id: &'a str,
     /// UTC, ISO 8601.
@@ -31,7 +31,7 @@ pub struct RealTimeRequest<'a> {
     pub sender_id: &'a str,
     /// `ReceiverID`.
     pub receiver_id: &'a str,
-    /// WS-Security username.
+    /// WS-Security username; empty: no `Security` header (a client certificate authenticates).
     pub username: &'a str,
     /// WS-Security password (sent as `PasswordText`).
     pub password: &'a str,
@@ -47,18 +47,29 @@ pub fn request(r: &RealTimeRequest<'_>) -> String {
     } else {
         format!("<![CDATA[{}]]>", r.payload)
     };
+    let security = if r.username.is_empty() {
+        String::new()
+    } else {
+        format!(
+            concat!(
+                r#"<wsse:Security xmlns:wsse="{wsse}" soapenv:mustUnderstand="true">"#,
+                r#"<wsse:UsernameToken>"#,
+                r#"<wsse:Username>{username}</wsse:Username>"#,
+                r#"<wsse:Password Type="{password_text}">{password}</wsse:Password>"#,
+                r#"</wsse:UsernameToken>"#,
+                r#"</wsse:Security>"#,
+            ),
+            wsse = WSSE_NS,
+            username = escape(r.username),
+            password_text = PASSWORD_TEXT,
+            password = escape(r.password),
+        )
+    };
     format!(
         concat!(
             r#"<?xml version="1.0" encoding="UTF-8"?>"#,
             r#"<soapenv:Envelope xmlns:soapenv="{soap}">"#,
-            r#"<soapenv:Header>"#,
-            r#"<wsse:Security xmlns:wsse="{wsse}" soapenv:mustUnderstand="true">"#,
-            r#"<wsse:UsernameToken>"#,
-            r#"<wsse:Username>{username}</wsse:Username>"#,
-            r#"<wsse:Password Type="{password_text}">{password}</wsse:Password>"#,
-            r#"</wsse:UsernameToken>"#,
-            r#"</wsse:Security>"#,
-            r#"</soapenv:Header>"#,
+            r#"<soapenv:Header>{security}</soapenv:Header>"#,
             r#"<soapenv:Body>"#,
             r#"<cor:COREEnvelopeRealTimeRequest xmlns:cor="{core}">"#,
             r#"<PayloadType>{payload_type}</PayloadType>"#,
@@ -74,12 +85,9 @@ pub fn request(r: &RealTimeRequest<'_>) -> String {
             r#"</soapenv:Envelope>"#,
         ),
         soap = SOAP12_NS,
-        wsse = WSSE_NS,
-        username = escape(r.username),
-        password_text = PASSWORD_TEXT,
-        password = escape(r.password),
+        security = security,
         core = CORE_NS,
-        payload_type = PAYLOAD_TYPE_270,
+        payload_type = escape(r.payload_type),
         payload_id = escape(r.payload_id),
         timestamp = escape(r.timestamp),
         sender_id = escape(r.sender_id),
@@ -243,6 +251,7 @@ mod tests {
 
     fn req(payload: &str) -> String {
         request(&RealTimeRequest {
+            payload_type: "X12_270_Request_005010X279A1",
             payload_id: "f81d4fae-7dec-41d0-a765-00a0c91e6bf6",
             timestamp: "2026-01-02T03:04:05Z",
             sender_id: "SENDER&CO",

@@ -28,11 +28,6 @@ pub type Bearer = Redacted<HeaderValue>;
 /// counts them in its metrics (`payer` knows nothing of metrics).
 pub type OnFetch = Arc<dyn Fn(&str, bool) + Send + Sync>;
 
-/// An [`OnFetch`] that does nothing.
-pub fn unobserved() -> OnFetch {
-    Arc::new(|_, _| {})
-}
-
 /// Holds the callback; `Debug` names it only.
 struct Observer(OnFetch);
 
@@ -131,7 +126,11 @@ impl UpstreamToken {
             .await
             .map_err(|e| upstream.fault(e))?;
         if !res.status().is_success() {
-            return Err(upstream.status_error("token endpoint", res.status()));
+            return Err(upstream.status_error(
+                "token endpoint",
+                res.status(),
+                super::transport::retry_after(res.headers()),
+            ));
         }
         let bytes = upstream.body(res).await?;
         let answer: TokenAnswer = serde_json::from_slice(&bytes).map_err(|_| {

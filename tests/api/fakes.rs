@@ -101,6 +101,13 @@ async fn stedi_raw(
 
 /// A Stedi-like upstream accepting `key` and answering `reply`; returns it and its raw-X12 URL.
 pub async fn stedi_fake(key: &str, reply: &str) -> (Arc<StediFake>, String) {
+    let (fake, router) = stedi_router(key, reply);
+    let url = format!("{}/change{CHANGE_RAW}", serve(router).await);
+    (fake, url)
+}
+
+/// The Stedi-like upstream's router (served at `/change` + [`CHANGE_RAW`]), to serve elsewhere.
+pub fn stedi_router(key: &str, reply: &str) -> (Arc<StediFake>, Router) {
     let fake = Arc::new(StediFake {
         key: key.to_owned(),
         reply: reply.to_owned(),
@@ -109,8 +116,7 @@ pub async fn stedi_fake(key: &str, reply: &str) -> (Arc<StediFake>, String) {
     let router = Router::new()
         .route(&format!("/change{CHANGE_RAW}"), post(stedi_raw))
         .with_state(Arc::clone(&fake));
-    let url = format!("{}/change{CHANGE_RAW}", serve(router).await);
-    (fake, url)
+    (fake, router)
 }
 
 // ---------------------------------------------------------------- Change

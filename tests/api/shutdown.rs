@@ -15,16 +15,17 @@ use crate::helpers::{DEMO_KEY, RAW, member_inquiry};
 const BIN: &str = env!("CARGO_BIN_EXE_eligibility-gateway");
 
 /// The binary, serving on a free loopback port, its log lines arriving on a channel.
-struct Gateway {
+pub(crate) struct Gateway {
     /// Taken by `exit_code`.
     child: Option<Child>,
-    pid: u32,
+    /// The process ID.
+    pub(crate) pid: u32,
     addr: String,
     lines: mpsc::Receiver<Value>,
 }
 
 impl Gateway {
-    fn start(env: &[(&str, &str)]) -> Self {
+    pub(crate) fn start(env: &[(&str, &str)]) -> Self {
         let mut cmd = Command::new(BIN);
         cmd.stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -61,7 +62,7 @@ impl Gateway {
     }
 
     /// The next log line whose message is `message` (earlier lines are skipped).
-    fn wait_for(&mut self, message: &str) -> Value {
+    pub(crate) fn wait_for(&mut self, message: &str) -> Value {
         for _ in 0..10_000 {
             let line = self
                 .lines
@@ -100,7 +101,7 @@ impl Gateway {
         panic!("the gateway did not exit within 30 s of SIGTERM");
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
     }
 }
