@@ -4,6 +4,7 @@
 mod limits;
 mod payers;
 mod secret;
+mod store;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -15,6 +16,7 @@ use serde::Deserialize;
 pub use limits::{LimitBackend, Limits, MIN_LEASE_MS, OnBackendError, RedisTarget, redact_url};
 pub use payers::{ConnectorKind, ConnectorSettings, HttpFlavor, PayerRoutes, SANDBOX};
 pub use secret::SecretRef;
+pub use store::{DeduplicationSettings, OnStoreError, StoreSettings};
 
 /// The embedded defaults: the binary needs no file.
 pub const DEFAULTS: &str = include_str!("../config/default.toml");
@@ -45,6 +47,10 @@ pub struct Settings {
     pub auth: AuthSettings,
     /// `GET /metrics`.
     pub metrics: MetricsSettings,
+    /// The transaction store.
+    pub store: StoreSettings,
+    /// Replaying materially identical requests.
+    pub deduplication: DeduplicationSettings,
     /// Payer routes and connectors.
     #[serde(default)]
     pub payers: PayerRoutes,
@@ -260,6 +266,9 @@ pub struct AccountSettings {
     /// OAuth clients that get tokens for this account.
     #[serde(default)]
     pub oauth_clients: Vec<OAuthClient>,
+    /// This account's deduplication window in hours (default `deduplication.lookback_hours`).
+    #[serde(default)]
+    pub deduplication_lookback_hours: Option<u32>,
 }
 
 /// One entry of `accounts.<id>.oauth_clients`.
@@ -332,6 +341,7 @@ impl Settings {
     fn check(&self) -> Result<(), SettingsError> {
         let invalid = |key: &str, problem: &str| Err(SettingsError::invalid(key, problem));
         self.limits.check()?;
+        self.store.check()?;
         if self.sandbox.max_in_flight == Some(0) {
             return invalid(
                 "sandbox.max_in_flight",
