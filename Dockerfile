@@ -3,6 +3,7 @@ FROM rust:1.95-slim-bookworm AS build
 WORKDIR /src
 COPY Cargo.toml Cargo.lock build.rs ./
 COPY config ./config
+COPY migrations ./migrations
 COPY src ./src
 COPY tests ./tests
 COPY benches ./benches
@@ -12,7 +13,12 @@ FROM debian:bookworm-slim
 RUN apt-get update \
     && apt-get install -y --no-install-recommends ca-certificates \
     && rm -rf /var/lib/apt/lists/* \
-    && useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin gateway
+    && useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin gateway \
+    && mkdir -p /var/lib/eligibility-gateway \
+    && chown 10001 /var/lib/eligibility-gateway
+# The default store (sqlite://data/gateway.db) lives under the working directory; mount a volume
+# here to keep it, or point store.url at PostgreSQL.
+WORKDIR /var/lib/eligibility-gateway
 COPY --from=build /src/target/release/eligibility-gateway /usr/local/bin/eligibility-gateway
 USER 10001
 ENV GATEWAY__SERVER__HOST=0.0.0.0 \

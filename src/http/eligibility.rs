@@ -9,6 +9,7 @@ use super::AppState;
 use super::auth::Caller;
 use super::error::ApiError;
 use super::request_id::TraceId;
+use super::transaction::Capture;
 use crate::config::Mode;
 use crate::eligibility::Rejected;
 use crate::eligibility::map271::{self, Context};
@@ -17,24 +18,30 @@ use crate::eligibility::validate::{self, Options};
 use crate::limit::Refused;
 use crate::payer::Outbound;
 
-/// Answers the 270 `sent` for `caller`: the eligibility JSON, or the error.
-pub async fn answer(
-    state: &AppState,
-    trace_id: TraceId,
-    caller: &Caller,
-    sent: &str,
-) -> Result<Response, ApiError> {
-    answer_noting(state, trace_id, caller, sent, Vec::new()).await
-}
-
-/// As [`answer`], with `notes` (how a JSON request became `sent`) leading the warnings.
+/// Answers the 270 `sent` for `caller`: the eligibility JSON, or the error; `notes` (how a JSON
+/// request became `sent`) lead the warnings; `cap` learns what the transaction records.
 pub async fn answer_noting(
     state: &AppState,
     trace_id: TraceId,
     caller: &Caller,
     sent: &str,
-    mut notes: Vec<Warning>,
+    notes: Vec<Warning>,
+    cap: &mut Capture,
 ) -> Result<Response, ApiError> {
+    let body = exchange(state, trace_id, caller, sent, notes, cap).await?;
+    Ok(([(CONTENT_TYPE, "application/json")], body).into_response())
+}
+
+/// As [`answer_noting`], up to the JSON body.
+pub async fn exchange(
+    state: &AppState,
+    trace_id: TraceId,
+    caller: &Caller,
+    sent: &str,
+    mut notes: Vec<Warning>,
+    cap: &mut Capture,
+) -> Result<Vec<u8>, ApiError> {
+    cap.sent(sent);
     // Parsing, validation and repairs come before the limiter: a bad 270 never takes a slot.
     let mut checked = validate::check(
         sent,
@@ -57,35 +64,21 @@ pub async fn answer_noting(
     let inquiry = checked.inquiry();
     let payer_id = inquiry.payer_id().unwrap_or("");
     tracing::Span::current().record("payer_id", payer_id);
-    // Routing comes before the limiter too: an unconfigured payer never takes a slot.
-    let connector = state.payers.route(caller.mode, payer_id)?;
-    // The account's slot, then the connector's when it is capped; both freed on every path.
-    let slots = state
-        .limiter
-        .try_enter(&caller.account, connector.name())
-        .await
-        .inspect_err(|e| {
-            if matches!(e, Refused::Account(_)) {
-                state.metrics.limit_rejected(&caller.account);
-            }
-        })?;
-    let in_use = state.metrics.slot_held(&caller.account);
-    let timer = state.metrics.payer_timer(connector.name());
-    let reply = state
-        .payers
-        .send(
-            connector,
-            Outbound {
-                x12,
-                inquiry: &inquiry,
-            },
+    cap.sent(x12);
+    cap.learn(&inquiry);
+    // A materially identical request answered within the window is replayed: no payer call,
+    // no slot.
+    let (reply, label) = if let Some(stored) = cap.duplicate(state, &caller.account).await {
+        (stored, "store".to_owned())
+    } else {
+        // Routing comes before the limiter too: an unconfigured payer never takes a slot.
+        let connector = state.payers.route(caller.mode, payer_id)?;
+        (
+            send(state, caller, connector, x12, &inquiry).await?,
+            connector.label().to_owned(),
         )
-        .await;
-    // Freed before the answer goes out (a client may send its next request on receipt); if the
-    // client hangs up first, dropping the future frees them instead.
-    slots.release().await;
-    drop(in_use);
-    let reply = timer.finish(reply)?;
+    };
+    cap.received(&reply);
     let ctx = Context {
         control_number: Some(inquiry.envelope.control_number.to_owned()).filter(|c| !c.is_empty()),
         trading_partner_service_id: inquiry.payer_id().map(str::to_owned),
@@ -100,20 +93,67 @@ pub async fn answer_noting(
         meta: meta(state, caller, trace_id, inquiry.envelope.reference),
     };
     let mut response = map271::map(&reply, &ctx).map_err(|e| ApiError::BadPayerResponse {
-        payer: connector.label().to_owned(),
+        payer: label.clone(),
         reason: e.to_string(),
         x12: crate::telemetry::Redacted(reply.clone()),
     })?;
     // The request's notes and the repairs made to the 270 come first, then what the 271 needed.
     notes.append(&mut response.warnings);
+    if let Some(original) = &cap.replay_of {
+        notes.push(Warning {
+            code: "gateway::deduplication::replayed".into(),
+            description: format!(
+                "A materially identical request was answered by the payer as transaction \
+                 {original}; its 271 is replayed here instead of a new payer call (send \
+                 `x-optum-eligibility-disable-value-add: deduplication` to skip this)."
+            ),
+            location: None,
+            segment: None,
+            segment_position: None,
+            element: None,
+        });
+    }
+    for w in &notes {
+        cap.warn(&w.code, &w.description);
+    }
     response.warnings = notes;
     // Serialised into a buffer sized from the 271 (see `EligibilityResponse::to_json`).
-    match response.to_json() {
-        Ok(body) => Ok(([(CONTENT_TYPE, "application/json")], body).into_response()),
-        Err(e) => Err(ApiError::Internal(format!(
-            "cannot serialise the response: {e}"
-        ))),
-    }
+    let body = response
+        .to_json()
+        .map_err(|e| ApiError::Internal(format!("cannot serialise the response: {e}")))?;
+    cap.answered(&body);
+    Ok(body)
+}
+
+/// Routes, takes the slots and calls the payer: the 271 text.
+async fn send(
+    state: &AppState,
+    caller: &Caller,
+    connector: &crate::payer::Connector,
+    x12: &str,
+    inquiry: &crate::eligibility::Inquiry<'_>,
+) -> Result<String, ApiError> {
+    // The account's slot, then the connector's when it is capped; both freed on every path.
+    let slots = state
+        .limiter
+        .try_enter(&caller.account, connector.name())
+        .await
+        .inspect_err(|e| {
+            if matches!(e, Refused::Account(_)) {
+                state.metrics.limit_rejected(&caller.account);
+            }
+        })?;
+    let in_use = state.metrics.slot_held(&caller.account);
+    let timer = state.metrics.payer_timer(connector.name());
+    let reply = state
+        .payers
+        .send(connector, Outbound { x12, inquiry })
+        .await;
+    // Freed before the answer goes out (a client may send its next request on receipt); if the
+    // client hangs up first, dropping the future frees them instead.
+    slots.release().await;
+    drop(in_use);
+    Ok(timer.finish(reply)?)
 }
 
 fn meta(

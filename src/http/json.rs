@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::State;
+use axum::extract::{MatchedPath, State};
 use axum::response::Response;
 
 use super::AppState;
@@ -12,6 +12,7 @@ use super::body::BodyBytes;
 use super::eligibility;
 use super::error::ApiError;
 use super::request_id::TraceId;
+use super::transaction::{Capture, ExchangeHeaders};
 use crate::config::X12Settings;
 use crate::eligibility::request::{self, Built, Dialect, Envelope, Refusal};
 use crate::x12::date::Stamp;
@@ -19,32 +20,76 @@ use crate::x12::date::Stamp;
 /// Change's path (`/medicalnetwork/eligibility/v3`, with or without the trailing slash).
 pub async fn change(
     State(state): State<Arc<AppState>>,
+    route: MatchedPath,
     trace_id: TraceId,
+    headers: ExchangeHeaders,
     caller: Caller,
-    BodyBytes(bytes): BodyBytes,
-) -> Result<Response, ApiError> {
-    handle(&state, trace_id, &caller, &bytes, Dialect::Change).await
+    body: Result<BodyBytes, ApiError>,
+) -> Response {
+    handle(
+        &state,
+        route.as_str(),
+        trace_id,
+        headers,
+        &caller,
+        body,
+        Dialect::Change,
+    )
+    .await
 }
 
 /// Stedi's path (`/change/medicalnetwork/eligibility/v3`).
 pub async fn stedi(
     State(state): State<Arc<AppState>>,
+    route: MatchedPath,
     trace_id: TraceId,
+    headers: ExchangeHeaders,
     caller: Caller,
-    BodyBytes(bytes): BodyBytes,
-) -> Result<Response, ApiError> {
-    handle(&state, trace_id, &caller, &bytes, Dialect::Stedi).await
+    body: Result<BodyBytes, ApiError>,
+) -> Response {
+    handle(
+        &state,
+        route.as_str(),
+        trace_id,
+        headers,
+        &caller,
+        body,
+        Dialect::Stedi,
+    )
+    .await
 }
 
 async fn handle(
     state: &AppState,
+    route: &str,
     trace_id: TraceId,
+    headers: ExchangeHeaders,
     caller: &Caller,
-    bytes: &[u8],
+    body: Result<BodyBytes, ApiError>,
     dialect: Dialect,
-) -> Result<Response, ApiError> {
-    let built = to_270(bytes, &state.envelope, dialect)?;
-    eligibility::answer_noting(state, trace_id, caller, &built.x12, built.warnings).await
+) -> Response {
+    let mut cap = match Capture::begin(state, super::raw_x12::route_name(route), headers) {
+        Ok(c) => c,
+        Err(refused) => {
+            let (cap, e) = *refused;
+            return cap.finish(state, caller, Err(e));
+        }
+    };
+    let result = match body.and_then(|BodyBytes(bytes)| to_270(&bytes, &state.envelope, dialect)) {
+        Ok(built) => {
+            eligibility::answer_noting(
+                state,
+                trace_id,
+                caller,
+                &built.x12,
+                built.warnings,
+                &mut cap,
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    };
+    cap.finish(state, caller, result)
 }
 
 /// The 270 for a JSON body under the rules of the path called (with what the caller should be

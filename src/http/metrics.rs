@@ -103,6 +103,8 @@ pub struct Metrics {
     repairs: Family<KindLabels, Counter>,
     token_fetches: Family<ConnectorLabels, Counter>,
     auth_throttled: Counter,
+    /// The transaction store's metrics (registered here).
+    pub store: crate::store::StoreMetrics,
 }
 
 impl fmt::Debug for Metrics {
@@ -125,6 +127,7 @@ impl Default for Metrics {
             repairs: Family::default(),
             token_fetches: Family::default(),
             auth_throttled: Counter::default(),
+            store: crate::store::StoreMetrics::default(),
         };
         let r = &mut m.registry;
         r.register(
@@ -177,6 +180,7 @@ impl Default for Metrics {
             "Requests refused 429 by failed-authentication throttling",
             m.auth_throttled.clone(),
         );
+        m.store.register(r);
         m
     }
 }

@@ -4,6 +4,8 @@
 pub mod auth;
 pub mod body;
 mod eligibility;
+mod enhanced;
+mod enhanced_doc;
 pub mod error;
 pub mod in_flight;
 pub mod json;
@@ -16,6 +18,7 @@ mod raw_x12;
 pub mod request_id;
 pub mod throttle;
 pub mod token;
+pub mod transaction;
 
 use std::sync::Arc;
 
@@ -59,6 +62,12 @@ pub struct AppState {
     pub failed_auth: Arc<throttle::FailedAuth>,
     /// Prometheus metrics.
     pub metrics: Arc<metrics::Metrics>,
+    /// The transaction store's writer and reader (`None` when `store.enabled` is false).
+    pub store: Option<Arc<crate::store::Recorder>>,
+    /// What eligibility routes do while the store does not answer.
+    pub store_on_error: crate::config::OnStoreError,
+    /// Deduplication windows.
+    pub dedup: transaction::Dedup,
 }
 
 impl AppState {
@@ -109,6 +118,9 @@ impl AppState {
                 &settings.server.trusted_proxies,
             )),
             metrics,
+            store: None,
+            store_on_error: settings.store.on_error,
+            dedup: transaction::Dedup::from_settings(settings),
         })
     }
 }
@@ -141,6 +153,7 @@ pub fn router(state: Arc<AppState>, settings: &Settings) -> Router {
         r = r.route(p, post(json::change));
     }
     r = r.route(JSON_STEDI_PATH, post(json::stedi));
+    r = enhanced::routes(r);
     r = r.route(oauth::TOKEN_PATH, post(oauth::token));
     // Only the routes above take a credential; the throttle runs before it is read.
     let (failed_auth, counted) = (Arc::clone(&state.failed_auth), Arc::clone(&state.metrics));

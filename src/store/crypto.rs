@@ -45,11 +45,11 @@ fn derive(secret: &[u8; SECRET_LEN], label: &str) -> [u8; 32] {
 impl Key {
     fn new(secret: &[u8; SECRET_LEN]) -> Self {
         let id_bytes = derive(secret, "eligibility-gateway/store/key-id/v1");
-        let id = id_bytes
-            .iter()
-            .take(6)
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let id = id_bytes.iter().take(6).fold(String::new(), |mut id, b| {
+            use std::fmt::Write as _;
+            let _ = write!(id, "{b:02x}");
+            id
+        });
         let aead_key = derive(secret, "eligibility-gateway/store/aes-256-gcm/v1");
         Self {
             id,

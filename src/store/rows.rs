@@ -1,5 +1,7 @@
 //! The SQL. Placeholders are `$n` (both drivers take them), bound in order.
 
+use std::fmt::Write as _;
+
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 
@@ -142,13 +144,12 @@ impl Filter {
 
     fn and(&mut self, column: &str, op: &str, arg: Arg) {
         let p = self.placeholder(arg);
-        self.sql.push_str(&format!(" AND {column} {op} {p}"));
+        let _ = write!(self.sql, " AND {column} {op} {p}");
     }
 
     fn any_of(&mut self, column: &str, args: Vec<Arg>) {
         let list: Vec<String> = args.into_iter().map(|a| self.placeholder(a)).collect();
-        self.sql
-            .push_str(&format!(" AND {column} IN ({})", list.join(", ")));
+        let _ = write!(self.sql, " AND {column} IN ({})", list.join(", "));
     }
 
     fn hashed(&mut self, keys: &Keyring, column: &str, field: &str, value: Option<&str>) {
