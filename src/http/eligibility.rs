@@ -68,7 +68,19 @@ pub async fn exchange(
     cap.learn(&inquiry);
     // A materially identical request answered within the window is replayed: no payer call,
     // no slot.
-    let (reply, label) = if let Some(stored) = cap.duplicate(state, &caller.account).await {
+    let (reply, label) = if let Some(scenario) = mock(caller, cap)? {
+        // Optum's sandbox scenarios (v1 POSTs, sandbox accounts): no payer, no slot, no replay.
+        let Some(scenario) = scenario else {
+            return Err(crate::payer::ConnectorError::NotConfigured {
+                payer_id: payer_id.to_owned(),
+            }
+            .into());
+        };
+        (
+            state.payers.mock(&inquiry, scenario).await,
+            "sandbox".to_owned(),
+        )
+    } else if let Some(stored) = cap.duplicate(state, &caller.account).await {
         (stored, "store".to_owned())
     } else {
         // Routing comes before the limiter too: an unconfigured payer never takes a slot.
@@ -123,6 +135,28 @@ pub async fn exchange(
         .map_err(|e| ApiError::Internal(format!("cannot serialise the response: {e}")))?;
     cap.answered(&body);
     Ok(body)
+}
+
+/// The sandbox scenario `x-optum-rcmelig-mock-scenarios` asks for, on the v1 POSTs of a sandbox
+/// account (`Some(None)`: `payer_not_in_system`); an unknown name is a 400 listing the names.
+fn mock(
+    caller: &Caller,
+    cap: &Capture,
+) -> Result<Option<Option<crate::payer::sandbox::Scenario>>, ApiError> {
+    let Some(name) = cap.headers.mock_scenario.as_deref() else {
+        return Ok(None);
+    };
+    if caller.mode != Mode::Sandbox || !super::enhanced::POST_PATHS.contains(&cap.route()) {
+        return Ok(None);
+    }
+    crate::payer::sandbox::mock_scenario(name)
+        .map(Some)
+        .map_err(|names| ApiError::BadBody {
+            message: format!(
+                "The header x-optum-rcmelig-mock-scenarios names no scenario; use one of: {names}."
+            ),
+            path: None,
+        })
 }
 
 /// Routes, takes the slots and calls the payer: the 271 text.

@@ -200,7 +200,10 @@ pub fn paths(mut p: PathsBuilder) -> PathsBuilder {
         search,
         "200",
         "One page, newest first by default; `link` has rel=\"next\"/\"prev\".",
-        ArrayBuilder::new().items(RefOr::T(transaction())).build().into(),
+        ArrayBuilder::new()
+            .items(RefOr::T(transaction()))
+            .build()
+            .into(),
     );
     let search = errors(
         search,

@@ -265,6 +265,11 @@ impl Capture {
         self.details.x12_271 = Some(x12.to_owned());
     }
 
+    /// The route template.
+    pub fn route(&self) -> &'static str {
+        self.route
+    }
+
     /// The 271 received, if any.
     pub fn received_271(&self) -> Option<&str> {
         self.details.x12_271.as_deref()

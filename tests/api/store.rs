@@ -664,3 +664,45 @@ async fn replicas_on_one_postgres_share_transactions_and_duplicates() {
     assert_eq!(t["sourceType"], "duplicate");
     assert_eq!(t["sourceId"], first.as_str());
 }
+
+#[tokio::test]
+async fn sandbox_mock_scenarios_give_each_status() {
+    let app = spawn_app(|s| s.deduplication.lookback_hours = 1).await;
+    for scenario in [
+        "eligible",
+        "ineligible",
+        "patient_unknown",
+        "payer_unavailable",
+        "payer_not_in_system",
+        "processing_error",
+    ] {
+        let res = app
+            .raw_sent(
+                "/rcm/eligibility/v1/real-time/x12",
+                &member(90, "MOCKED"),
+                &[("x-optum-rcmelig-mock-scenarios", scenario)],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::OK, "{scenario}");
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["status"]["value"], scenario, "{body}");
+        assert_eq!(
+            body["sourceType"], "new",
+            "{scenario}: mocks are never replays"
+        );
+    }
+    let res = app
+        .raw_sent(
+            "/rcm/eligibility/v1/real-time/x12",
+            &member(90, "MOCKED"),
+            &[("x-optum-rcmelig-mock-scenarios", "Eligible")],
+        )
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::BAD_REQUEST,
+        "exact, case-sensitive"
+    );
+    let errors: Vec<String> = res.json().await.unwrap();
+    assert!(errors[0].contains("payer_not_in_system"), "{errors:?}");
+}
