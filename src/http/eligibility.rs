@@ -17,6 +17,7 @@ use crate::eligibility::model::{Meta, Warning};
 use crate::eligibility::validate::{self, Options};
 use crate::limit::Refused;
 use crate::payer::Outbound;
+use crate::payer::sandbox::Mock;
 
 /// Answers the 270 `sent` for `caller`: the eligibility JSON, or the error; `notes` (how a JSON
 /// request became `sent`) lead the warnings; `cap` learns what the transaction records.
@@ -70,7 +71,7 @@ pub async fn exchange(
     // no slot.
     let (reply, label) = if let Some(scenario) = mock(caller, cap)? {
         // Optum's sandbox scenarios (v1 POSTs, sandbox accounts): no payer, no slot, no replay.
-        let Some(scenario) = scenario else {
+        let Mock::Answer(scenario) = scenario else {
             return Err(crate::payer::ConnectorError::NotConfigured {
                 payer_id: payer_id.to_owned(),
             }
@@ -138,11 +139,8 @@ pub async fn exchange(
 }
 
 /// The sandbox scenario `x-optum-rcmelig-mock-scenarios` asks for, on the v1 POSTs of a sandbox
-/// account (`Some(None)`: `payer_not_in_system`); an unknown name is a 400 listing the names.
-fn mock(
-    caller: &Caller,
-    cap: &Capture,
-) -> Result<Option<Option<crate::payer::sandbox::Scenario>>, ApiError> {
+/// account; an unknown name is a 400 listing the names.
+fn mock(caller: &Caller, cap: &Capture) -> Result<Option<Mock>, ApiError> {
     let Some(name) = cap.headers.mock_scenario.as_deref() else {
         return Ok(None);
     };

@@ -47,20 +47,28 @@ impl SandboxPayer {
 }
 
 /// Optum's sandbox header `x-optum-rcmelig-mock-scenarios`: Optum does not publish its strings,
-/// so ours are the six `status.value`s. `Err` names the strings when `name` is none of them;
-/// `Ok(None)` is `payer_not_in_system`, which no payer answers (the gateway says it).
-pub fn mock_scenario(name: &str) -> Result<Option<Scenario>, &'static str> {
+/// so ours are the six `status.value`s. `Err` names the strings when `name` is none of them.
+pub fn mock_scenario(name: &str) -> Result<Mock, &'static str> {
     const NAMES: &str = "eligible, ineligible, patient_unknown, payer_unavailable, \
                          payer_not_in_system, processing_error";
-    Ok(Some(match name {
+    Ok(Mock::Answer(match name {
         "eligible" => Scenario::Active,
         "ineligible" => Scenario::InactiveCoverage,
         "patient_unknown" => Scenario::NotFound,
         "payer_unavailable" => Scenario::PayerSystemError,
         "processing_error" => Scenario::CannotProcess,
-        "payer_not_in_system" => return Ok(None),
+        "payer_not_in_system" => return Ok(Mock::PayerNotInSystem),
         _ => return Err(NAMES),
     }))
+}
+
+/// What a mock scenario does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mock {
+    /// The sandbox answers this.
+    Answer(Scenario),
+    /// No payer answers: the gateway reports the payer ID unknown.
+    PayerNotInSystem,
 }
 
 #[cfg(test)]
