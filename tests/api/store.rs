@@ -706,3 +706,135 @@ async fn sandbox_mock_scenarios_give_each_status() {
     let errors: Vec<String> = res.json().await.unwrap();
     assert!(errors[0].contains("payer_not_in_system"), "{errors:?}");
 }
+
+/// A TCP relay to the test PostgreSQL that can be cut (every connection closed, new ones refused)
+/// and restored: the store going down and coming back.
+struct Relay {
+    port: u16,
+    down: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    cut: std::sync::Arc<tokio::sync::Notify>,
+}
+
+impl Relay {
+    async fn start(target: u16) -> Self {
+        use std::sync::atomic::Ordering;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let down = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let cut = std::sync::Arc::new(tokio::sync::Notify::new());
+        let (d, c) = (down.clone(), cut.clone());
+        tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                if d.load(Ordering::Acquire) {
+                    continue; // dropped: refused
+                }
+                let c = c.clone();
+                tokio::spawn(async move {
+                    let Ok(mut outbound) =
+                        tokio::net::TcpStream::connect(("127.0.0.1", target)).await
+                    else {
+                        return;
+                    };
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
+                        () = c.notified() => {}
+                    }
+                });
+            }
+        });
+        Self { port, down, cut }
+    }
+
+    fn set_down(&self, down: bool) {
+        self.down.store(down, std::sync::atomic::Ordering::Release);
+        if down {
+            self.cut.notify_waiters();
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_postgres_that_goes_down_never_hangs_a_request_under_either_setting() {
+    for on_error in [OnStoreError::Serve, OnStoreError::Refuse] {
+        let url = postgres::fresh_database().await;
+        let relay = Relay::start(postgres::port()).await;
+        let relayed = url.replace(
+            &format!(":{}/", postgres::port()),
+            &format!(":{}/", relay.port),
+        );
+        let key = key_file();
+        let app = spawn_app(|s| {
+            s.store.url = relayed.clone();
+            s.store.encryption_key_file = key.path();
+            s.store.on_error = on_error;
+            s.store.timeout_ms = 200;
+        })
+        .await;
+        let id = txn_id(&app.raw_sent(RAW, &member(95, "DOWN"), &[]).await);
+        app.stored(&id).await;
+        relay.set_down(true);
+        // Each answer comes, and quickly; under "refuse" they turn 503 once a write has failed.
+        let mut last = StatusCode::OK;
+        for _ in 0..100 {
+            let res = tokio::time::timeout(
+                Duration::from_secs(10),
+                app.raw_sent(RAW, &member(96, "DOWN"), &[]),
+            )
+            .await
+            .expect("no hang");
+            last = res.status();
+            assert!(
+                last == StatusCode::OK || last == StatusCode::SERVICE_UNAVAILABLE,
+                "{last}"
+            );
+            if app
+                .metric("gateway_store_errors_total{operation=\"write\"}")
+                .await
+                >= 1.0
+                && (on_error == OnStoreError::Serve || last == StatusCode::SERVICE_UNAVAILABLE)
+            {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert!(
+            app.metric("gateway_store_errors_total{operation=\"write\"}")
+                .await
+                >= 1.0,
+            "{on_error:?}: counted"
+        );
+        let search = app.get_with(TXNS, DEMO_KEY).await;
+        assert_eq!(
+            search.status(),
+            StatusCode::SERVICE_UNAVAILABLE,
+            "reads say so"
+        );
+        match on_error {
+            OnStoreError::Serve => {
+                assert_eq!(last, StatusCode::OK);
+                assert_eq!(app.get("/readyz").await.0, StatusCode::OK);
+            }
+            OnStoreError::Refuse => {
+                assert_eq!(last, StatusCode::SERVICE_UNAVAILABLE);
+                assert!(
+                    body_reasons(&app)
+                        .await
+                        .contains(&"store_unavailable".to_owned())
+                );
+            }
+        }
+        relay.set_down(false);
+        let mut back = false;
+        for _ in 0..100 {
+            let res = app.raw_sent(RAW, &member(97, "DOWN"), &[]).await;
+            if res.status() == StatusCode::OK && app.get("/readyz").await.0 == StatusCode::OK {
+                let id = txn_id(&res);
+                app.stored(&id).await;
+                back = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(back, "{on_error:?}: recovers when PostgreSQL answers again");
+    }
+}
