@@ -310,3 +310,49 @@ async fn bad_settings_stop_start_up_naming_the_key() {
     let err = open(&s, &no_env).await.unwrap_err().to_string();
     assert!(err.contains("`store.url`"), "{err}");
 }
+
+mod round_trip {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+        /// Whatever a request carries comes back from the store unchanged (sealed, hashed, read).
+        #[test]
+        fn any_transaction_round_trips_through_encryption_unchanged(
+            first in "\\PC{0,30}",
+            last in "\\PC{0,30}",
+            member in "\\PC{0,30}",
+            x12 in "\\PC{0,300}",
+            response in "\\PC{0,300}",
+            warnings in proptest::collection::vec("\\PC{0,40}", 0..4),
+        ) {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            rt.block_on(async {
+                let dir = temp_dir();
+                let store = opened(&dir).await;
+                let mut t = transaction("acct", 1_000, "eligible");
+                t.details.patient.first_name = Some(first.clone());
+                t.details.patient.last_name = Some(last.clone());
+                t.details.patient.member_id = Some(member.clone());
+                t.details.x12_270 = Some(x12.clone());
+                t.details.response = Some(response.clone());
+                t.details.warnings = warnings.clone();
+                put(&store, &t, Some(&x12)).await;
+                assert_eq!(store.get("acct", &t.id).await.unwrap(), Some(t.clone()));
+                if !last.trim().is_empty() {
+                    let (found, _) = store
+                        .search("acct", &Query { limit: 5, patient_last_name: Some(last.to_lowercase()), ..Query::default() })
+                        .await
+                        .unwrap();
+                    // Case-insensitive matching folds ASCII only.
+                    if last.is_ascii() {
+                        assert_eq!(found.len(), 1);
+                    }
+                }
+                store.close().await;
+                let _ = std::fs::remove_dir_all(&dir);
+            });
+        }
+    }
+}
