@@ -15,10 +15,26 @@ fn settings(dir: &std::path::Path) -> crate::config::StoreSettings {
     s
 }
 
-fn temp_dir() -> std::path::PathBuf {
+/// A fresh directory, removed on drop.
+struct TempDir(std::path::PathBuf);
+
+impl std::ops::Deref for TempDir {
+    type Target = std::path::Path;
+    fn deref(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn temp_dir() -> TempDir {
     let d = std::env::temp_dir().join(format!("eg-store-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&d).unwrap();
-    d
+    TempDir(d)
 }
 
 fn no_env(_: &str) -> Option<String> {
@@ -351,7 +367,6 @@ mod round_trip {
                     }
                 }
                 store.close().await;
-                let _ = std::fs::remove_dir_all(&dir);
             });
         }
     }
