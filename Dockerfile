@@ -13,6 +13,7 @@ RUN set -eu; mkdir -p src tests/api benches; \
     cargo build --release --locked --bin eligibility-gateway; \
     rm -rf src tests benches
 COPY config ./config
+COPY migrations ./migrations
 COPY src ./src
 COPY tests ./tests
 COPY benches ./benches
@@ -26,7 +27,12 @@ FROM debian:bookworm-slim
 RUN apt-get update \
     && apt-get install -y --no-install-recommends ca-certificates \
     && rm -rf /var/lib/apt/lists/* \
-    && useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin gateway
+    && useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin gateway \
+    && mkdir -p /var/lib/eligibility-gateway \
+    && chown 10001 /var/lib/eligibility-gateway
+# The default store (sqlite://data/gateway.db) lives under the working directory; mount a volume
+# here to keep it, or point store.url at PostgreSQL.
+WORKDIR /var/lib/eligibility-gateway
 COPY --from=build /src/target/release/eligibility-gateway /usr/local/bin/eligibility-gateway
 USER 10001
 ENV GATEWAY__SERVER__HOST=0.0.0.0 \

@@ -55,8 +55,12 @@ impl App {
     /// Reads the secrets and builds the connectors, then binds `server.host:server.port` and
     /// builds the router.
     pub async fn build(settings: &Settings) -> Result<Self, BuildError> {
-        let state = Arc::new(AppState::new(settings)?);
+        let mut state = AppState::new(settings)?;
         warn_about_demo(settings);
+        let lookup = |name: &str| std::env::var(name).ok();
+        let store = crate::store::open(&settings.store, &lookup).await?;
+        state.store = http::transaction::recorder(store, settings, state.metrics.store.clone());
+        let state = Arc::new(state);
         let bind_error = |source| BuildError::Bind {
             addr: format!("{}:{}", settings.server.host, settings.server.port),
             source,

@@ -4,6 +4,7 @@
 mod limits;
 mod payers;
 mod secret;
+mod store;
 mod value_add;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -19,6 +20,7 @@ pub use payers::{
     SANDBOX, TlsMinVersion,
 };
 pub use secret::SecretRef;
+pub use store::{DeduplicationSettings, OnStoreError, StoreSettings};
 pub use value_add::{NpiRuleSettings, PayerAliasSettings};
 
 /// The embedded defaults: the binary needs no file.
@@ -50,6 +52,10 @@ pub struct Settings {
     pub auth: AuthSettings,
     /// `GET /metrics`.
     pub metrics: MetricsSettings,
+    /// The transaction store.
+    pub store: StoreSettings,
+    /// Replaying materially identical requests.
+    pub deduplication: DeduplicationSettings,
     /// Payer routes and connectors.
     #[serde(default)]
     pub payers: PayerRoutes,
@@ -295,6 +301,9 @@ pub struct AccountSettings {
     /// NPIs for 270s that lack a valid one, most specific match first.
     #[serde(default)]
     pub npi_rules: Vec<NpiRuleSettings>,
+    /// This account's deduplication window in hours (default `deduplication.lookback_hours`).
+    #[serde(default)]
+    pub deduplication_lookback_hours: Option<u32>,
 }
 
 /// One entry of `accounts.<id>.oauth_clients`.
@@ -367,6 +376,7 @@ impl Settings {
     fn check(&self) -> Result<(), SettingsError> {
         let invalid = |key: &str, problem: &str| Err(SettingsError::invalid(key, problem));
         self.limits.check()?;
+        self.store.check()?;
         if self.sandbox.max_in_flight == Some(0) {
             return invalid(
                 "sandbox.max_in_flight",

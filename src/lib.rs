@@ -21,5 +21,6 @@ pub mod eligibility;
 pub mod http;
 pub mod limit;
 pub mod payer;
+pub mod store;
 pub mod telemetry;
 pub mod x12;

@@ -8,6 +8,7 @@ pub mod issue;
 pub mod map271;
 pub mod model;
 pub mod request;
+pub mod status;
 pub mod validate;
 pub mod value_add;
 

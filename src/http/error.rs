@@ -88,6 +88,9 @@ pub enum ApiError {
     /// The shared limiter cannot answer and is configured to refuse.
     #[error("the shared limiter is unavailable")]
     LimiterUnavailable(#[source] BackendError),
+    /// The transaction store does not answer and `store.on_error` is `refuse`.
+    #[error("the transaction store is unavailable")]
+    StoreUnavailable,
     /// The payer call failed.
     #[error(transparent)]
     Connector(#[from] ConnectorError),
@@ -170,9 +173,10 @@ impl ApiError {
             Self::HeadersTooLarge { .. } => "REQUEST_HEADER_FIELDS_TOO_LARGE",
             Self::Rejected { .. } => "INVALID_X12",
             Self::Limit(_) | Self::AuthThrottled { .. } => "TOO_MANY_REQUESTS",
-            Self::ConnectorBusy { .. } | Self::LimiterUnavailable(_) | Self::CpuBudget { .. } => {
-                "SERVICE_UNAVAILABLE"
-            }
+            Self::ConnectorBusy { .. }
+            | Self::LimiterUnavailable(_)
+            | Self::CpuBudget { .. }
+            | Self::StoreUnavailable => "SERVICE_UNAVAILABLE",
             Self::Connector(e) => match e {
                 ConnectorError::Timeout { .. } => "GATEWAY_TIMEOUT",
                 ConnectorError::NotConfigured { .. } => "PAYER_NOT_CONFIGURED",
@@ -195,7 +199,12 @@ impl ApiError {
         }
     }
 
-    fn status_and_body(&self) -> (StatusCode, Value) {
+    /// The HTTP status this error answers with.
+    pub fn status(&self) -> StatusCode {
+        self.status_and_body().0
+    }
+
+    pub(crate) fn status_and_body(&self) -> (StatusCode, Value) {
         let code = self.code();
         match self {
             Self::Unauthorized(why) => message(StatusCode::UNAUTHORIZED, why, code),
@@ -258,6 +267,11 @@ impl ApiError {
                 &format!(
                     "The payer connection {connector} is at its limit of {limit} requests in flight; retry shortly."
                 ),
+                code,
+            ),
+            Self::StoreUnavailable => message(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "The gateway cannot record transactions right now; retry shortly.",
                 code,
             ),
             Self::LimiterUnavailable(_) => message(
@@ -439,7 +453,7 @@ impl IntoResponse for ApiError {
         // Both clear by themselves within moments.
         if matches!(
             self,
-            Self::ConnectorBusy { .. } | Self::LimiterUnavailable(_)
+            Self::ConnectorBusy { .. } | Self::LimiterUnavailable(_) | Self::StoreUnavailable
         ) {
             res.headers_mut().insert(
                 axum::http::header::RETRY_AFTER,

@@ -4,8 +4,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{MatchedPath, State};
 use axum::response::Response;
 
 use super::AppState;
@@ -14,6 +13,7 @@ use super::body::BodyBytes;
 use super::eligibility;
 use super::error::ApiError;
 use super::request_id::TraceId;
+use super::transaction::{Capture, ExchangeHeaders};
 use crate::config::X12Settings;
 use crate::eligibility::request::{self, Built, Dialect, Envelope, Refusal};
 use crate::x12::date::Stamp;
@@ -21,31 +21,80 @@ use crate::x12::date::Stamp;
 /// Change's path (`/medicalnetwork/eligibility/v3`, with or without the trailing slash).
 pub async fn change(
     State(state): State<Arc<AppState>>,
+    route: MatchedPath,
     trace_id: TraceId,
+    headers: ExchangeHeaders,
     caller: Caller,
-    BodyBytes(bytes): BodyBytes,
-) -> Result<Response, ApiError> {
-    handle(&state, trace_id, &caller, bytes, Dialect::Change).await
+    body: Result<BodyBytes, ApiError>,
+) -> Response {
+    handle(
+        &state,
+        route.as_str(),
+        trace_id,
+        headers,
+        &caller,
+        body,
+        Dialect::Change,
+    )
+    .await
 }
 
 /// Stedi's path (`/change/medicalnetwork/eligibility/v3`).
 pub async fn stedi(
     State(state): State<Arc<AppState>>,
+    route: MatchedPath,
     trace_id: TraceId,
+    headers: ExchangeHeaders,
     caller: Caller,
-    BodyBytes(bytes): BodyBytes,
-) -> Result<Response, ApiError> {
-    handle(&state, trace_id, &caller, bytes, Dialect::Stedi).await
+    body: Result<BodyBytes, ApiError>,
+) -> Response {
+    handle(
+        &state,
+        route.as_str(),
+        trace_id,
+        headers,
+        &caller,
+        body,
+        Dialect::Stedi,
+    )
+    .await
 }
 
 async fn handle(
     state: &Arc<AppState>,
+    route: &str,
+    trace_id: TraceId,
+    headers: ExchangeHeaders,
+    caller: &Caller,
+    body: Result<BodyBytes, ApiError>,
+    dialect: Dialect,
+) -> Response {
+    let mut cap = match Capture::begin(state, super::raw_x12::route_name(route), headers) {
+        Ok(c) => c,
+        Err(refused) => {
+            let (cap, e) = *refused;
+            return cap.finish(state, caller, Err(e));
+        }
+    };
+    let result = match body {
+        Ok(BodyBytes(bytes)) => {
+            build_and_answer(state, trace_id, caller, bytes, dialect, &mut cap).await
+        }
+        Err(e) => Err(e),
+    };
+    cap.finish(state, caller, result)
+}
+
+/// Checks and builds the 270 (in the CPU pool, like the 270's checks), then answers it; a built
+/// 270 the validator refuses is told at the JSON fields it was built from.
+async fn build_and_answer(
+    state: &Arc<AppState>,
     trace_id: TraceId,
     caller: &Caller,
-    bytes: Bytes,
+    bytes: axum::body::Bytes,
     dialect: Dialect,
+    cap: &mut Capture,
 ) -> Result<Response, ApiError> {
-    // The JSON checks run in the CPU pool, like the 270's.
     let shared = Arc::clone(state);
     let built = state
         .cpu
@@ -53,7 +102,8 @@ async fn handle(
             to_270(&bytes, &shared.envelope, dialect)
         })
         .await??;
-    let answer = eligibility::answer_noting(state, trace_id, caller, built.x12, built.warnings);
+    let answer =
+        eligibility::answer_noting(state, trace_id, caller, built.x12, built.warnings, cap);
     match answer.await {
         // The client sent JSON: a refused 270 is told at the JSON fields it was built from.
         Err(ApiError::Rejected { rejected, .. }) => Err(ApiError::InvalidRequest {

@@ -126,6 +126,8 @@ pub struct Metrics {
     not_after: std::sync::Mutex<std::collections::BTreeMap<String, i64>>,
     breaker_state: Family<ConnectorOnly, Gauge>,
     retries: Family<RetryLabels, Counter>,
+    /// The transaction store's metrics (registered here).
+    pub store: crate::store::StoreMetrics,
 }
 
 impl fmt::Debug for Metrics {
@@ -152,6 +154,7 @@ impl Default for Metrics {
             not_after: std::sync::Mutex::default(),
             breaker_state: Family::default(),
             retries: Family::default(),
+            store: crate::store::StoreMetrics::default(),
         };
         let r = &mut m.registry;
         r.register(
@@ -219,6 +222,7 @@ impl Default for Metrics {
             "Payer call retries, by connector and reason",
             m.retries.clone(),
         );
+        m.store.register(r);
         m
     }
 }

@@ -5,6 +5,8 @@ pub mod auth;
 pub mod body;
 pub mod cpu;
 mod eligibility;
+mod enhanced;
+mod enhanced_doc;
 pub mod error;
 pub mod in_flight;
 pub mod json;
@@ -17,6 +19,7 @@ mod raw_x12;
 pub mod request_id;
 pub mod throttle;
 pub mod token;
+pub mod transaction;
 
 use std::sync::Arc;
 
@@ -64,6 +67,12 @@ pub struct AppState {
     pub value_add: crate::eligibility::value_add::ValueAdd,
     /// Where CPU-bound checks run, and their per-request budget.
     pub cpu: cpu::CpuPool,
+    /// The transaction store's writer and reader (`None` when `store.enabled` is false).
+    pub store: Option<Arc<crate::store::Recorder>>,
+    /// What eligibility routes do while the store does not answer.
+    pub store_on_error: crate::config::OnStoreError,
+    /// Deduplication windows.
+    pub dedup: transaction::Dedup,
 }
 
 impl AppState {
@@ -120,6 +129,9 @@ impl AppState {
                 settings.validation.cpu_workers,
                 settings.validation.cpu_budget(),
             ),
+            store: None,
+            store_on_error: settings.store.on_error,
+            dedup: transaction::Dedup::from_settings(settings),
         })
     }
 }
@@ -152,6 +164,7 @@ pub fn router(state: Arc<AppState>, settings: &Settings) -> Router {
         r = r.route(p, post(json::change));
     }
     r = r.route(JSON_STEDI_PATH, post(json::stedi));
+    r = enhanced::routes(r);
     r = r.route(oauth::TOKEN_PATH, post(oauth::token));
     // Only the routes above take a credential; the throttle runs before it is read.
     let (failed_auth, counted) = (Arc::clone(&state.failed_auth), Arc::clone(&state.metrics));

@@ -584,7 +584,7 @@ fn paths() -> utoipa::openapi::Paths {
         Object::with_type(Type::Object),
     );
     p = p.path(PATH, PathItem::new(HttpMethod::Get, doc.build()));
-    p.build()
+    super::enhanced_doc::paths(p).build()
 }
 
 /// The whole document.

@@ -89,6 +89,9 @@ pub async fn readyz(State(state): State<Arc<AppState>>) -> (StatusCode, Json<Val
     if state.limiter.refusing() && !reasons.contains(&unreachable) {
         reasons.push(unreachable);
     }
+    if super::transaction::refusing(&state) {
+        reasons.push("store_unavailable");
+    }
     if reasons.is_empty() {
         (StatusCode::OK, Json(json!({ "status": "READY" })))
     } else {

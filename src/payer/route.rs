@@ -129,6 +129,19 @@ impl Payers {
         })
     }
 
+    /// The built-in sandbox's answer of `scenario` (Optum's mock scenarios), after its delay.
+    pub async fn mock(
+        &self,
+        inquiry: &crate::eligibility::Inquiry<'_>,
+        scenario: sandbox::Scenario,
+    ) -> String {
+        match &self.sandbox {
+            Connector::Sandbox(s) => s.answer_as(inquiry, scenario).await,
+            // `sandbox` is always the sandbox connector (see `from_settings`).
+            _ => String::new(),
+        }
+    }
+
     /// The connector for a request of an account in `mode` to `payer_id`.
     pub fn route(&self, mode: Mode, payer_id: &str) -> Result<&Connector, ConnectorError> {
         if mode == Mode::Sandbox {

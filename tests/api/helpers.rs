@@ -129,6 +129,26 @@ pub struct TestApp {
     pub metrics_base: Option<String>,
     client: reqwest::Client,
     _stop: tokio::sync::oneshot::Sender<()>,
+    /// This test's own directory (its SQLite store), removed on drop.
+    pub data: TempDir,
+}
+
+/// A directory under the temp directory, removed on drop.
+pub struct TempDir(pub std::path::PathBuf);
+
+impl TempDir {
+    /// A fresh, empty one.
+    pub fn new() -> Self {
+        let d = std::env::temp_dir().join(format!("eg-test-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&d).expect("create a temp dir");
+        Self(d)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 /// Starts the gateway from the embedded defaults changed by `tweak`, on a random loopback port.
@@ -137,6 +157,9 @@ pub async fn spawn_app(tweak: impl FnOnce(&mut Settings)) -> TestApp {
     let mut settings = Settings::defaults().expect("embedded defaults load");
     settings.server.host = "127.0.0.1".into();
     settings.server.port = 0;
+    // A fresh database per test.
+    let data = TempDir::new();
+    settings.store.url = format!("sqlite://{}/gateway.db", data.0.display());
     tweak(&mut settings);
     let app = App::build(&settings).await.expect("bind 127.0.0.1:0");
     let base = format!("http://{}", app.local_addr());
@@ -156,6 +179,7 @@ pub async fn spawn_app(tweak: impl FnOnce(&mut Settings)) -> TestApp {
         metrics_base,
         client,
         _stop: tx,
+        data,
     }
 }
 

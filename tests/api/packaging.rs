@@ -170,7 +170,14 @@ fn the_image_build_copies_everything_the_build_reads() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     // The manifest, the lock (--locked), the build script (utoipa-config), the crate, the
     // defaults compiled in with include_str!.
-    for needed in ["Cargo.toml", "Cargo.lock", "build.rs", "src", "config"] {
+    for needed in [
+        "Cargo.toml",
+        "Cargo.lock",
+        "build.rs",
+        "src",
+        "config",
+        "migrations",
+    ] {
         assert!(copied(&copies, needed), "the image build copies {needed}");
         assert!(root.join(needed).exists(), "{needed} exists");
     }
@@ -216,6 +223,11 @@ fn compose_env_names_are_real_settings_with_redis_and_two_replicas() {
         assert_eq!(settings.limits.backend, LimitBackend::Redis, "{name}");
         assert_eq!(settings.limits.redis_url, "redis://redis:6379/0", "{name}");
         assert_eq!(settings.server.port, 8080, "{name}");
+        assert!(
+            settings.store.url.starts_with("postgres://")
+                && !settings.store.encryption_key_file.is_empty(),
+            "{name} keeps transactions in the shared PostgreSQL under a key"
+        );
         assert_eq!(settings.server.host, "0.0.0.0", "{name}");
         let ports = s["ports"].as_vec().expect("ports");
         assert_eq!(ports.len(), 1, "{name}");

@@ -33,17 +33,42 @@ impl SandboxPayer {
 
     /// The 271 for `inquiry`, after the configured delay.
     pub async fn answer(&self, inquiry: &Inquiry<'_>) -> String {
+        self.answer_as(inquiry, Scenario::of(inquiry)).await
+    }
+
+    /// The 271 of `scenario` for `inquiry`, whoever the member is, after the configured delay.
+    pub async fn answer_as(&self, inquiry: &Inquiry<'_>, scenario: Scenario) -> String {
         if !self.delay.is_zero() {
             tokio::time::sleep(self.delay).await;
         }
         let control = self.next_control.fetch_add(1, Ordering::Relaxed) % 1_000_000_000;
-        reply::build(
-            inquiry,
-            Scenario::of(inquiry),
-            control,
-            &crate::x12::date::Stamp::now(),
-        )
+        reply::build(inquiry, scenario, control, &crate::x12::date::Stamp::now())
     }
+}
+
+/// Optum's sandbox header `x-optum-rcmelig-mock-scenarios`: Optum does not publish its strings,
+/// so ours are the six `status.value`s. `Err` names the strings when `name` is none of them.
+pub fn mock_scenario(name: &str) -> Result<Mock, &'static str> {
+    const NAMES: &str = "eligible, ineligible, patient_unknown, payer_unavailable, \
+                         payer_not_in_system, processing_error";
+    Ok(Mock::Answer(match name {
+        "eligible" => Scenario::Active,
+        "ineligible" => Scenario::InactiveCoverage,
+        "patient_unknown" => Scenario::NotFound,
+        "payer_unavailable" => Scenario::PayerSystemError,
+        "processing_error" => Scenario::CannotProcess,
+        "payer_not_in_system" => return Ok(Mock::PayerNotInSystem),
+        _ => return Err(NAMES),
+    }))
+}
+
+/// What a mock scenario does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mock {
+    /// The sandbox answers this.
+    Answer(Scenario),
+    /// No payer answers: the gateway reports the payer ID unknown.
+    PayerNotInSystem,
 }
 
 #[cfg(test)]

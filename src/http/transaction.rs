@@ -1,0 +1,411 @@
+//! Every eligibility exchange as a transaction: an id for `x-transaction-id`, what the flow learned
+//! (the 270 sent, the 271, who and which payer), the duplicate lookup, and the record queued for
+//! the store's writer when the answer is known. Only the lookup sits on the request path.
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::time::Instant;
+
+use axum::extract::FromRequestParts;
+use axum::http::HeaderValue;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
+
+use super::AppState;
+use super::auth::Caller;
+use super::error::ApiError;
+use crate::config::{OnStoreError, Settings};
+use crate::eligibility::Inquiry;
+use crate::eligibility::inquiry::Member;
+use crate::eligibility::status::Status;
+use crate::payer::ConnectorError;
+use crate::store::{self, Details, NewTransaction, Person, Recorder};
+
+/// The response header naming the transaction.
+pub const HEADER: &str = "x-transaction-id";
+/// Optum's correlation header: stored, searchable, echoed.
+pub const CORRELATION: &str = "x-optum-correlation-id";
+/// Optum's per-request opt-out of value-added features (`deduplication`).
+pub const DISABLE_VALUE_ADD: &str = "x-optum-eligibility-disable-value-add";
+/// Optum's sandbox scenario header.
+pub const MOCK_SCENARIOS: &str = "x-optum-rcmelig-mock-scenarios";
+/// Optum's sub-tenant header (echoed).
+pub const SUBTENANT: &str = "x-optum-subtenant-id";
+
+/// Header values longer than this, or not printable ASCII, are ignored.
+const MAX_HEADER: usize = 128;
+
+/// The request headers a transaction reads.
+#[derive(Debug, Clone, Default)]
+pub struct ExchangeHeaders {
+    /// `x-optum-correlation-id`.
+    pub optum_correlation: Option<String>,
+    /// The correlation id stored: Optum's header, else `x-chng-trace-id`, else `x-request-id`.
+    pub correlation_id: Option<String>,
+    /// `deduplication` named in the opt-out header.
+    pub no_dedup: bool,
+    /// The sandbox scenario asked for.
+    pub mock_scenario: Option<String>,
+    /// `x-optum-subtenant-id`.
+    pub subtenant: Option<String>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ExchangeHeaders {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let get = |name: &str| {
+            parts
+                .headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::trim)
+                .filter(|v| !v.is_empty() && v.len() <= MAX_HEADER)
+                .map(str::to_owned)
+        };
+        let optum_correlation = get(CORRELATION);
+        let correlation_id = optum_correlation
+            .clone()
+            .or_else(|| get("x-chng-trace-id"))
+            .or_else(|| get(super::request_id::HEADER));
+        let no_dedup = parts
+            .headers
+            .get_all(DISABLE_VALUE_ADD)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .any(|f| f.trim().eq_ignore_ascii_case("deduplication"));
+        Ok(Self {
+            optum_correlation,
+            correlation_id,
+            no_dedup,
+            mock_scenario: get(MOCK_SCENARIOS),
+            subtenant: get(SUBTENANT),
+        })
+    }
+}
+
+/// Deduplication windows: the default and per account, in hours.
+#[derive(Debug, Clone, Default)]
+pub struct Dedup {
+    default_hours: u32,
+    by_account: HashMap<String, u32>,
+}
+
+impl Dedup {
+    /// From `deduplication.lookback_hours` and `accounts.<id>.deduplication_lookback_hours`.
+    pub fn from_settings(s: &Settings) -> Self {
+        Self {
+            default_hours: s.deduplication.lookback_hours,
+            by_account: s
+                .accounts
+                .iter()
+                .filter_map(|(id, a)| a.deduplication_lookback_hours.map(|h| (id.clone(), h)))
+                .collect(),
+        }
+    }
+
+    /// The account's window; 0 = off.
+    pub fn hours(&self, account: &str) -> u32 {
+        self.by_account
+            .get(account)
+            .copied()
+            .unwrap_or(self.default_hours)
+    }
+}
+
+/// One exchange under way.
+#[derive(Debug)]
+pub struct Capture {
+    /// The transaction id (also in `x-transaction-id`).
+    pub id: String,
+    route: &'static str,
+    /// The request headers read.
+    pub headers: ExchangeHeaders,
+    details: Details,
+    payer_id: Option<String>,
+    npi: Option<String>,
+    dedup_key: Option<String>,
+    /// The original transaction when this one is a replay.
+    pub replay_of: Option<String>,
+}
+
+/// Whether the store refuses work now (`store.on_error = "refuse"` and it does not answer).
+pub fn refusing(state: &AppState) -> bool {
+    state.store_on_error == OnStoreError::Refuse
+        && state.store.as_ref().is_some_and(|r| r.health().is_down())
+}
+
+fn iso_date(ccyymmdd: &str) -> String {
+    match (ccyymmdd.get(0..4), ccyymmdd.get(4..6), ccyymmdd.get(6..8)) {
+        (Some(y), Some(m), Some(d)) if ccyymmdd.len() == 8 => format!("{y}-{m}-{d}"),
+        _ => ccyymmdd.to_owned(),
+    }
+}
+
+fn person(m: &Member<'_>) -> Person {
+    let own = |v: Option<&str>| v.map(str::to_owned);
+    Person {
+        first_name: own(m.party.first_name),
+        last_name: own(m.party.name),
+        middle_name: own(m.party.middle_name),
+        member_id: own(m.party.id),
+        birth_date: m.birth_date.map(iso_date),
+        gender: own(m.gender),
+    }
+}
+
+/// What makes two requests materially identical: payer, provider NPI, subscriber and dependent
+/// identity, service type codes as a set, dates of service (normalised by the store's hash).
+pub fn dedup_key(q: &Inquiry<'_>) -> String {
+    let who = |m: &Member<'_>| {
+        format!(
+            "{}/{}/{}/{}",
+            m.party.id.unwrap_or(""),
+            m.party.first_name.unwrap_or(""),
+            m.party.name.unwrap_or(""),
+            m.birth_date.unwrap_or("")
+        )
+    };
+    let members: Vec<&Member<'_>> = std::iter::once(&q.subscriber).chain(&q.dependent).collect();
+    let mut stcs: Vec<&str> = members
+        .iter()
+        .flat_map(|m| m.service_types.iter().copied())
+        .collect();
+    stcs.sort_unstable();
+    stcs.dedup();
+    let mut dates: Vec<String> = members
+        .iter()
+        .flat_map(|m| m.dates.iter())
+        .filter(|(qualifier, _, _)| *qualifier == "291")
+        .map(|(_, format, value)| format!("{format}:{value}"))
+        .collect();
+    dates.sort_unstable();
+    format!(
+        "v1|payer={}|npi={}|subscriber={}|dependent={}|stc={}|dos={}",
+        q.payer_id().unwrap_or(""),
+        npi(q).unwrap_or(""),
+        who(&q.subscriber),
+        q.dependent.as_ref().map(who).unwrap_or_default(),
+        stcs.join(","),
+        dates.join(",")
+    )
+}
+
+fn npi<'a>(q: &Inquiry<'a>) -> Option<&'a str> {
+    q.provider
+        .id
+        .filter(|_| q.provider.id_qualifier == Some("XX"))
+}
+
+/// The canonical status of a failed exchange.
+pub fn status_of(e: &ApiError) -> Status {
+    match e {
+        ApiError::Connector(ConnectorError::NotConfigured { .. }) => Status::PayerNotInSystem,
+        ApiError::Connector(_) => Status::PayerUnavailable,
+        _ => Status::ProcessingError,
+    }
+}
+
+impl Capture {
+    /// Starts a transaction on `route`; refused while the store is down under
+    /// `store.on_error = "refuse"`.
+    pub fn begin(
+        state: &AppState,
+        route: &'static str,
+        headers: ExchangeHeaders,
+    ) -> Result<Self, Box<(Self, ApiError)>> {
+        let capture = Self {
+            id: uuid::Uuid::new_v4().to_string(),
+            route,
+            headers,
+            details: Details::default(),
+            payer_id: None,
+            npi: None,
+            dedup_key: None,
+            replay_of: None,
+        };
+        if refusing(state) {
+            return Err(Box::new((capture, ApiError::StoreUnavailable)));
+        }
+        Ok(capture)
+    }
+
+    /// The 270 as received or as sent (after repairs).
+    pub fn sent(&mut self, x12: &str) {
+        self.details.x12_270 = Some(x12.to_owned());
+    }
+
+    /// What the accepted 270 says about who and where.
+    pub fn learn(&mut self, q: &Inquiry<'_>) {
+        self.details.subscriber = person(&q.subscriber);
+        self.details.patient = q
+            .dependent
+            .as_ref()
+            .map_or_else(|| self.details.subscriber.clone(), person);
+        let reference = |qualifier: &str| {
+            q.patient()
+                .party
+                .refs
+                .iter()
+                .chain(&q.subscriber.party.refs)
+                .find(|(k, _)| *k == qualifier)
+                .map(|(_, v)| (*v).to_owned())
+        };
+        self.details.patient_account_number = reference("EJ");
+        self.details.medical_record_number = reference("EA");
+        self.details.payer_name = q.payer.name.map(str::to_owned);
+        self.payer_id = q.payer_id().map(str::to_owned);
+        self.npi = npi(q).map(str::to_owned);
+        self.dedup_key = Some(dedup_key(q));
+    }
+
+    /// The 271 received (or replayed).
+    pub fn received(&mut self, x12: &str) {
+        self.details.x12_271 = Some(x12.to_owned());
+    }
+
+    /// The route template.
+    pub fn route(&self) -> &'static str {
+        self.route
+    }
+
+    /// The 271 received, if any.
+    pub fn received_271(&self) -> Option<&str> {
+        self.details.x12_271.as_deref()
+    }
+
+    /// Warnings answered, as text.
+    pub fn warn(&mut self, code: &str, description: &str) {
+        self.details.warnings.push(format!("{code}: {description}"));
+    }
+
+    /// The body answered.
+    pub fn answered(&mut self, body: &[u8]) {
+        self.details.response = Some(String::from_utf8_lossy(body).into_owned());
+    }
+
+    /// The account's stored answer to a materially identical request within its window, unless
+    /// deduplication is off; a lookup that fails or is slow counts as a miss.
+    pub async fn duplicate(&mut self, state: &AppState, account: &str) -> Option<String> {
+        let hours = state.dedup.hours(account);
+        if hours == 0 || self.headers.no_dedup {
+            return None;
+        }
+        let recorder = state.store.as_ref()?;
+        let key = self.dedup_key.as_deref()?;
+        let since = store::now_ms() - i64::from(hours) * 3_600_000;
+        let started = Instant::now();
+        match recorder.store().find_duplicate(account, key, since).await {
+            Ok(found) => {
+                recorder.metrics().lookup(started.elapsed().as_secs_f64());
+                recorder.health().succeeded();
+                let original = found?;
+                let reply = original.details.x12_271?;
+                recorder.metrics().duplicate_hit();
+                self.replay_of = Some(original.source_id.unwrap_or(original.id));
+                Some(reply)
+            }
+            Err(e) => {
+                recorder.metrics().lookup_failed();
+                recorder.health().failed("lookup", &e);
+                None
+            }
+        }
+    }
+
+    /// Builds the record of this exchange and queues it (when the store is on).
+    pub fn conclude(
+        self,
+        state: &AppState,
+        caller: &Caller,
+        status: Status,
+        http_status: u16,
+        errors: Vec<String>,
+    ) -> store::Transaction {
+        let mut details = self.details;
+        details.http_status = http_status;
+        details.errors = errors;
+        let t = store::Transaction {
+            id: self.id,
+            account: caller.account.to_string(),
+            processed_ms: store::now_ms(),
+            route: self.route.to_owned(),
+            status: status.as_str().to_owned(),
+            source_type: if self.replay_of.is_some() {
+                "duplicate"
+            } else {
+                "new"
+            }
+            .to_owned(),
+            source_id: self.replay_of,
+            correlation_id: self.headers.correlation_id,
+            payer_id: self.payer_id,
+            npi: self.npi,
+            details,
+        };
+        if let Some(recorder) = &state.store {
+            // A replay is not itself replayed: the original stays the one to match.
+            let dedup_key = self.dedup_key.filter(|_| t.source_id.is_none());
+            recorder.record(NewTransaction {
+                transaction: t.clone(),
+                dedup_key,
+            });
+        }
+        t
+    }
+
+    /// Records the outcome of a v3 or raw-X12 route and answers it with `x-transaction-id`.
+    pub fn finish(
+        self,
+        state: &AppState,
+        caller: &Caller,
+        result: Result<Response, ApiError>,
+    ) -> Response {
+        let id = self.id.clone();
+        let mut res = match result {
+            Ok(res) => {
+                let status = self.details.x12_271.as_deref().map_or(
+                    Status::ProcessingError,
+                    crate::eligibility::status::classify,
+                );
+                let code = res.status().as_u16();
+                self.conclude(state, caller, status, code, Vec::new());
+                res
+            }
+            Err(e) => {
+                let status = status_of(&e);
+                let errors = vec![e.to_string()];
+                let mut this = self;
+                let res = e.into_response();
+                if this.details.response.is_none() {
+                    this.details.response =
+                        Some(format!("{} {}", res.status().as_u16(), errors.join("; ")));
+                }
+                this.conclude(state, caller, status, res.status().as_u16(), errors);
+                res
+            }
+        };
+        if let Ok(v) = HeaderValue::from_str(&id) {
+            res.headers_mut().insert(HEADER, v);
+        }
+        res
+    }
+}
+
+/// Starts the store's writer for `state` (`None` when the store is off).
+pub fn recorder(
+    store: Option<store::Store>,
+    s: &Settings,
+    metrics: store::StoreMetrics,
+) -> Option<std::sync::Arc<Recorder>> {
+    store.map(|st| {
+        std::sync::Arc::new(Recorder::start(
+            st,
+            s.store.queue_capacity,
+            s.store.retention_days,
+            metrics,
+            Box::new(|_| {}),
+        ))
+    })
+}

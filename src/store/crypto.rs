@@ -1,0 +1,253 @@
+//! Encryption at the store's edge: AES-256-GCM (RustCrypto `aes-gcm`) for what may hold PHI, and
+//! HMAC-SHA256 keyed hashes of the normalised fields searches and deduplication match on. Both keys
+//! are derived from one 32-byte secret; older secrets still decrypt and still match (rotation).
+
+use aes_gcm::aead::{Aead, KeyInit, Payload};
+use aes_gcm::{Aes256Gcm, Nonce};
+use base64::Engine as _;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+/// Bytes of a secret.
+pub const SECRET_LEN: usize = 32;
+const NONCE_LEN: usize = 12;
+
+/// Why a sealed value could not be opened.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum CryptoError {
+    /// The key that sealed it is not configured (neither current nor in `decryption_key_files`).
+    #[error(
+        "sealed under key `{0}`, which is not configured (add it to store.decryption_key_files)"
+    )]
+    UnknownKey(String),
+    /// Tampered, truncated, or sealed for another record.
+    #[error("a sealed value failed authentication")]
+    Corrupt,
+}
+
+/// One secret's derived keys.
+struct Key {
+    /// Short public name of the secret (hex of a keyed hash), stored beside each row.
+    id: String,
+    aead: Aes256Gcm,
+    search: [u8; 32],
+}
+
+fn derive(secret: &[u8; SECRET_LEN], label: &str) -> [u8; 32] {
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret).unwrap_or_else(|_| {
+        // HMAC takes keys of any length; this branch cannot run.
+        unreachable!("hmac accepts any key length")
+    });
+    mac.update(label.as_bytes());
+    mac.finalize().into_bytes().into()
+}
+
+impl Key {
+    fn new(secret: &[u8; SECRET_LEN]) -> Self {
+        let id_bytes = derive(secret, "eligibility-gateway/store/key-id/v1");
+        let id = id_bytes.iter().take(6).fold(String::new(), |mut id, b| {
+            use std::fmt::Write as _;
+            let _ = write!(id, "{b:02x}");
+            id
+        });
+        let aead_key = derive(secret, "eligibility-gateway/store/aes-256-gcm/v1");
+        Self {
+            id,
+            aead: Aes256Gcm::new(&aead_key.into()),
+            search: derive(secret, "eligibility-gateway/store/search-hash/v1"),
+        }
+    }
+
+    fn hash(&self, field: &str, value: &str) -> Vec<u8> {
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.search)
+            .unwrap_or_else(|_| unreachable!("hmac accepts any key length"));
+        mac.update(field.as_bytes());
+        mac.update(&[0]);
+        mac.update(normalise(value).as_bytes());
+        mac.finalize().into_bytes().to_vec()
+    }
+}
+
+/// How a searched value is compared: surrounding space dropped, inner runs of space made one,
+/// ASCII letters upper-cased (names match case-insensitively, as X12 writes them).
+pub fn normalise(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for word in value.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(&word.to_ascii_uppercase());
+    }
+    out
+}
+
+/// The current key (seals and hashes new rows) and older ones (still open and match old rows).
+pub struct Keyring {
+    current: Key,
+    older: Vec<Key>,
+}
+
+impl std::fmt::Debug for Keyring {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Keyring")
+            .field("current", &self.current.id)
+            .field(
+                "older",
+                &self.older.iter().map(|k| &k.id).collect::<Vec<_>>(),
+            )
+            .finish()
+    }
+}
+
+/// Decodes a configured secret: base64 of exactly 32 bytes.
+pub fn parse_secret(text: &str) -> Result<[u8; SECRET_LEN], String> {
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(text.trim())
+        .map_err(|_| "is not base64 (make one with `openssl rand -base64 32`)".to_owned())?;
+    <[u8; SECRET_LEN]>::try_from(bytes.as_slice()).map_err(|_| {
+        format!(
+            "must decode to exactly {SECRET_LEN} bytes, not {} (make one with `openssl rand -base64 32`)",
+            bytes.len()
+        )
+    })
+}
+
+/// A fresh random secret, base64.
+pub fn random_secret() -> Result<String, getrandom::Error> {
+    let mut secret = [0u8; SECRET_LEN];
+    getrandom::fill(&mut secret)?;
+    Ok(base64::engine::general_purpose::STANDARD.encode(secret))
+}
+
+impl Keyring {
+    /// `current` seals; `older` (in order) only open and match.
+    pub fn new(current: &[u8; SECRET_LEN], older: &[[u8; SECRET_LEN]]) -> Self {
+        Self {
+            current: Key::new(current),
+            older: older.iter().map(Key::new).collect(),
+        }
+    }
+
+    /// The id of the key that seals new rows.
+    pub fn current_id(&self) -> &str {
+        &self.current.id
+    }
+
+    /// Seals `plain` under the current key, bound to `aad` (the row's id and account), as
+    /// nonce ‖ ciphertext ‖ tag.
+    pub fn seal(&self, aad: &[u8], plain: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        let mut nonce = [0u8; NONCE_LEN];
+        getrandom::fill(&mut nonce).map_err(|_| CryptoError::Corrupt)?;
+        let sealed = self
+            .current
+            .aead
+            .encrypt(&Nonce::from(nonce), Payload { msg: plain, aad })
+            .map_err(|_| CryptoError::Corrupt)?;
+        let mut out = Vec::with_capacity(NONCE_LEN + sealed.len());
+        out.extend_from_slice(&nonce);
+        out.extend_from_slice(&sealed);
+        Ok(out)
+    }
+
+    /// Opens what [`Keyring::seal`] made under the key named `key_id`.
+    pub fn open(&self, key_id: &str, aad: &[u8], sealed: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        let key = std::iter::once(&self.current)
+            .chain(&self.older)
+            .find(|k| k.id == key_id)
+            .ok_or_else(|| CryptoError::UnknownKey(key_id.to_owned()))?;
+        if sealed.len() < NONCE_LEN {
+            return Err(CryptoError::Corrupt);
+        }
+        let (nonce, body) = sealed.split_at(NONCE_LEN);
+        let nonce = <[u8; NONCE_LEN]>::try_from(nonce).map_err(|_| CryptoError::Corrupt)?;
+        key.aead
+            .decrypt(&Nonce::from(nonce), Payload { msg: body, aad })
+            .map_err(|_| CryptoError::Corrupt)
+    }
+
+    /// The keyed hash of `value` (normalised) as field `field`, under the current key.
+    pub fn hash(&self, field: &str, value: &str) -> Vec<u8> {
+        self.current.hash(field, value)
+    }
+
+    /// The keyed hashes of `value` under every key, current first: what a row may hold.
+    pub fn hashes(&self, field: &str, value: &str) -> Vec<Vec<u8>> {
+        std::iter::once(&self.current)
+            .chain(&self.older)
+            .map(|k| k.hash(field, value))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const A: [u8; 32] = [7; 32];
+    const B: [u8; 32] = [9; 32];
+
+    #[test]
+    fn sealed_values_open_under_their_key_only() {
+        let ring = Keyring::new(&A, &[]);
+        let sealed = ring.seal(b"id|acct", b"SMITH").unwrap();
+        assert!(!sealed.windows(5).any(|w| w == b"SMITH"));
+        assert_eq!(
+            ring.open(ring.current_id(), b"id|acct", &sealed).unwrap(),
+            b"SMITH"
+        );
+        assert_eq!(
+            ring.open(ring.current_id(), b"other|acct", &sealed),
+            Err(CryptoError::Corrupt),
+            "bound to its row"
+        );
+        let rotated = Keyring::new(&B, &[]);
+        assert!(matches!(
+            rotated.open(ring.current_id(), b"id|acct", &sealed),
+            Err(CryptoError::UnknownKey(_))
+        ));
+    }
+
+    #[test]
+    fn rotation_opens_and_matches_old_rows() {
+        let old = Keyring::new(&A, &[]);
+        let sealed = old.seal(b"x", b"plain").unwrap();
+        let new = Keyring::new(&B, &[A]);
+        assert_ne!(new.current_id(), old.current_id());
+        assert_eq!(new.open(old.current_id(), b"x", &sealed).unwrap(), b"plain");
+        assert!(
+            new.hashes("last", "smith")
+                .contains(&old.hash("last", "SMITH"))
+        );
+    }
+
+    #[test]
+    fn hashes_ignore_case_and_spacing_but_not_field() {
+        let ring = Keyring::new(&A, &[]);
+        assert_eq!(
+            ring.hash("last", " o'brien  jr "),
+            ring.hash("last", "O'BRIEN JR")
+        );
+        assert_ne!(ring.hash("last", "SMITH"), ring.hash("first", "SMITH"));
+    }
+
+    #[test]
+    fn secrets_must_be_32_base64_bytes() {
+        assert!(parse_secret(&random_secret().unwrap()).is_ok());
+        assert!(parse_secret("not base64!").is_err());
+        assert!(
+            parse_secret("c2hvcnQ=")
+                .unwrap_err()
+                .contains("exactly 32 bytes")
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn anything_round_trips(plain in proptest::collection::vec(any::<u8>(), 0..2048), aad in ".{0,40}") {
+            let ring = Keyring::new(&A, &[B]);
+            let sealed = ring.seal(aad.as_bytes(), &plain).unwrap();
+            prop_assert_eq!(ring.open(ring.current_id(), aad.as_bytes(), &sealed).unwrap(), plain);
+        }
+    }
+}

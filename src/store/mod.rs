@@ -1,0 +1,272 @@
+//! The transaction store: the only place with SQL. One small interface ([`Store::record`],
+//! [`Store::get`], [`Store::search`], [`Store::find_duplicate`], [`Store::purge`]) over SQLite (the
+//! embedded default) or PostgreSQL (shared by replicas), through sqlx's `Any` driver with
+//! runtime-checked queries and embedded migrations. Callers hand plain values in and get plain
+//! values out: what is at rest is ciphertext plus keyed hashes (see [`crypto`]).
+
+pub mod crypto;
+mod keys;
+mod metrics;
+mod open;
+mod recorder;
+mod rows;
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use sqlx::AnyPool;
+
+pub use self::crypto::{CryptoError, Keyring};
+pub use self::metrics::StoreMetrics;
+pub use self::open::{Backend, open};
+pub use self::recorder::{Health, Recorder};
+
+/// Statuses whose stored answer is never replayed: the payer did not answer.
+pub const NOT_REPLAYED: [&str; 2] = ["payer_unavailable", "processing_error"];
+
+/// Why a store call failed. Messages name no value.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database refused or could not be reached.
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    /// The call took longer than `store.timeout_ms`.
+    #[error("no answer within {0:?}")]
+    Timeout(Duration),
+    /// A sealed value could not be opened.
+    #[error(transparent)]
+    Crypto(#[from] CryptoError),
+    /// A row's sealed details are not what this version writes.
+    #[error("stored details unreadable: line {line}, column {column}")]
+    Details {
+        /// serde's line.
+        line: usize,
+        /// serde's column.
+        column: usize,
+    },
+}
+
+/// A person as the 270 names them (PHI: only ever sealed or hashed at rest).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Person {
+    /// First name.
+    pub first_name: Option<String>,
+    /// Last name.
+    pub last_name: Option<String>,
+    /// Middle name.
+    pub middle_name: Option<String>,
+    /// Member ID.
+    pub member_id: Option<String>,
+    /// Date of birth, `YYYY-MM-DD`.
+    pub birth_date: Option<String>,
+    /// `M`, `F` or `U`.
+    pub gender: Option<String>,
+}
+
+/// What of a transaction may hold PHI: sealed whole.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Details {
+    /// The patient (the dependent when there is one).
+    pub patient: Person,
+    /// The subscriber.
+    pub subscriber: Person,
+    /// Patient account number (`REF*EJ`).
+    pub patient_account_number: Option<String>,
+    /// Medical record number (`REF*EA`).
+    pub medical_record_number: Option<String>,
+    /// The 270 as sent (after repairs), when one was built.
+    pub x12_270: Option<String>,
+    /// The 271 received.
+    pub x12_271: Option<String>,
+    /// The payer's name (2100A NM103 of the 270).
+    pub payer_name: Option<String>,
+    /// The body answered on the route called.
+    pub response: Option<String>,
+    /// The HTTP status answered.
+    pub http_status: u16,
+    /// Errors (the gateway's or the payer's), as text.
+    pub errors: Vec<String>,
+    /// Warnings answered (repairs, replay, rules applied), as text.
+    pub warnings: Vec<String>,
+}
+
+/// One transaction, plain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transaction {
+    /// UUID.
+    pub id: String,
+    /// The account (tenant).
+    pub account: String,
+    /// When it was processed, Unix milliseconds.
+    pub processed_ms: i64,
+    /// The route template called.
+    pub route: String,
+    /// The canonical `status.value`.
+    pub status: String,
+    /// `new` or `duplicate`.
+    pub source_type: String,
+    /// The replayed transaction's id.
+    pub source_id: Option<String>,
+    /// `x-optum-correlation-id`, else the caller's request id.
+    pub correlation_id: Option<String>,
+    /// The payer ID the 270 was sent to.
+    pub payer_id: Option<String>,
+    /// The provider NPI.
+    pub npi: Option<String>,
+    /// Everything that may hold PHI.
+    pub details: Details,
+}
+
+/// A transaction to record, with the normalised deduplication key of its request (hashed by the
+/// store; `None` when it may not be replayed).
+#[derive(Debug, Clone)]
+pub struct NewTransaction {
+    /// The transaction.
+    pub transaction: Transaction,
+    /// What makes two requests materially identical, normalised.
+    pub dedup_key: Option<String>,
+}
+
+/// Sort order of a search.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Order {
+    /// Newest first (`-processedDate`).
+    #[default]
+    NewestFirst,
+    /// Oldest first (`processedDate`).
+    OldestFirst,
+}
+
+/// A search within one account: every set field must match.
+#[derive(Debug, Clone, Default)]
+pub struct Query {
+    /// Any of these statuses.
+    pub statuses: Vec<String>,
+    /// Exact correlation id.
+    pub correlation_id: Option<String>,
+    /// Patient first name (case-insensitive).
+    pub patient_first_name: Option<String>,
+    /// Patient last name (case-insensitive).
+    pub patient_last_name: Option<String>,
+    /// Patient account number.
+    pub patient_account_number: Option<String>,
+    /// Medical record number.
+    pub medical_record_number: Option<String>,
+    /// Member ID.
+    pub member_id: Option<String>,
+    /// Date of birth, `YYYY-MM-DD`.
+    pub patient_birth_date: Option<String>,
+    /// Provider NPI.
+    pub npi: Option<String>,
+    /// Payer ID (case-insensitive).
+    pub payer_id: Option<String>,
+    /// Processed at or after, Unix ms.
+    pub start_ms: Option<i64>,
+    /// Processed at or before, Unix ms.
+    pub end_ms: Option<i64>,
+    /// Sort order.
+    pub order: Order,
+    /// Rows to skip.
+    pub offset: u32,
+    /// Rows at most.
+    pub limit: u32,
+    /// Count every match too.
+    pub count: bool,
+}
+
+/// The database and the keys of its sealed columns.
+#[derive(Debug)]
+pub struct Store {
+    pool: AnyPool,
+    keys: Keyring,
+    backend: Backend,
+    timeout: Duration,
+}
+
+impl Store {
+    /// Which database this is.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The keys (tests read the current key's id).
+    pub fn keys(&self) -> &Keyring {
+        &self.keys
+    }
+
+    async fn bounded<T>(
+        &self,
+        work: impl Future<Output = Result<T, StoreError>>,
+    ) -> Result<T, StoreError> {
+        tokio::time::timeout(self.timeout, work)
+            .await
+            .unwrap_or(Err(StoreError::Timeout(self.timeout)))
+    }
+
+    /// Writes one transaction.
+    pub async fn record(&self, new: &NewTransaction) -> Result<(), StoreError> {
+        self.bounded(rows::insert(&self.pool, &self.keys, new))
+            .await
+    }
+
+    /// The account's transaction `id`; `None` when unknown or another account's.
+    pub async fn get(&self, account: &str, id: &str) -> Result<Option<Transaction>, StoreError> {
+        self.bounded(rows::get(&self.pool, &self.keys, account, id))
+            .await
+    }
+
+    /// One page of the account's transactions matching `query`, and the count of all matches
+    /// when asked.
+    pub async fn search(
+        &self,
+        account: &str,
+        query: &Query,
+    ) -> Result<(Vec<Transaction>, Option<u64>), StoreError> {
+        self.bounded(rows::search(&self.pool, &self.keys, account, query))
+            .await
+    }
+
+    /// The account's newest transaction recorded at or after `since_ms` with the same
+    /// deduplication key whose outcome was a payer's answer.
+    pub async fn find_duplicate(
+        &self,
+        account: &str,
+        dedup_key: &str,
+        since_ms: i64,
+    ) -> Result<Option<Transaction>, StoreError> {
+        self.bounded(rows::find_duplicate(
+            &self.pool, &self.keys, account, dedup_key, since_ms,
+        ))
+        .await
+    }
+
+    /// Deletes every transaction processed before `before_ms`; how many. Safe on every replica
+    /// at once (a plain `DELETE … WHERE`).
+    pub async fn purge(&self, before_ms: i64) -> Result<u64, StoreError> {
+        rows::purge(&self.pool, before_ms).await
+    }
+
+    /// One round trip.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        self.bounded(async {
+            sqlx::query("SELECT 1").execute(&self.pool).await?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Closes the pool (tests stop a store this way).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Now, Unix milliseconds.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+#[cfg(test)]
+mod tests;

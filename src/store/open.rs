@@ -1,0 +1,167 @@
+//! Opening the store at start-up: the URL, the database (created for SQLite), the migrations and
+//! the keys. Anything wrong stops start-up with an error naming the setting, never a panic.
+
+use std::borrow::Cow;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use sqlx::any::AnyPoolOptions;
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+
+use super::{Store, keys};
+use crate::config::{SettingsError, StoreSettings, redact_url};
+
+/// Which database the store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// One file, one process.
+    Sqlite,
+    /// A server shared by replicas.
+    Postgres,
+}
+
+impl Backend {
+    /// As metrics and logs name it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sqlite => "sqlite",
+            Self::Postgres => "postgres",
+        }
+    }
+}
+
+/// How long start-up waits for the database.
+const CONNECT_WAIT: Duration = Duration::from_secs(10);
+
+/// The migrations, compiled in (the binary needs no files).
+fn migrator() -> Migrator {
+    let migration = |version: i64, description: &'static str, sql: &'static str| {
+        Migration::new(
+            version,
+            Cow::Borrowed(description),
+            MigrationType::Simple,
+            Cow::Borrowed(sql),
+            false,
+        )
+    };
+    Migrator {
+        migrations: Cow::Owned(vec![migration(
+            1,
+            "transactions",
+            include_str!("../../migrations/0001_transactions.sql"),
+        )]),
+        ..Migrator::DEFAULT
+    }
+}
+
+/// The SQLite file of `url` (`sqlite://path`, `sqlite:path`, query string dropped).
+fn sqlite_path(url: &str) -> Option<PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or(rest);
+    Some(PathBuf::from(path))
+}
+
+/// Opens the store `settings` name (`None` when `store.enabled` is false): creates a SQLite file
+/// and its directory when missing, runs the migrations, reads or makes the keys.
+pub async fn open(
+    settings: &StoreSettings,
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> Result<Option<Store>, SettingsError> {
+    if !settings.enabled {
+        return Ok(None);
+    }
+    sqlx::any::install_default_drivers();
+    let (url, url_key) = settings.resolved_url(lookup)?;
+    let invalid = |problem: String| SettingsError::invalid(url_key.clone(), problem);
+    let (backend, url, sqlite_dir) = if let Some(path) = sqlite_path(&url) {
+        if path.as_os_str().is_empty() || path == Path::new(":memory:") {
+            return Err(invalid(
+                "must name a file (sqlite://data/gateway.db): an in-memory database would \
+                 forget every transaction at restart"
+                    .into(),
+            ));
+        }
+        let dir = path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+        std::fs::create_dir_all(&dir).map_err(|e| {
+            invalid(format!(
+                "names a file in `{}`, which cannot be created: {e}",
+                dir.display()
+            ))
+        })?;
+        let url = if url.contains('?') {
+            url
+        } else {
+            format!("{url}?mode=rwc")
+        };
+        (Backend::Sqlite, url, Some(dir))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        (Backend::Postgres, url, None)
+    } else {
+        return Err(invalid(
+            "must start with `sqlite://` or `postgres://`".into(),
+        ));
+    };
+    let (keys, generated) = keys::keyring(settings, lookup, sqlite_dir.as_deref())?;
+    if let Some(path) = generated {
+        tracing::warn!(
+            path = %path.display(),
+            "store.encryption_key_file is unset: transactions are encrypted under a generated key \
+             kept beside the database; back it up, or set store.encryption_key_file"
+        );
+    }
+    // Start-up may wait for the database; requests wait at most `store.timeout_ms` for a
+    // connection, so the migrations run on a pool of their own.
+    let setup = tokio::time::timeout(CONNECT_WAIT, async {
+        let pool = AnyPoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(CONNECT_WAIT)
+            .connect(&url)
+            .await?;
+        if backend == Backend::Sqlite {
+            // Readers never wait for the writer; kept in the file.
+            sqlx::query("PRAGMA journal_mode=WAL")
+                .execute(&pool)
+                .await?;
+        }
+        let migrated = migrator().run(&pool).await;
+        pool.close().await;
+        migrated.map_err(|e| sqlx::Error::Migrate(Box::new(e)))
+    })
+    .await;
+    match setup {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => {
+            return Err(invalid(format!(
+                "cannot be opened ({}): {e}",
+                redact_url(&url)
+            )));
+        }
+        Err(_) => {
+            return Err(invalid(format!(
+                "cannot be opened ({}): no answer within {} s",
+                redact_url(&url),
+                CONNECT_WAIT.as_secs()
+            )));
+        }
+    }
+    let pool = AnyPoolOptions::new()
+        .max_connections(match backend {
+            // One writer at a time anyway; a few readers beside it.
+            Backend::Sqlite => 4,
+            Backend::Postgres => 16,
+        })
+        .acquire_timeout(settings.timeout())
+        .connect_lazy(&url)
+        .map_err(|e| invalid(format!("cannot be used ({}): {e}", redact_url(&url))))?;
+    Ok(Some(Store {
+        pool,
+        keys,
+        backend,
+        timeout: settings.timeout(),
+    }))
+}

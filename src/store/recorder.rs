@@ -1,0 +1,176 @@
+//! Recording off the request path: a bounded queue drained by one writer task, so a slow or absent
+//! store never delays an answer. A full queue drops the record and counts it. The writer also
+//! keeps [`Health`] (logged once each way) and a purge task deletes what is past retention.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Weak};
+use std::time::{Duration, Instant};
+
+use tokio::sync::mpsc;
+
+use super::{NewTransaction, Store, StoreError, StoreMetrics, now_ms};
+
+/// How often a store that failed is tried again while nothing is written.
+const PROBE_EVERY: Duration = Duration::from_secs(1);
+/// How often the purge runs (and once at start).
+const PURGE_EVERY: Duration = Duration::from_secs(3600);
+
+type OnChange = Box<dyn Fn(bool) + Send + Sync>;
+
+/// Whether the store answers, as the last write, probe or lookup found.
+pub struct Health {
+    down: AtomicBool,
+    on_change: OnChange,
+}
+
+impl std::fmt::Debug for Health {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Health")
+            .field("down", &self.is_down())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Health {
+    /// Healthy; `on_change(true)` runs when the store goes down, `(false)` when it is back.
+    pub fn new(on_change: OnChange) -> Self {
+        Self {
+            down: AtomicBool::new(false),
+            on_change,
+        }
+    }
+
+    /// Whether the last attempt failed.
+    pub fn is_down(&self) -> bool {
+        self.down.load(Ordering::Acquire)
+    }
+
+    /// Notes a failure; the first of an outage is logged.
+    pub fn failed(&self, operation: &str, error: &StoreError) {
+        if !self.down.swap(true, Ordering::AcqRel) {
+            tracing::error!(operation, error = %error, "transaction store unavailable");
+            (self.on_change)(true);
+        }
+    }
+
+    /// Notes a success; the first after an outage is logged.
+    pub fn succeeded(&self) {
+        if self.down.swap(false, Ordering::AcqRel) {
+            tracing::info!("transaction store available again");
+            (self.on_change)(false);
+        }
+    }
+}
+
+/// The store with its queue, writer and health.
+#[derive(Debug)]
+pub struct Recorder {
+    queue: mpsc::Sender<NewTransaction>,
+    store: Arc<Store>,
+    health: Arc<Health>,
+    metrics: StoreMetrics,
+}
+
+impl Recorder {
+    /// Starts the writer (queue of `capacity`) and the purge of what is older than
+    /// `retention_days`. Must run inside the runtime.
+    pub fn start(
+        store: Store,
+        capacity: usize,
+        retention_days: u32,
+        metrics: StoreMetrics,
+        on_change: OnChange,
+    ) -> Self {
+        let store = Arc::new(store);
+        let health = Arc::new(Health::new(on_change));
+        let (queue, rx) = mpsc::channel(capacity);
+        tokio::spawn(write(
+            rx,
+            Arc::clone(&store),
+            Arc::clone(&health),
+            metrics.clone(),
+        ));
+        tokio::spawn(purge(Arc::downgrade(&store), retention_days));
+        Self {
+            queue,
+            store,
+            health,
+            metrics,
+        }
+    }
+
+    /// Queues `t` for the writer; never waits. A full queue drops it (counted).
+    pub fn record(&self, t: NewTransaction) {
+        match self.queue.try_send(t) {
+            Ok(()) => self.metrics.queue(1),
+            Err(_) => self.metrics.error("queue_full"),
+        }
+    }
+
+    /// The store, for reads and the duplicate lookup.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Whether it answers.
+    pub fn health(&self) -> &Health {
+        &self.health
+    }
+
+    /// Its metrics.
+    pub fn metrics(&self) -> &StoreMetrics {
+        &self.metrics
+    }
+}
+
+async fn write(
+    mut rx: mpsc::Receiver<NewTransaction>,
+    store: Arc<Store>,
+    health: Arc<Health>,
+    metrics: StoreMetrics,
+) {
+    loop {
+        let next = if health.is_down() {
+            tokio::select! {
+                next = rx.recv() => next,
+                () = tokio::time::sleep(PROBE_EVERY) => {
+                    match store.ping().await {
+                        Ok(()) => health.succeeded(),
+                        Err(e) => health.failed("probe", &e),
+                    }
+                    continue;
+                }
+            }
+        } else {
+            rx.recv().await
+        };
+        let Some(t) = next else { break };
+        metrics.queue(-1);
+        let started = Instant::now();
+        match store.record(&t).await {
+            Ok(()) => {
+                metrics.written(started.elapsed().as_secs_f64());
+                health.succeeded();
+            }
+            Err(e) => {
+                metrics.error("write");
+                health.failed("write", &e);
+            }
+        }
+    }
+}
+
+async fn purge(store: Weak<Store>, retention_days: u32) {
+    let mut tick = tokio::time::interval(PURGE_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let keep_ms = i64::from(retention_days) * 86_400_000;
+    loop {
+        tick.tick().await;
+        let Some(store) = store.upgrade() else { break };
+        match store.purge(now_ms() - keep_ms).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(purged = n, retention_days, "old transactions purged"),
+            Err(e) => tracing::warn!(error = %e, "purging old transactions failed"),
+        }
+    }
+}

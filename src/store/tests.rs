@@ -1,0 +1,373 @@
+//! The store on a fresh SQLite file per test: round trips, tenancy, search, duplicates, purge,
+//! rotation, and no PHI in the file.
+
+use super::*;
+use crate::config::Settings;
+
+const PHI_LAST: &str = "QUIXOTEZZ";
+const PHI_MEMBER: &str = "MBR77441122";
+const PHI_BIRTH: &str = "1961-03-17";
+
+fn settings(dir: &std::path::Path) -> crate::config::StoreSettings {
+    let mut s = Settings::defaults().unwrap().store;
+    s.url = format!("sqlite://{}/gateway.db", dir.display());
+    s.timeout_ms = 5000;
+    s
+}
+
+/// A fresh directory, removed on drop.
+struct TempDir(std::path::PathBuf);
+
+impl std::ops::Deref for TempDir {
+    type Target = std::path::Path;
+    fn deref(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn temp_dir() -> TempDir {
+    let d = std::env::temp_dir().join(format!("eg-store-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&d).unwrap();
+    TempDir(d)
+}
+
+fn no_env(_: &str) -> Option<String> {
+    None
+}
+
+fn transaction(account: &str, ms: i64, status: &str) -> Transaction {
+    Transaction {
+        id: uuid::Uuid::new_v4().to_string(),
+        account: account.into(),
+        processed_ms: ms,
+        route: "/rcm/eligibility/v1".into(),
+        status: status.into(),
+        source_type: "new".into(),
+        source_id: None,
+        correlation_id: Some("corr-1".into()),
+        payer_id: Some("Aetna1".into()),
+        npi: Some("1234567893".into()),
+        details: Details {
+            patient: Person {
+                first_name: Some("Dulcinea".into()),
+                last_name: Some(PHI_LAST.into()),
+                member_id: Some(PHI_MEMBER.into()),
+                birth_date: Some(PHI_BIRTH.into()),
+                ..Person::default()
+            },
+            x12_270: Some(format!(
+                "ISA*…~NM1*IL*1*{PHI_LAST}*DULCINEA****MI*{PHI_MEMBER}~"
+            )),
+            http_status: 200,
+            ..Details::default()
+        },
+    }
+}
+
+async fn opened(dir: &std::path::Path) -> Store {
+    open(&settings(dir), &no_env).await.unwrap().unwrap()
+}
+
+async fn put(store: &Store, t: &Transaction, dedup: Option<&str>) {
+    store
+        .record(&NewTransaction {
+            transaction: t.clone(),
+            dedup_key: dedup.map(str::to_owned),
+        })
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn records_round_trip_within_their_account_only() {
+    let dir = temp_dir();
+    let store = opened(&dir).await;
+    let t = transaction("a", 1_000, "eligible");
+    put(&store, &t, None).await;
+    assert_eq!(store.get("a", &t.id).await.unwrap(), Some(t.clone()));
+    assert_eq!(
+        store.get("b", &t.id).await.unwrap(),
+        None,
+        "another account"
+    );
+    let (found, total) = store
+        .search(
+            "b",
+            &Query {
+                limit: 30,
+                count: true,
+                ..Query::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(found.is_empty());
+    assert_eq!(total, Some(0));
+}
+
+#[tokio::test]
+async fn the_file_holds_no_phi_in_clear() {
+    let dir = temp_dir();
+    let store = opened(&dir).await;
+    put(&store, &transaction("a", 1_000, "eligible"), Some("KEY")).await;
+    store.close().await;
+    let mut bytes = std::fs::read(dir.join("gateway.db")).unwrap();
+    if let Ok(wal) = std::fs::read(dir.join("gateway.db-wal")) {
+        bytes.extend(wal);
+    }
+    assert!(bytes.windows(4).any(|w| w == b"corr"), "the file was read");
+    for phi in [
+        PHI_LAST, PHI_MEMBER, PHI_BIRTH, "19610317", "DULCINEA", "Dulcinea",
+    ] {
+        assert!(
+            !bytes.windows(phi.len()).any(|w| w == phi.as_bytes()),
+            "{phi} is in the database file"
+        );
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.join("store.key"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+}
+
+#[tokio::test]
+async fn search_matches_each_field_and_pages() {
+    let dir = temp_dir();
+    let store = opened(&dir).await;
+    for i in 0..5 {
+        put(&store, &transaction("a", 1_000 + i, "eligible"), None).await;
+    }
+    let mut other = transaction("a", 2_000, "ineligible");
+    other.details.patient.last_name = Some("Panza".into());
+    other.payer_id = Some("CIGNA".into());
+    put(&store, &other, None).await;
+    let q = |f: &dyn Fn(&mut Query)| {
+        let mut q = Query {
+            limit: 30,
+            count: true,
+            ..Query::default()
+        };
+        f(&mut q);
+        q
+    };
+    let count = |q: Query| {
+        let store = &store;
+        async move { store.search("a", &q).await.unwrap().1.unwrap() }
+    };
+    assert_eq!(count(q(&|_| {})).await, 6);
+    assert_eq!(
+        count(q(&|q| q.patient_last_name = Some("quixotezz ".into()))).await,
+        5
+    );
+    assert_eq!(
+        count(q(&|q| q.patient_last_name = Some("panza".into()))).await,
+        1
+    );
+    assert_eq!(
+        count(q(&|q| q.member_id = Some(PHI_MEMBER.into()))).await,
+        6
+    );
+    assert_eq!(
+        count(q(&|q| q.patient_birth_date = Some(PHI_BIRTH.into()))).await,
+        6
+    );
+    assert_eq!(count(q(&|q| q.payer_id = Some("cigna".into()))).await, 1);
+    assert_eq!(
+        count(q(&|q| q.statuses = vec!["ineligible".into(), "x".into()])).await,
+        1
+    );
+    assert_eq!(count(q(&|q| q.start_ms = Some(1_003))).await, 3);
+    assert_eq!(count(q(&|q| q.end_ms = Some(1_001))).await, 2);
+    assert_eq!(count(q(&|q| q.npi = Some("1234567893".into()))).await, 6);
+    assert_eq!(
+        count(q(&|q| q.correlation_id = Some("nope".into()))).await,
+        0
+    );
+    let (page, _) = store
+        .search(
+            "a",
+            &Query {
+                limit: 2,
+                offset: 1,
+                ..Query::default()
+            },
+        )
+        .await
+        .unwrap();
+    let times: Vec<i64> = page.iter().map(|t| t.processed_ms).collect();
+    assert_eq!(times, [1_004, 1_003], "newest first, after the first");
+    let (page, _) = store
+        .search(
+            "a",
+            &Query {
+                limit: 2,
+                order: Order::OldestFirst,
+                ..Query::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        page.iter().map(|t| t.processed_ms).collect::<Vec<_>>(),
+        [1_000, 1_001]
+    );
+}
+
+#[tokio::test]
+async fn duplicates_match_key_account_window_and_answered_outcomes() {
+    let dir = temp_dir();
+    let store = opened(&dir).await;
+    let failed = transaction("a", 5_000, "payer_unavailable");
+    put(&store, &failed, Some("K")).await;
+    assert_eq!(
+        store.find_duplicate("a", "K", 0).await.unwrap(),
+        None,
+        "not replayed"
+    );
+    let answered = transaction("a", 4_000, "ineligible");
+    put(&store, &answered, Some("K")).await;
+    assert_eq!(
+        store.find_duplicate("a", "K", 0).await.unwrap().unwrap().id,
+        answered.id
+    );
+    assert_eq!(
+        store.find_duplicate("a", "K", 4_001).await.unwrap(),
+        None,
+        "window"
+    );
+    assert_eq!(
+        store.find_duplicate("b", "K", 0).await.unwrap(),
+        None,
+        "account"
+    );
+    assert_eq!(
+        store.find_duplicate("a", "k2", 0).await.unwrap(),
+        None,
+        "key"
+    );
+}
+
+#[tokio::test]
+async fn purge_deletes_only_older_rows() {
+    let dir = temp_dir();
+    let store = opened(&dir).await;
+    let old = transaction("a", 1_000, "eligible");
+    let new = transaction("a", 9_000, "eligible");
+    put(&store, &old, None).await;
+    put(&store, &new, None).await;
+    assert_eq!(store.purge(5_000).await.unwrap(), 1);
+    assert_eq!(store.get("a", &old.id).await.unwrap(), None);
+    assert!(store.get("a", &new.id).await.unwrap().is_some());
+}
+
+#[tokio::test]
+async fn rotated_keys_still_read_and_match_old_rows() {
+    let dir = temp_dir();
+    let store = opened(&dir).await;
+    let t = transaction("a", 1_000, "eligible");
+    put(&store, &t, Some("K")).await;
+    store.close().await;
+    let old_key = dir.join("store.key");
+    let new_key = dir.join("new.key");
+    std::fs::write(&new_key, crypto::random_secret().unwrap()).unwrap();
+    let mut s = settings(&dir);
+    s.encryption_key_file = new_key.display().to_string();
+    s.decryption_key_files = vec![old_key.display().to_string()];
+    let rotated = open(&s, &no_env).await.unwrap().unwrap();
+    assert_eq!(rotated.get("a", &t.id).await.unwrap(), Some(t.clone()));
+    assert!(rotated.find_duplicate("a", "K", 0).await.unwrap().is_some());
+    let (found, _) = rotated
+        .search(
+            "a",
+            &Query {
+                limit: 5,
+                member_id: Some(PHI_MEMBER.into()),
+                ..Query::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 1);
+    s.decryption_key_files.clear();
+    let forgot = open(&s, &no_env).await.unwrap().unwrap();
+    let err = forgot.get("a", &t.id).await.unwrap_err();
+    assert!(err.to_string().contains("decryption_key_files"), "{err}");
+}
+
+#[tokio::test]
+async fn bad_settings_stop_start_up_naming_the_key() {
+    let dir = temp_dir();
+    let mut s = settings(&dir);
+    s.url = "postgres://127.0.0.1:1/x".into();
+    let err = open(&s, &no_env).await.unwrap_err().to_string();
+    assert!(err.contains("store.encryption_key_env"), "{err}");
+    let key = dir.join("short.key");
+    std::fs::write(&key, "c2hvcnQ=").unwrap();
+    let mut s = settings(&dir);
+    s.encryption_key_file = key.display().to_string();
+    let err = open(&s, &no_env).await.unwrap_err().to_string();
+    assert!(
+        err.contains("store.encryption_key_file") && err.contains("32 bytes"),
+        "{err}"
+    );
+    let mut s = settings(&dir);
+    s.url = "mysql://x".into();
+    let err = open(&s, &no_env).await.unwrap_err().to_string();
+    assert!(err.contains("`store.url`"), "{err}");
+}
+
+mod round_trip {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+        /// Whatever a request carries comes back from the store unchanged (sealed, hashed, read).
+        #[test]
+        fn any_transaction_round_trips_through_encryption_unchanged(
+            first in "\\PC{0,30}",
+            last in "\\PC{0,30}",
+            member in "\\PC{0,30}",
+            x12 in "\\PC{0,300}",
+            response in "\\PC{0,300}",
+            warnings in proptest::collection::vec("\\PC{0,40}", 0..4),
+        ) {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            rt.block_on(async {
+                let dir = temp_dir();
+                let store = opened(&dir).await;
+                let mut t = transaction("acct", 1_000, "eligible");
+                t.details.patient.first_name = Some(first.clone());
+                t.details.patient.last_name = Some(last.clone());
+                t.details.patient.member_id = Some(member.clone());
+                t.details.x12_270 = Some(x12.clone());
+                t.details.response = Some(response.clone());
+                t.details.warnings = warnings.clone();
+                put(&store, &t, Some(&x12)).await;
+                assert_eq!(store.get("acct", &t.id).await.unwrap(), Some(t.clone()));
+                if !last.trim().is_empty() {
+                    let (found, _) = store
+                        .search("acct", &Query { limit: 5, patient_last_name: Some(last.to_lowercase()), ..Query::default() })
+                        .await
+                        .unwrap();
+                    // Case-insensitive matching folds ASCII only.
+                    if last.is_ascii() {
+                        assert_eq!(found.len(), 1);
+                    }
+                }
+                store.close().await;
+            });
+        }
+    }
+}

@@ -1,0 +1,842 @@
+//! The transaction store over HTTP: every eligibility route records a transaction, searchable and
+//! fetchable by its own account only; deduplication; encryption at rest; rotation; retention;
+//! a stalled or absent store under both `store.on_error` values; PostgreSQL shared by replicas.
+
+use std::time::Duration;
+
+use eligibility_gateway::config::{AccountSettings, Mode, OnStoreError, Settings, hash_key};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::{
+    DEMO_KEY, RAW, RAW_BARE, SecretFile, TestApp, inquiry, secret_file, spawn_app,
+};
+use crate::postgres;
+
+const MINIMAL: &str = include_str!("../fixtures/enhanced/postEligibility.request.minimal.json");
+const TXNS: &str = "/rcm/eligibility/v1/transactions";
+const OTHER_KEY: &str = "other-account-key";
+
+fn key_file() -> SecretFile {
+    secret_file(&eligibility_gateway::store::crypto::random_secret().unwrap())
+}
+
+fn add_other_account(s: &mut Settings) {
+    s.accounts.insert(
+        "other".into(),
+        AccountSettings {
+            mode: Mode::Sandbox,
+            api_key_hashes: vec![hash_key(OTHER_KEY)],
+            per_account: None,
+            oauth_clients: Vec::new(),
+            deduplication_lookback_hours: None,
+            payer_aliases: Vec::new(),
+            npi_rules: Vec::new(),
+        },
+    );
+}
+
+fn txn_id(res: &reqwest::Response) -> String {
+    res.headers()
+        .get("x-transaction-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_else(|| {
+            panic!(
+                "x-transaction-id on the answer: {} {:?}",
+                res.url(),
+                res.headers()
+            )
+        })
+        .to_owned()
+}
+
+impl TestApp {
+    async fn get_with(&self, path: &str, key: &str) -> reqwest::Response {
+        self.client()
+            .get(format!("{}{path}", self.base))
+            .header("Authorization", key)
+            .send()
+            .await
+            .expect("GET")
+    }
+
+    /// Waits (bounded) until the writer stored transaction `id`; its JSON.
+    async fn stored(&self, id: &str) -> Value {
+        for _ in 0..500 {
+            let res = self.get_with(&format!("{TXNS}/{id}"), DEMO_KEY).await;
+            if res.status() == StatusCode::OK {
+                return res.json().await.unwrap();
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!("transaction {id} was never stored");
+    }
+
+    async fn raw_sent(&self, path: &str, x12: &str, headers: &[(&str, &str)]) -> reqwest::Response {
+        let mut req = self
+            .post(path)
+            .header("Authorization", DEMO_KEY)
+            .json(&json!({ "x12": x12 }));
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        req.send().await.expect("POST")
+    }
+
+    async fn metric(&self, needle: &str) -> f64 {
+        let text = self
+            .client()
+            .get(format!("{}/metrics", self.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        text.lines()
+            .filter(|l| l.starts_with(needle))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum()
+    }
+}
+
+fn member(n: u32, last: &str) -> String {
+    inquiry("842610001", &format!("MBR{n:08}"), last, "JOHNONE")
+}
+
+#[tokio::test]
+async fn every_eligibility_route_records_a_transaction_named_in_its_answer() {
+    let app = spawn_app(|_| {}).await;
+    let v3: Value = {
+        let mut v: Value = serde_json::from_str(MINIMAL).unwrap();
+        v["controlNumber"] = json!("123456789");
+        v
+    };
+    let mut ids = Vec::new();
+    for path in [RAW, RAW_BARE] {
+        let res = app
+            .raw_sent(
+                path,
+                &member(1, "ROUTES"),
+                &[("x-optum-correlation-id", "corr-raw")],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        ids.push((txn_id(&res), "new"));
+    }
+    for path in [
+        "/medicalnetwork/eligibility/v3",
+        "/change/medicalnetwork/eligibility/v3",
+    ] {
+        let res = app
+            .post(path)
+            .header("Authorization", DEMO_KEY)
+            .json(&v3)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        ids.push((txn_id(&res), "new"));
+    }
+    let res = app
+        .post("/rcm/eligibility/v1")
+        .header("Authorization", DEMO_KEY)
+        .header("x-optum-correlation-id", "corr-v1")
+        .body(MINIMAL)
+        .header("content-type", "application/json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["x-optum-tenant-id"], "demo");
+    assert_eq!(res.headers()["x-optum-correlation-id"], "corr-v1");
+    let id = txn_id(&res);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["id"], id.as_str());
+    assert_eq!(body["sourceType"], "new");
+    assert_eq!(body["correlationId"], "corr-v1");
+    assert_eq!(body["payer"]["chcId"], "CIGNA");
+    assert!(body["status"]["value"].is_string());
+    ids.push((id, "new"));
+    let res = app
+        .raw_sent(
+            "/rcm/eligibility/v1/real-time/x12",
+            &crate::helpers::member_inquiry(),
+            &[],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let id = txn_id(&res);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["status"]["value"], "eligible", "a sandbox member");
+    assert!(body["x12-271"].as_str().unwrap().starts_with("ISA"));
+    ids.push((id, "new"));
+    // Refusals are transactions too.
+    let res = app.raw_sent(RAW, "ISA*not a 270", &[]).await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let refused = txn_id(&res);
+    let res = app
+        .raw_sent("/rcm/eligibility/v1/real-time/x12", "ISA*not a 270", &[])
+        .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let refused_v1 = txn_id(&res);
+    let errors: Vec<String> = res.json().await.unwrap();
+    assert!(
+        errors[0].starts_with("Failed Precondition - "),
+        "{errors:?}"
+    );
+    for (id, source) in &ids {
+        let t = app.stored(id).await;
+        assert_eq!(t["sourceType"], *source);
+    }
+    for id in [refused, refused_v1] {
+        let t = app.stored(&id).await;
+        assert_eq!(t["status"]["value"], "processing_error");
+        assert!(!t["errors"].as_array().unwrap().is_empty());
+    }
+    let t = app.stored(&ids[0].0).await;
+    assert_eq!(t["correlationId"], "corr-raw");
+    assert_eq!(t["patient"]["lastName"], "ROUTES");
+    assert_eq!(
+        t["status"]["value"], "patient_unknown",
+        "not a sandbox member"
+    );
+}
+
+#[tokio::test]
+async fn search_filters_pages_and_counts_within_the_account() {
+    let app = spawn_app(add_other_account).await;
+    let mut last = String::new();
+    for n in 0..3 {
+        let res = app.raw_sent(RAW, &member(10 + n, "SEARCHME"), &[]).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        last = txn_id(&res);
+    }
+    let res = app.raw_sent(RAW, &member(20, "OTHERNAME"), &[]).await;
+    let other_name = txn_id(&res);
+    app.stored(&last).await;
+    app.stored(&other_name).await;
+    let res = app
+        .get_with(
+            &format!("{TXNS}?patientLastName=searchme&limit=2&returnTotalCount=true"),
+            DEMO_KEY,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["x-total-count"], "3");
+    let link = res.headers()["link"].to_str().unwrap().to_owned();
+    assert!(
+        link.contains("offset=2") && link.contains("rel=\"next\""),
+        "{link}"
+    );
+    assert!(link.contains("patientLastName=searchme"), "{link}");
+    let page: Vec<Value> = res.json().await.unwrap();
+    assert_eq!(page.len(), 2);
+    assert_eq!(page[0]["id"], last.as_str(), "newest first");
+    let next = link
+        .trim_start_matches('<')
+        .split('>')
+        .next()
+        .unwrap()
+        .to_owned();
+    let res = app.get_with(&next, DEMO_KEY).await;
+    let page: Vec<Value> = res.json().await.unwrap();
+    assert_eq!(page.len(), 1);
+    for (query, want) in [
+        ("memberId=MBR00000020", 1),
+        ("patientFirstName=johnone", 4),
+        ("status=eligible,ineligible,patient_unknown", 4),
+        ("status=payer_unavailable", 0),
+        ("npi=9999999999", 0),
+        ("correlationId=none", 0),
+        (
+            "startDateTime=2000-01-01T00:00:00Z&endDateTime=2100-01-01T00:00:00Z",
+            4,
+        ),
+        ("endDateTime=2000-01-01T00:00:00Z", 0),
+    ] {
+        let res = app
+            .get_with(&format!("{TXNS}?{query}&returnTotalCount=true"), DEMO_KEY)
+            .await;
+        assert_eq!(res.status(), StatusCode::OK, "{query}");
+        assert_eq!(
+            res.headers()["x-total-count"],
+            want.to_string().as_str(),
+            "{query}"
+        );
+    }
+    let res = app.get_with(&format!("{TXNS}?limit=101"), DEMO_KEY).await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    // Another account sees none of it.
+    let res = app.get_with(&format!("{TXNS}/{last}"), OTHER_KEY).await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        res.json::<Value>().await.unwrap(),
+        json!(["Not Found - record not found"])
+    );
+    let res = app
+        .get_with(&format!("{TXNS}?returnTotalCount=true"), OTHER_KEY)
+        .await;
+    assert_eq!(res.headers()["x-total-count"], "0");
+    assert_eq!(res.json::<Value>().await.unwrap(), json!([]));
+    let res = app.get_with(&format!("{TXNS}/{last}"), "wrong-key").await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let res = app
+        .get_with("/rcm/eligibility/v1/healthcheck", DEMO_KEY)
+        .await;
+    assert_eq!(
+        res.json::<Value>().await.unwrap(),
+        json!({ "status": "ok" })
+    );
+}
+
+#[tokio::test]
+async fn duplicates_are_replayed_without_the_payer_or_a_slot() {
+    let app = spawn_app(|s| {
+        s.deduplication.lookback_hours = 24;
+        s.limits.per_account = 1;
+        s.sandbox.delay_ms = 1500;
+    })
+    .await;
+    let first = app.raw_sent(RAW, &member(30, "DEDUP"), &[]).await;
+    let first = txn_id(&first);
+    app.stored(&first).await;
+    // The only slot is held by a request to the payer; a replay needs none.
+    let holder = {
+        let req = app
+            .post(RAW)
+            .header("Authorization", DEMO_KEY)
+            .json(&json!({ "x12": member(31, "HOLDER") }));
+        tokio::spawn(req.send())
+    };
+    app.wait_for_free_slots(0).await;
+    let res = app.raw_sent(RAW, &member(30, "DEDUP"), &[]).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let replay = txn_id(&res);
+    let body: Value = res.json().await.unwrap();
+    let warned = body["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|w| w["description"].as_str().unwrap().contains(&first));
+    assert!(warned, "the answer names the original: {body}");
+    let t = app.stored(&replay).await;
+    assert_eq!(t["sourceType"], "duplicate");
+    assert_eq!(t["sourceId"], first.as_str());
+    assert_eq!(holder.await.unwrap().unwrap().status(), StatusCode::OK);
+    app.wait_for_free_slots(1).await;
+    // The opt-out header, and a different service type, go to the payer.
+    let res = app
+        .raw_sent(
+            RAW,
+            &member(30, "DEDUP"),
+            &[("x-optum-eligibility-disable-value-add", "deduplication")],
+        )
+        .await;
+    assert_eq!(app.stored(&txn_id(&res)).await["sourceType"], "new");
+    let other_stc = member(30, "DEDUP").replace("EQ*30~", "EQ*1~");
+    assert_ne!(other_stc, member(30, "DEDUP"));
+    let res = app.raw_sent(RAW, &other_stc, &[]).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(app.stored(&txn_id(&res)).await["sourceType"], "new");
+    let res = app.raw_sent(RAW, &member(32, "DEDUP"), &[]).await;
+    assert_eq!(
+        app.stored(&txn_id(&res)).await["sourceType"],
+        "new",
+        "another member"
+    );
+    assert!(app.metric("gateway_store_duplicate_hits_total").await >= 1.0);
+}
+
+#[tokio::test]
+async fn deduplication_is_off_by_default_and_per_account() {
+    let app = spawn_app(|s| {
+        if let Some(demo) = s.accounts.get_mut("demo") {
+            demo.deduplication_lookback_hours = Some(1);
+        }
+        add_other_account(s);
+    })
+    .await;
+    let first = txn_id(&app.raw_sent(RAW, &member(40, "PERACCT"), &[]).await);
+    app.stored(&first).await;
+    let second = txn_id(&app.raw_sent(RAW, &member(40, "PERACCT"), &[]).await);
+    assert_eq!(app.stored(&second).await["sourceId"], first.as_str());
+    // The other account has the default (off) and never sees the demo account's answers.
+    for _ in 0..2 {
+        let res = app
+            .post(RAW)
+            .header("Authorization", OTHER_KEY)
+            .json(&json!({ "x12": member(40, "PERACCT") }))
+            .send()
+            .await
+            .unwrap();
+        let id = txn_id(&res);
+        for _ in 0..500 {
+            let r = app.get_with(&format!("{TXNS}/{id}"), OTHER_KEY).await;
+            if r.status() == StatusCode::OK {
+                assert_eq!(r.json::<Value>().await.unwrap()["sourceType"], "new");
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_stalled_store_never_hangs_a_request_under_either_setting() {
+    use sqlx::Connection as _;
+    for on_error in [OnStoreError::Serve, OnStoreError::Refuse] {
+        let app = spawn_app(|s| {
+            s.store.on_error = on_error;
+            s.store.timeout_ms = 100;
+        })
+        .await;
+        let db = app.data.0.join("gateway.db");
+        let mut lock = sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.display()))
+            .await
+            .unwrap();
+        sqlx::raw_sql("BEGIN EXCLUSIVE")
+            .execute(&mut lock)
+            .await
+            .unwrap();
+        let res = app.raw_sent(RAW, &member(50, "STALLED"), &[]).await;
+        assert_eq!(
+            res.status(),
+            StatusCode::OK,
+            "{on_error:?}: the write is off the path"
+        );
+        for _ in 0..500 {
+            if app
+                .metric("gateway_store_errors_total{operation=\"write\"}")
+                .await
+                >= 1.0
+            {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert!(
+            app.metric("gateway_store_errors_total{operation=\"write\"}")
+                .await
+                >= 1.0
+        );
+        let res = tokio::time::timeout(
+            Duration::from_secs(10),
+            app.raw_sent(RAW, &member(51, "STALLED"), &[]),
+        )
+        .await
+        .expect("no hang");
+        let (ready, body) = app.get("/readyz").await;
+        match on_error {
+            OnStoreError::Serve => {
+                assert_eq!(res.status(), StatusCode::OK);
+                assert_eq!(ready, StatusCode::OK);
+            }
+            OnStoreError::Refuse => {
+                assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+                let body: Value = res.json().await.unwrap();
+                assert_eq!(body["code"], "SERVICE_UNAVAILABLE");
+                assert_eq!(ready, StatusCode::SERVICE_UNAVAILABLE);
+                assert!(body.to_string().contains("record"));
+                assert!(
+                    body_reasons(&app)
+                        .await
+                        .contains(&"store_unavailable".to_owned()),
+                    "{body}"
+                );
+            }
+        }
+        let _ = ready;
+        let _ = body;
+        sqlx::raw_sql("ROLLBACK").execute(&mut lock).await.unwrap();
+        drop(lock);
+        // Back once the store answers (the writer probes it every second).
+        let mut ok = false;
+        for _ in 0..100 {
+            let res = app.raw_sent(RAW, &member(52, "STALLED"), &[]).await;
+            if res.status() == StatusCode::OK {
+                app.stored(&txn_id(&res)).await;
+                ok = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(ok, "{on_error:?}: recovers");
+        assert_eq!(app.get("/readyz").await.0, StatusCode::OK);
+    }
+}
+
+async fn body_reasons(app: &TestApp) -> Vec<String> {
+    let (_, body) = app.get("/readyz").await;
+    body["reasons"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|r| r.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn a_store_that_cannot_be_opened_stops_start_up_naming_the_key() {
+    let mut s = Settings::defaults().unwrap();
+    s.server.port = 0;
+    s.store.url = "postgres://postgres@127.0.0.1:1/none".into();
+    let err = eligibility_gateway::app::App::build(&s)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("store.encryption_key_env"), "{err}");
+    let key = key_file();
+    s.store.encryption_key_file = key.path();
+    s.store.timeout_ms = 50;
+    let err = eligibility_gateway::app::App::build(&s)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("`store.url`") && err.contains("cannot be opened"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn keys_rotate_and_old_transactions_still_read() {
+    let dir = crate::helpers::TempDir::new();
+    let url = format!("sqlite://{}/gateway.db", dir.0.display());
+    let (old, new) = (key_file(), key_file());
+    let first = spawn_app(|s| {
+        s.store.url = url.clone();
+        s.store.encryption_key_file = old.path();
+    })
+    .await;
+    let id = txn_id(&first.raw_sent(RAW, &member(60, "ROTATE"), &[]).await);
+    first.stored(&id).await;
+    let rotated = spawn_app(|s| {
+        s.store.url = url.clone();
+        s.store.encryption_key_file = new.path();
+        s.store.decryption_key_files = vec![old.path()];
+    })
+    .await;
+    assert_eq!(rotated.stored(&id).await["patient"]["lastName"], "ROTATE");
+    let res = rotated
+        .get_with(
+            &format!("{TXNS}?patientLastName=rotate&returnTotalCount=true"),
+            DEMO_KEY,
+        )
+        .await;
+    assert_eq!(
+        res.headers()["x-total-count"],
+        "1",
+        "old hashes still match"
+    );
+    let forgot = spawn_app(|s| {
+        s.store.url = url.clone();
+        s.store.encryption_key_file = new.path();
+    })
+    .await;
+    let res = forgot.get_with(&format!("{TXNS}/{id}"), DEMO_KEY).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn transactions_past_retention_are_purged() {
+    let app = spawn_app(|s| s.store.retention_days = 1).await;
+    let recorder = app.state.store.clone().unwrap();
+    let mut old = eligibility_gateway::store::Transaction {
+        id: uuid::Uuid::new_v4().to_string(),
+        account: "demo".into(),
+        processed_ms: eligibility_gateway::store::now_ms() - 2 * 86_400_000,
+        route: RAW.into(),
+        status: "eligible".into(),
+        source_type: "new".into(),
+        source_id: None,
+        correlation_id: None,
+        payer_id: None,
+        npi: None,
+        details: eligibility_gateway::store::Details::default(),
+    };
+    let recent_id = txn_id(&app.raw_sent(RAW, &member(70, "RETAIN"), &[]).await);
+    app.stored(&recent_id).await;
+    recorder
+        .store()
+        .record(&eligibility_gateway::store::NewTransaction {
+            transaction: old.clone(),
+            dedup_key: None,
+        })
+        .await
+        .unwrap();
+    app.stored(&old.id).await;
+    // A replica starting on the same database purges at once.
+    let url = format!("sqlite://{}/gateway.db", app.data.0.display());
+    let _second = spawn_app(|s| {
+        s.store.url = url.clone();
+        s.store.retention_days = 1;
+    })
+    .await;
+    let mut gone = false;
+    for _ in 0..500 {
+        if app
+            .get_with(&format!("{TXNS}/{}", old.id), DEMO_KEY)
+            .await
+            .status()
+            == StatusCode::NOT_FOUND
+        {
+            gone = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(gone, "the old transaction was purged");
+    app.stored(&recent_id).await;
+    old.id.clear();
+}
+
+/// Distinctive PHI that must never be in clear at rest.
+const PHI: [&str; 4] = ["ZEBEDIAHQX", "XANTHIPPEQ", "MBRZQ99118877", "19470623"];
+
+fn phi_inquiry() -> String {
+    inquiry("842610001", PHI[2], PHI[0], PHI[1])
+        .replace("DMG*D8*19430519", &format!("DMG*D8*{}", PHI[3]))
+}
+
+#[tokio::test]
+async fn neither_the_sqlite_file_nor_a_pg_dump_holds_phi_in_clear() {
+    let sent = phi_inquiry();
+    assert!(
+        sent.contains(PHI[3]),
+        "the fixture's birth date was replaced"
+    );
+    let app = spawn_app(|_| {}).await;
+    let id = txn_id(&app.raw_sent(RAW, &sent, &[]).await);
+    app.stored(&id).await;
+    let mut bytes = Vec::new();
+    for f in ["gateway.db", "gateway.db-wal"] {
+        bytes.extend(std::fs::read(app.data.0.join(f)).unwrap_or_default());
+    }
+    assert!(
+        bytes.windows(id.len()).any(|w| w == id.as_bytes()),
+        "the row is in the file"
+    );
+    for phi in PHI.iter().chain(&["1947-06-23"]) {
+        assert!(
+            !bytes.windows(phi.len()).any(|w| w == phi.as_bytes()),
+            "{phi} in the SQLite file"
+        );
+    }
+    let url = postgres::fresh_database().await;
+    let key = key_file();
+    let app = spawn_app(|s| {
+        s.store.url = url.clone();
+        s.store.encryption_key_file = key.path();
+    })
+    .await;
+    let id = txn_id(&app.raw_sent(RAW, &sent, &[]).await);
+    assert_eq!(app.stored(&id).await["patient"]["lastName"], PHI[0]);
+    let dump = postgres::dump(&url);
+    assert!(dump.contains(&id), "the row is in the dump");
+    for phi in PHI.iter().chain(&["1947-06-23"]) {
+        assert!(!dump.contains(phi), "{phi} in the pg_dump");
+    }
+}
+
+#[tokio::test]
+async fn replicas_on_one_postgres_share_transactions_and_duplicates() {
+    let url = postgres::fresh_database().await;
+    let key = key_file();
+    let replica = |url: String, key: String| {
+        spawn_app(move |s| {
+            s.store.url = url;
+            s.store.encryption_key_file = key;
+            s.deduplication.lookback_hours = 1;
+        })
+    };
+    let (a, b) = (
+        replica(url.clone(), key.path()).await,
+        replica(url.clone(), key.path()).await,
+    );
+    let first = txn_id(&a.raw_sent(RAW, &member(80, "REPLICA"), &[]).await);
+    a.stored(&first).await;
+    assert_eq!(b.stored(&first).await["patient"]["lastName"], "REPLICA");
+    let res = b.raw_sent(RAW, &member(80, "REPLICA"), &[]).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let replay = txn_id(&res);
+    let t = a.stored(&replay).await;
+    assert_eq!(t["sourceType"], "duplicate");
+    assert_eq!(t["sourceId"], first.as_str());
+}
+
+#[tokio::test]
+async fn sandbox_mock_scenarios_give_each_status() {
+    let app = spawn_app(|s| s.deduplication.lookback_hours = 1).await;
+    for scenario in [
+        "eligible",
+        "ineligible",
+        "patient_unknown",
+        "payer_unavailable",
+        "payer_not_in_system",
+        "processing_error",
+    ] {
+        let res = app
+            .raw_sent(
+                "/rcm/eligibility/v1/real-time/x12",
+                &member(90, "MOCKED"),
+                &[("x-optum-rcmelig-mock-scenarios", scenario)],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::OK, "{scenario}");
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["status"]["value"], scenario, "{body}");
+        assert_eq!(
+            body["sourceType"], "new",
+            "{scenario}: mocks are never replays"
+        );
+    }
+    let res = app
+        .raw_sent(
+            "/rcm/eligibility/v1/real-time/x12",
+            &member(90, "MOCKED"),
+            &[("x-optum-rcmelig-mock-scenarios", "Eligible")],
+        )
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::BAD_REQUEST,
+        "exact, case-sensitive"
+    );
+    let errors: Vec<String> = res.json().await.unwrap();
+    assert!(errors[0].contains("payer_not_in_system"), "{errors:?}");
+}
+
+/// A TCP relay to the test PostgreSQL that can be cut (every connection closed, new ones refused)
+/// and restored: the store going down and coming back.
+struct Relay {
+    port: u16,
+    down: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    cut: std::sync::Arc<tokio::sync::Notify>,
+}
+
+impl Relay {
+    async fn start(target: u16) -> Self {
+        use std::sync::atomic::Ordering;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let down = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let cut = std::sync::Arc::new(tokio::sync::Notify::new());
+        let (d, c) = (down.clone(), cut.clone());
+        tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                if d.load(Ordering::Acquire) {
+                    continue; // dropped: refused
+                }
+                let c = c.clone();
+                tokio::spawn(async move {
+                    let Ok(mut outbound) =
+                        tokio::net::TcpStream::connect(("127.0.0.1", target)).await
+                    else {
+                        return;
+                    };
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
+                        () = c.notified() => {}
+                    }
+                });
+            }
+        });
+        Self { port, down, cut }
+    }
+
+    fn set_down(&self, down: bool) {
+        self.down.store(down, std::sync::atomic::Ordering::Release);
+        if down {
+            self.cut.notify_waiters();
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_postgres_that_goes_down_never_hangs_a_request_under_either_setting() {
+    for on_error in [OnStoreError::Serve, OnStoreError::Refuse] {
+        let url = postgres::fresh_database().await;
+        let relay = Relay::start(postgres::port()).await;
+        let relayed = url.replace(
+            &format!(":{}/", postgres::port()),
+            &format!(":{}/", relay.port),
+        );
+        let key = key_file();
+        let app = spawn_app(|s| {
+            s.store.url = relayed.clone();
+            s.store.encryption_key_file = key.path();
+            s.store.on_error = on_error;
+            s.store.timeout_ms = 200;
+        })
+        .await;
+        let id = txn_id(&app.raw_sent(RAW, &member(95, "DOWN"), &[]).await);
+        app.stored(&id).await;
+        relay.set_down(true);
+        // Each answer comes, and quickly; under "refuse" they turn 503 once a write has failed.
+        let mut last = StatusCode::OK;
+        for _ in 0..100 {
+            let res = tokio::time::timeout(
+                Duration::from_secs(10),
+                app.raw_sent(RAW, &member(96, "DOWN"), &[]),
+            )
+            .await
+            .expect("no hang");
+            last = res.status();
+            assert!(
+                last == StatusCode::OK || last == StatusCode::SERVICE_UNAVAILABLE,
+                "{last}"
+            );
+            if app
+                .metric("gateway_store_errors_total{operation=\"write\"}")
+                .await
+                >= 1.0
+                && (on_error == OnStoreError::Serve || last == StatusCode::SERVICE_UNAVAILABLE)
+            {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert!(
+            app.metric("gateway_store_errors_total{operation=\"write\"}")
+                .await
+                >= 1.0,
+            "{on_error:?}: counted"
+        );
+        let search = app.get_with(TXNS, DEMO_KEY).await;
+        assert_eq!(
+            search.status(),
+            StatusCode::SERVICE_UNAVAILABLE,
+            "reads say so"
+        );
+        match on_error {
+            OnStoreError::Serve => {
+                assert_eq!(last, StatusCode::OK);
+                assert_eq!(app.get("/readyz").await.0, StatusCode::OK);
+            }
+            OnStoreError::Refuse => {
+                assert_eq!(last, StatusCode::SERVICE_UNAVAILABLE);
+                assert!(
+                    body_reasons(&app)
+                        .await
+                        .contains(&"store_unavailable".to_owned())
+                );
+            }
+        }
+        relay.set_down(false);
+        let mut back = false;
+        for _ in 0..100 {
+            let res = app.raw_sent(RAW, &member(97, "DOWN"), &[]).await;
+            if res.status() == StatusCode::OK && app.get("/readyz").await.0 == StatusCode::OK {
+                let id = txn_id(&res);
+                app.stored(&id).await;
+                back = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(back, "{on_error:?}: recovers when PostgreSQL answers again");
+    }
+}
