@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use crate::claim_status::map277;
 use crate::config::{Settings, hash_key};
 use crate::eligibility::map271;
 use crate::eligibility::validate::{self, Options};
@@ -41,9 +42,10 @@ pub enum Command {
         #[arg(long)]
         real_time: bool,
     },
-    /// Print the eligibility JSON for a 271 (an array when it answers several subscribers).
+    /// Print the JSON for a payer's answer: eligibility for a 271, claim status for a 277
+    /// (detected from ST01); an array when it answers several subscribers or patients.
     ToJson {
-        /// The 271 file, or `-` for standard input.
+        /// The 271 or 277 file, or `-` for standard input.
         file: String,
     },
     /// Print the 270 the gateway would send for a JSON eligibility request (envelope from
@@ -153,8 +155,27 @@ pub fn validate(text: &str, opts: &Options) -> (String, bool) {
     (pretty(&report), valid)
 }
 
-/// The `to-json` output: one object, or an array when the 271 answers several subscribers.
+/// ST01 of the first transaction set, when the text reads as X12.
+fn first_st01(text: &str) -> Option<&str> {
+    let (reader, _) = crate::x12::open_tolerant(text).ok()?;
+    reader
+        .flatten()
+        .find(|s| s.tag == "ST")
+        .and_then(|s| s.element(1))
+}
+
+/// The `to-json` output: one object, or an array when the 271 answers several subscribers (the
+/// 277 several patients). A 277 is mapped into the claim status model; anything else as a 271.
 pub fn to_json(text: &str) -> (String, bool) {
+    if first_st01(text) == Some("277") {
+        return match map277::map_all(text, &map277::Context::default()) {
+            Ok(all) => match all.as_slice() {
+                [one] => (pretty(one), true),
+                _ => (pretty(&all), true),
+            },
+            Err(e) => error_json(&e.to_string()),
+        };
+    }
     match map271::map_all(text, &map271::Context::default()) {
         Ok(all) => match all.as_slice() {
             [one] => (pretty(one), true),
