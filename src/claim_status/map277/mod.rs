@@ -146,6 +146,13 @@ struct UpperErrors<'a> {
     delivered: bool,
 }
 
+/// Upper-level items (2100C names, 2200B/C statuses, AAAs above the patient) kept per level, and
+/// warnings kept outside a patient. Each response gets a copy of the upper levels it sits under,
+/// so bounding them keeps the cost linear in the document however it is built.
+const MAX_UPPER: usize = 10;
+/// See [`MAX_UPPER`].
+const MAX_PENDING_WARNINGS: usize = 50;
+
 struct Walk<'a, 'c> {
     x12: &'a str,
     ctx: &'c Context,
@@ -211,7 +218,10 @@ impl<'a, 'c> Walk<'a, 'c> {
     fn push_warning(&mut self, w: Warning) {
         match self.current.as_mut() {
             Some(r) => r.warnings.push(w),
-            None => self.pending_warnings.push(w),
+            None if self.pending_warnings.len() < MAX_PENDING_WARNINGS => {
+                self.pending_warnings.push(w);
+            }
+            None => {}
         }
     }
 
@@ -439,6 +449,15 @@ impl<'a, 'c> Walk<'a, 'c> {
         }
     }
 
+    fn over_limit(&mut self, seg: &Seg<'a>) {
+        self.warn_at(
+            "response::277::too_many_upper_items",
+            format!("More than {MAX_UPPER} `{}` segments at one level above the patient; the rest were ignored.", seg.tag),
+            seg,
+            0,
+        );
+    }
+
     fn unexpected(&mut self, seg: &Seg<'a>) {
         let at = self.location();
         self.warn_at(
@@ -502,8 +521,10 @@ impl<'a, 'c> Walk<'a, 'c> {
                 let p = provider(seg, billing);
                 if billing {
                     self.receiver = Some(p);
-                } else {
+                } else if self.service_providers.len() < MAX_UPPER {
                     self.service_providers.push(p);
+                } else {
+                    self.over_limit(seg);
                 }
             }
             "TRN" => {}
@@ -519,6 +540,10 @@ impl<'a, 'c> Walk<'a, 'c> {
                 } else {
                     &mut self.provider_errors
                 };
+                if errors.errors.len() >= MAX_UPPER {
+                    self.over_limit(seg);
+                    return;
+                }
                 errors.errors.push(e);
                 errors.delivered = false;
             }
@@ -617,7 +642,8 @@ impl<'a, 'c> Walk<'a, 'c> {
                     .errors
                     .push(e);
             }
-            _ => self.source_errors.push(e),
+            _ if self.source_errors.len() < MAX_UPPER => self.source_errors.push(e),
+            _ => self.over_limit(seg),
         }
     }
 

@@ -167,3 +167,31 @@ fn aaa_from_a_payer_goes_into_error_response() {
     assert_eq!(v["errorResponse"]["errors"][0]["location"], "Loop 2100D");
     assert_eq!(v["status"], "ERROR");
 }
+
+#[test]
+fn upper_levels_copied_to_each_patient_are_bounded() {
+    let mut body =
+        String::from("HL*1**20*1~NM1*PR*2*ACME*****PI*1~HL*2*1*21*1~NM1*41*2*C*****46*E~TRN*2*R~");
+    body.push_str(&"STC*E0:0*20250912~".repeat(50));
+    body.push_str("HL*3*2*19*1~");
+    body.push_str(&"NM1*1P*2*D*****XX*1~".repeat(50));
+    for i in 4..24 {
+        body.push_str("HL*");
+        body.push_str(&i.to_string());
+        body.push_str("*3*22*0~NM1*IL*1*A*B****MI*M~TRN*2*T~STC*P1:20*20250717~");
+    }
+    let x12 = doc(&body);
+    let all = map_all(&x12, &Context::default()).unwrap();
+    assert_eq!(all.len(), 20);
+    for r in &all {
+        assert_eq!(r.error_response.as_ref().unwrap().errors.len(), MAX_UPPER);
+        assert_eq!(r.providers.len(), MAX_UPPER + 1);
+        assert!(r.warnings.len() <= MAX_PENDING_WARNINGS);
+    }
+    assert!(
+        all[0]
+            .warnings
+            .iter()
+            .any(|w| w.code == "response::277::too_many_upper_items")
+    );
+}
