@@ -3,11 +3,14 @@
 //! counting terminators (the floor for touching every byte) and `serde_json` parsing the anchor's
 //! published JSON for the same 271 (a document of the size we write). Targets on the 2-core
 //! machine: parse ≥ 36,000 documents/s, 271 → JSON string ≥ 15,000 documents/s.
+//! The `map277_largest` group measures 277 → JSON the same way on the largest 277 fixture (the
+//! TR3's claim-level scenario, 1 KB, three patients), in the same run.
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use eligibility_gateway::claim_status::map277;
 use eligibility_gateway::eligibility::map271;
 use eligibility_gateway::x12::Reader;
 
@@ -68,5 +71,35 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench);
+const LARGEST_277: &str =
+    include_str!("../tests/fixtures/claimstatus/LinuxForHealth-x12/claim-level-status.277");
+
+fn bench_277(c: &mut Criterion) {
+    let ctx = map277::Context::default();
+    let mut g = c.benchmark_group("map277_largest");
+    g.throughput(Throughput::Elements(1));
+    g.bench_function("parse_all_segments", |b| {
+        b.iter(|| {
+            Reader::new(black_box(LARGEST_277))
+                .unwrap()
+                .flatten()
+                .count()
+        });
+    });
+    g.bench_function("map_277_all_patients", |b| {
+        b.iter(|| map277::map_all(black_box(LARGEST_277), &ctx).unwrap().len());
+    });
+    g.bench_function("map_277_to_json_bytes", |b| {
+        b.iter(|| {
+            map277::map_all(black_box(LARGEST_277), &ctx)
+                .unwrap()
+                .iter()
+                .map(|r| r.to_json().unwrap().len())
+                .sum::<usize>()
+        });
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench, bench_277);
 criterion_main!(benches);

@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 
 mod healthcheck;
 
+use crate::claim_status::map277;
 use crate::config::{Settings, hash_key};
 use crate::eligibility::map271;
 use crate::eligibility::validate::{self, Options};
@@ -43,9 +44,10 @@ pub enum Command {
         #[arg(long)]
         real_time: bool,
     },
-    /// Print the eligibility JSON for a 271 (an array when it answers several subscribers).
+    /// Print the JSON for a payer's answer: eligibility for a 271, claim status for a 277
+    /// (detected from ST01); an array when it answers several subscribers or patients.
     ToJson {
-        /// The 271 file, or `-` for standard input.
+        /// The 271 or 277 file, or `-` for standard input.
         file: String,
     },
     /// Print the 270 the gateway would send for a JSON eligibility request (envelope from
@@ -199,9 +201,29 @@ fn file_content(text: &str) -> &str {
     }
 }
 
-/// The `to-json` output: one object, or an array when the 271 answers several subscribers; an
-/// error (exit 1) when no transaction set is a 271, 999 or TA1 (a 270 is a request: `validate`).
+/// ST01 of the first transaction set, when the text reads as X12.
+fn first_st01(text: &str) -> Option<&str> {
+    let (reader, _) = crate::x12::open_tolerant(text).ok()?;
+    reader
+        .flatten()
+        .find(|s| s.tag == "ST")
+        .and_then(|s| s.element(1))
+}
+
+/// The `to-json` output: one object, or an array when the 271 answers several subscribers (the
+/// 277 several patients). A 277 is mapped into the claim status model; anything else as a 271,
+/// and an error (exit 1) when no transaction set is a 271, 999 or TA1 (a 270 is a request:
+/// `validate`).
 pub fn to_json(text: &str) -> (String, bool) {
+    if first_st01(text) == Some("277") {
+        return match map277::map_all(text, &map277::Context::default()) {
+            Ok(all) => match all.as_slice() {
+                [one] => (pretty(one), true),
+                _ => (pretty(&all), true),
+            },
+            Err(e) => error_json(&e.to_string()),
+        };
+    }
     match map271::map_all(text, &map271::Context::default()) {
         Ok(all)
             if all.iter().all(|r| {
@@ -211,7 +233,7 @@ pub fn to_json(text: &str) -> (String, bool) {
             }) =>
         {
             error_json(
-                "the file holds no 271 (its ST01 is not 271, 999 or TA1); to check a 270, use `validate`",
+                "the file holds no 271 or 277 (its ST01 is not 271, 277, 999 or TA1); to check a 270, use `validate`",
             )
         }
         Ok(all) => match all.as_slice() {

@@ -15,6 +15,7 @@
 )]
 
 pub mod app;
+pub mod claim_status;
 pub mod cli;
 pub mod config;
 pub mod eligibility;

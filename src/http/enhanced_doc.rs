@@ -142,19 +142,23 @@ pub fn paths(mut p: PathsBuilder) -> PathsBuilder {
             JSON_PATH,
             "postEligibility",
             "Submit an eligibility request (JSON EligibilityRequest)",
-            Ref::from_schema_name("EligibilityRequest").into(),
+            Ref::from_schema_name("EligibilityRequest"),
         ),
         (
             X12_PATH,
             "postEligibilityX12",
             "Submit an X12 270 eligibility request",
-            RefOr::T(object(&[("x12", string())])),
+            // The same `{"x12": …}` body as the v3 raw-X12 routes (with its example).
+            Ref::from_schema_name("RawX12Body"),
         ),
     ];
     for (path, id, summary, body) in posts {
         let body = RequestBodyBuilder::new()
             .required(Some(Required::True))
-            .content("application/json", Content::new(Some(body)))
+            .content(
+                "application/json",
+                Content::new(Some(RefOr::<Schema>::from(body))),
+            )
             .build();
         let op = answer(
             secured(id, summary).request_body(Some(body)),

@@ -317,3 +317,28 @@ fn a_files_final_newline_and_trailing_spaces_are_not_repairs() {
     let (code, out, _) = run(&["validate", "-"], Some(&newline_terminated));
     assert_eq!(code, 0, "{out}");
 }
+
+#[test]
+fn to_json_maps_a_277_as_claim_status() {
+    for f in crate::fixtures277::ALL {
+        let path = format!(
+            "{}/tests/fixtures/claimstatus/{}",
+            env!("CARGO_MANIFEST_DIR"),
+            f.path
+        );
+        let (code, out, err) = run(&["to-json", &path], None);
+        assert_eq!(code, 0, "{}: {err}", f.name);
+        let v: serde_json::Value =
+            serde_json::from_str(&out).unwrap_or_else(|e| panic!("{}: {e}", f.name));
+        let first = if v.is_array() { &v[0] } else { &v };
+        assert_eq!(first["x12"], f.x12, "{}", f.name);
+    }
+    let path = format!(
+        "{}/tests/fixtures/claimstatus/LinuxForHealth-x12/claim-level-status.277",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let (_, out, _) = run(&["to-json", &path], None);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v[0]["claims"][0]["claimStatus"]["statusCategoryCode"], "P3");
+    assert!(v[0].get("errors").is_none(), "a 277 is not read as a 271");
+}

@@ -92,7 +92,10 @@ fn the_list_holds_every_fixture_with_a_271_or_999() {
         for entry in std::fs::read_dir(&dir).unwrap() {
             let path = entry.unwrap().path();
             if path.is_dir() {
-                dirs.push(path);
+                // Claim status answers (277s and the 999 to a 276) are `fixtures277`'s.
+                if !path.ends_with("claimstatus") {
+                    dirs.push(path);
+                }
             } else if let Ok(text) = std::fs::read_to_string(&path)
                 && holds_response(&text)
             {

@@ -14,12 +14,12 @@ fn documents() -> Vec<&'static str> {
 }
 
 /// Segment boundaries of `doc`: the byte after each terminator (`~`; the fixtures all use it).
-fn split(doc: &str) -> Vec<&str> {
+pub(crate) fn split(doc: &str) -> Vec<&str> {
     doc.split_inclusive('~').collect()
 }
 
 #[derive(Debug, Clone)]
-enum Mutation {
+pub(crate) enum Mutation {
     Delete(usize),
     Duplicate(usize),
     Swap(usize, usize),
@@ -28,7 +28,7 @@ enum Mutation {
     Element(usize, usize, String),
 }
 
-fn mutation() -> impl Strategy<Value = Mutation> {
+pub(crate) fn mutation() -> impl Strategy<Value = Mutation> {
     prop_oneof![
         any::<usize>().prop_map(Mutation::Delete),
         any::<usize>().prop_map(Mutation::Duplicate),
@@ -40,7 +40,7 @@ fn mutation() -> impl Strategy<Value = Mutation> {
     ]
 }
 
-fn apply(doc: &str, mutation: &Mutation) -> String {
+pub(crate) fn apply(doc: &str, mutation: &Mutation) -> String {
     let mut segs: Vec<String> = split(doc).into_iter().map(str::to_owned).collect();
     if segs.is_empty() {
         return String::new();

@@ -4,9 +4,9 @@
 
 use std::borrow::Cow;
 
-use super::elements::Seg;
 use crate::eligibility::codes;
 use crate::eligibility::model::AaaError;
+use crate::x12::CutSegment as Seg;
 
 const RESUBMIT: &str = "Please Correct and Resubmit";
 const ADVICE_999: &str = "The payer rejected the syntax of the 270 it was sent (999 acknowledgement). Correct the segment or element named in location and resubmit.";

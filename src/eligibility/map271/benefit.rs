@@ -2,7 +2,6 @@
 
 use std::borrow::Cow;
 
-use super::elements::Seg;
 use super::entity::{aaa, address, contact};
 use super::text::{decimal, name_or_code};
 use super::{Level, Walk};
@@ -11,6 +10,7 @@ use crate::eligibility::model::{
     AdditionalIdentification, AdditionalInformation, Benefit, DatePeriod, PlanStatus, Procedure,
     ProviderInformation, RelatedEntity, Repeats, ServiceDelivery, ServiceTypeNames,
 };
+use crate::x12::CutSegment as Seg;
 
 /// Where the walk is inside the benefit loops.
 #[derive(Debug, Default, Clone, Copy)]

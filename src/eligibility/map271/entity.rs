@@ -2,7 +2,6 @@
 
 use std::borrow::Cow;
 
-use super::elements::Seg;
 use super::text::name_or_code;
 use super::{Level, Walk};
 use crate::eligibility::codes::{self, field};
@@ -10,6 +9,7 @@ use crate::eligibility::model::{
     AaaError, Address, Contact, ContactInformation, DiagnosisCode, Member, Payer, PlanInformation,
     Provider, TraceNumber,
 };
+use crate::x12::CutSegment as Seg;
 
 fn text<'a>(seg: &Seg<'a>, n: usize) -> Option<Cow<'a, str>> {
     seg.element(n).map(Cow::Borrowed)

@@ -1,18 +1,16 @@
 //! A payer's 271 (or 999) mapped into the anchors' eligibility JSON. Tolerant: whatever can be
 //! mapped is, each oddity becomes a warning, and only a document with nothing to map is an error.
 
-mod ack;
+pub(crate) mod ack;
 mod benefit;
-mod elements;
 mod entity;
-mod segments;
 mod text;
 
 use std::borrow::Cow;
 
 use super::model::{AaaError, EligibilityResponse, Meta, Payer, Provider, Warning};
+use crate::x12::CutSegment as Seg;
 use crate::x12::ParseError;
-use elements::Seg;
 
 /// What the request adds to the response: the anchors echo the 270's control number and payer ID.
 #[derive(Debug, Clone, Default)]
@@ -66,7 +64,7 @@ pub fn map<'a>(x12: &'a str, ctx: &Context) -> Result<EligibilityResponse<'a>, M
 
 /// Maps every subscriber answer in every transaction set, in document order (the CLI prints all).
 pub fn map_all<'a>(x12: &'a str, ctx: &Context) -> Result<Vec<EligibilityResponse<'a>>, MapError> {
-    let (reader, guessed) = segments::open(x12)?;
+    let (reader, guessed) = crate::x12::open_tolerant(x12)?;
     let mut walk = Walk::new(x12, ctx);
     if guessed {
         walk.warn(

@@ -4,6 +4,7 @@
 //! through the same parser and mapper as any payer's answer.
 
 mod benefits;
+pub mod claim_status;
 mod reply;
 mod scenario;
 

@@ -1,11 +1,11 @@
 //! The segments of a payer's document: the strict reader when its `ISA` is sound, else a fallback
-//! that guesses the delimiters of a short or mis-built `ISA` from the `GS` after it. A 270 with such
-//! an `ISA` is rejected; a payer's 271 is mapped anyway, with a warning.
+//! that guesses the delimiters of a short or mis-built `ISA` from the `GS` after it. A request with
+//! such an `ISA` is rejected; a payer's 271 or 277 is mapped anyway, with a warning.
 
-use crate::x12::{Delimiters, ParseError, Reader, strip_leading};
+use super::{Delimiters, ParseError, Reader, strip_leading};
 
 /// Opens `x12`; the flag is true when the delimiters had to be guessed.
-pub fn open(x12: &str) -> Result<(Reader<'_>, bool), ParseError> {
+pub fn open_tolerant(x12: &str) -> Result<(Reader<'_>, bool), ParseError> {
     match Reader::new(x12) {
         Ok(r) => Ok((r, false)),
         Err(
