@@ -67,7 +67,7 @@ impl StoreMetrics {
         );
         r.register(
             "gateway_store_write_duration_seconds",
-            "Time to write one transaction",
+            "Time to seal and write one batch of transactions (one database commit)",
             self.write_seconds.clone(),
         );
         r.register(
@@ -77,15 +77,20 @@ impl StoreMetrics {
         );
     }
 
-    pub(crate) fn written(&self, seconds: f64) {
-        self.written.inc();
+    /// `rows` written in one batch that took `seconds`.
+    pub(crate) fn written(&self, rows: usize, seconds: f64) {
+        self.written.inc_by(u64::try_from(rows).unwrap_or(u64::MAX));
         self.write_seconds.observe(seconds);
     }
 
     pub(crate) fn error(&self, operation: &'static str) {
+        self.errors(operation, 1);
+    }
+
+    pub(crate) fn errors(&self, operation: &'static str, n: usize) {
         self.errors
             .get_or_create(&OperationLabels { operation })
-            .inc();
+            .inc_by(u64::try_from(n).unwrap_or(u64::MAX));
     }
 
     pub(crate) fn queue(&self, delta: i64) {

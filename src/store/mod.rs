@@ -205,8 +205,18 @@ impl Store {
 
     /// Writes one transaction.
     pub async fn record(&self, new: &NewTransaction) -> Result<(), StoreError> {
-        self.bounded(rows::insert(&self.pool, &self.keys, new))
-            .await
+        let row = rows::prepare(&self.keys, new)?;
+        self.write(std::slice::from_ref(&row)).await
+    }
+
+    /// Seals and hashes one transaction for [`Store::write`] (CPU work, no I/O).
+    pub(crate) fn prepare(&self, new: &NewTransaction) -> Result<rows::Prepared, StoreError> {
+        rows::prepare(&self.keys, new)
+    }
+
+    /// Writes prepared rows in one database transaction: all or none.
+    pub(crate) async fn write(&self, rows: &[rows::Prepared]) -> Result<(), StoreError> {
+        self.bounded(rows::insert_many(&self.pool, rows)).await
     }
 
     /// The account's transaction `id`; `None` when unknown or another account's.

@@ -150,6 +150,19 @@ pub async fn open(
         }
     }
     let pool = AnyPoolOptions::new()
+        .after_connect(move |conn, _| {
+            Box::pin(async move {
+                if backend == Backend::Sqlite {
+                    // In WAL mode NORMAL syncs at checkpoints, not at every commit: a power cut
+                    // may lose the last commits but never corrupts the file (SQLite's
+                    // documented guarantee), and the store is an audit trail, not the answer.
+                    sqlx::query("PRAGMA synchronous=NORMAL")
+                        .execute(&mut *conn)
+                        .await?;
+                }
+                Ok(())
+            })
+        })
         .max_connections(match backend {
             // One writer at a time anyway; a few readers beside it.
             Backend::Sqlite => 4,

@@ -36,11 +36,25 @@ fn member_id(d: &Details) -> Option<&str> {
         .or(d.subscriber.member_id.as_deref())
 }
 
-pub async fn insert(
-    pool: &AnyPool,
-    keys: &Keyring,
-    new: &NewTransaction,
-) -> Result<(), StoreError> {
+/// One row ready to insert: sealed and hashed, no PHI in clear.
+pub struct Prepared {
+    id: String,
+    account: String,
+    processed_ms: i64,
+    route: String,
+    status: String,
+    source_type: String,
+    source_id: Option<String>,
+    correlation_id: Option<String>,
+    payer_id: Option<String>,
+    npi: Option<String>,
+    hashes: [Option<Vec<u8>>; 7],
+    key_id: String,
+    sealed: Vec<u8>,
+}
+
+/// Seals and hashes `new` (CPU work: the writer runs it off the async workers).
+pub fn prepare(keys: &Keyring, new: &NewTransaction) -> Result<Prepared, StoreError> {
     let t = &new.transaction;
     let details = serde_json::to_vec(&t.details).map_err(|e| StoreError::Details {
         line: e.line(),
@@ -50,36 +64,83 @@ pub async fn insert(
     let hash =
         |f: &str, v: Option<&str>| v.filter(|v| !v.trim().is_empty()).map(|v| keys.hash(f, v));
     let d = &t.details;
-    sqlx::query(
+    Ok(Prepared {
+        id: t.id.clone(),
+        account: t.account.clone(),
+        processed_ms: t.processed_ms,
+        route: t.route.clone(),
+        status: t.status.clone(),
+        source_type: t.source_type.clone(),
+        source_id: t.source_id.clone(),
+        correlation_id: t.correlation_id.clone(),
+        payer_id: t.payer_id.clone(),
+        npi: t.npi.clone(),
+        hashes: [
+            hash(field::FIRST, d.patient.first_name.as_deref()),
+            hash(field::LAST, d.patient.last_name.as_deref()),
+            hash(field::MEMBER, member_id(d)),
+            hash(field::BIRTH, d.patient.birth_date.as_deref()),
+            hash(field::ACCOUNT_NUMBER, d.patient_account_number.as_deref()),
+            hash(field::MRN, d.medical_record_number.as_deref()),
+            new.dedup_key.as_deref().map(|k| keys.hash(field::DEDUP, k)),
+        ],
+        key_id: keys.current_id().to_owned(),
+        sealed,
+    })
+}
+
+/// Bound values per row.
+const PER_ROW: usize = 19;
+/// Rows per `INSERT`: 50 × 19 = 950 values, under SQLite's oldest limit (999) and PostgreSQL's.
+const ROWS_PER_INSERT: usize = 50;
+
+/// `INSERT … VALUES (…), (…)` for `rows` rows, placeholders numbered in order.
+fn insert_sql(rows: usize) -> String {
+    let mut sql = String::from(
         "INSERT INTO transactions (id, account, processed_ms, route, status, source_type, \
          source_id, correlation_id, payer_id, npi, first_name_h, last_name_h, member_id_h, \
-         birth_date_h, account_number_h, mrn_h, dedup_h, key_id, sealed) VALUES \
-         ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
-    )
-    .bind(t.id.as_str())
-    .bind(t.account.as_str())
-    .bind(t.processed_ms)
-    .bind(t.route.as_str())
-    .bind(t.status.as_str())
-    .bind(t.source_type.as_str())
-    .bind(t.source_id.as_deref())
-    .bind(t.correlation_id.as_deref())
-    .bind(t.payer_id.as_deref())
-    .bind(t.npi.as_deref())
-    .bind(hash(field::FIRST, d.patient.first_name.as_deref()))
-    .bind(hash(field::LAST, d.patient.last_name.as_deref()))
-    .bind(hash(field::MEMBER, member_id(d)))
-    .bind(hash(field::BIRTH, d.patient.birth_date.as_deref()))
-    .bind(hash(
-        field::ACCOUNT_NUMBER,
-        d.patient_account_number.as_deref(),
-    ))
-    .bind(hash(field::MRN, d.medical_record_number.as_deref()))
-    .bind(new.dedup_key.as_deref().map(|k| keys.hash(field::DEDUP, k)))
-    .bind(keys.current_id())
-    .bind(sealed)
-    .execute(pool)
-    .await?;
+         birth_date_h, account_number_h, mrn_h, dedup_h, key_id, sealed) VALUES ",
+    );
+    for r in 0..rows {
+        sql.push_str(if r == 0 { "(" } else { ", (" });
+        for c in 0..PER_ROW {
+            let sep = if c == 0 { "" } else { ", " };
+            let _ = write!(sql, "{sep}${}", r * PER_ROW + c + 1);
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+/// Writes `rows` in one transaction (one commit, so one fsync, for the lot): all or none.
+pub async fn insert_many(pool: &AnyPool, rows: &[Prepared]) -> Result<(), StoreError> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut tx = pool.begin().await?;
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        let sql = insert_sql(chunk.len());
+        let mut q = sqlx::query(&sql);
+        for p in chunk {
+            q = q
+                .bind(p.id.as_str())
+                .bind(p.account.as_str())
+                .bind(p.processed_ms)
+                .bind(p.route.as_str())
+                .bind(p.status.as_str())
+                .bind(p.source_type.as_str())
+                .bind(p.source_id.as_deref())
+                .bind(p.correlation_id.as_deref())
+                .bind(p.payer_id.as_deref())
+                .bind(p.npi.as_deref());
+            for h in &p.hashes {
+                q = q.bind(h.as_deref());
+            }
+            q = q.bind(p.key_id.as_str()).bind(p.sealed.as_slice());
+        }
+        q.execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
     Ok(())
 }
 

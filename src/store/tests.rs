@@ -371,3 +371,77 @@ mod round_trip {
         }
     }
 }
+
+/// One whole-number metric's value in the text exposition of `r`, summed over labels (0 when
+/// absent).
+fn exposed(r: &prometheus_client::registry::Registry, name: &str) -> u64 {
+    let mut text = String::new();
+    prometheus_client::encoding::text::encode(&mut text, r).unwrap();
+    text.lines()
+        .filter_map(|l| l.strip_prefix(name))
+        .filter_map(|rest| {
+            rest.trim_start_matches(|c| c != ' ')
+                .trim()
+                .parse::<u64>()
+                .ok()
+        })
+        .sum()
+}
+
+#[tokio::test]
+async fn a_burst_of_records_is_written_in_batches_and_none_is_lost() {
+    const SENT: u64 = 1000; // about four batches
+    let dir = temp_dir();
+    let metrics = StoreMetrics::default();
+    let mut registry = prometheus_client::registry::Registry::default();
+    metrics.register(&mut registry);
+    let recorder = Recorder::start(opened(&dir).await, 1024, 30, metrics, Box::new(|_| {}));
+    // The test's runtime has one thread: every record is queued before the writer runs, so it
+    // finds the whole burst waiting.
+    for i in 0..SENT {
+        let ms = 1_000 + i64::try_from(i).unwrap();
+        recorder.record(NewTransaction {
+            transaction: transaction("burst", ms, "eligible"),
+            dedup_key: Some(format!("key-{i}")),
+        });
+    }
+    let written = "gateway_store_records_written_total";
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while exposed(&registry, written) < SENT {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{} of {SENT} written",
+            exposed(&registry, written)
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert_eq!(exposed(&registry, written), SENT);
+    assert_eq!(exposed(&registry, "gateway_store_errors_total"), 0);
+    assert_eq!(exposed(&registry, "gateway_store_queue_depth"), 0);
+    // Each batch is one observation: fewer than one per record, more than one in all.
+    let batches = exposed(&registry, "gateway_store_write_duration_seconds_count");
+    assert!(batches > 1 && batches < SENT, "{batches} batches");
+    let (found, total) = recorder
+        .store()
+        .search(
+            "burst",
+            &Query {
+                limit: 5,
+                count: true,
+                order: Order::OldestFirst,
+                ..Query::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(total, Some(SENT));
+    assert_eq!(found[0].processed_ms, 1_000);
+    // Each row is sealed under its own id: every one opens.
+    let last = recorder
+        .store()
+        .find_duplicate("burst", &format!("key-{}", SENT - 1), 0)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(last.processed_ms, 1_000 + i64::try_from(SENT - 1).unwrap());
+}
