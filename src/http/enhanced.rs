@@ -483,6 +483,13 @@ pub fn render(t: &store::Transaction) -> Value {
     Value::Object(out)
 }
 
+/// The store once this replica's queued records are written: a transaction answered a moment
+/// ago is found (read-your-writes on one replica).
+async fn settled(recorder: &store::Recorder) -> &store::Store {
+    recorder.settle().await;
+    recorder.store()
+}
+
 fn store_of(state: &AppState) -> Result<&store::Recorder, Box<Response>> {
     state.store.as_deref().ok_or_else(|| {
         Box::new(error(
@@ -512,7 +519,7 @@ async fn fetch(
 ) -> Response {
     let mut res = match store_of(&state) {
         Err(res) => *res,
-        Ok(recorder) => match recorder.store().get(&caller.account, &id).await {
+        Ok(recorder) => match settled(recorder).await.get(&caller.account, &id).await {
             Ok(Some(t)) => (StatusCode::OK, axum::Json(render(&t))).into_response(),
             Ok(None) => error(StatusCode::NOT_FOUND, &["record not found".into()]),
             Err(store::StoreError::Crypto(_) | store::StoreError::Details { .. }) => error(
@@ -662,7 +669,7 @@ async fn search(
         (Err(res), _) => *res,
         (_, Err(why)) => error(StatusCode::BAD_REQUEST, &[why]),
         (Ok(recorder), Ok((q, pairs))) => {
-            match recorder.store().search(&caller.account, &q).await {
+            match settled(recorder).await.search(&caller.account, &q).await {
                 Err(e) => store_failed(&state, &e),
                 Ok((found, total)) => {
                     let page_len = u32::try_from(found.len()).unwrap_or(u32::MAX);

@@ -189,6 +189,11 @@ impl Store {
         self.backend
     }
 
+    /// How long one call may take (`store.timeout_ms`).
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
     /// The keys (tests read the current key's id).
     pub fn keys(&self) -> &Keyring {
         &self.keys

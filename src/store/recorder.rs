@@ -71,6 +71,10 @@ impl Health {
 #[derive(Debug)]
 pub struct Recorder {
     queue: mpsc::Sender<NewTransaction>,
+    /// Records queued so far; with `taken`, what a read waits for (read-your-writes).
+    queued: std::sync::atomic::AtomicU64,
+    /// Records the writer has finished with (written or counted lost), in queue order.
+    taken: tokio::sync::watch::Receiver<u64>,
     store: Arc<Store>,
     health: Arc<Health>,
     metrics: StoreMetrics,
@@ -89,8 +93,10 @@ impl Recorder {
         let store = Arc::new(store);
         let health = Arc::new(Health::new(on_change));
         let (queue, rx) = mpsc::channel(capacity);
+        let (done, taken) = tokio::sync::watch::channel(0);
         tokio::spawn(write(
             rx,
+            done,
             Arc::clone(&store),
             Arc::clone(&health),
             metrics.clone(),
@@ -98,6 +104,8 @@ impl Recorder {
         tokio::spawn(purge(Arc::downgrade(&store), retention_days));
         Self {
             queue,
+            queued: std::sync::atomic::AtomicU64::new(0),
+            taken,
             store,
             health,
             metrics,
@@ -107,9 +115,23 @@ impl Recorder {
     /// Queues `t` for the writer; never waits. A full queue drops it (counted).
     pub fn record(&self, t: NewTransaction) {
         match self.queue.try_send(t) {
-            Ok(()) => self.metrics.queue(1),
+            Ok(()) => {
+                self.queued.fetch_add(1, Ordering::AcqRel);
+                self.metrics.queue(1);
+            }
             Err(_) => self.metrics.error("queue_full"),
         }
+    }
+
+    /// Waits, at most `store.timeout_ms`, until the writer is done with every record queued
+    /// before this call, so a client that reads a transaction right after it was answered on
+    /// this replica finds it.
+    pub async fn settle(&self) {
+        let limit = self.store.timeout();
+        let target = self.queued.load(Ordering::Acquire);
+        let mut taken = self.taken.clone();
+        // A writer that is slow or gone only delays the read by `limit`; the read goes on.
+        let _ = tokio::time::timeout(limit, taken.wait_for(|n| *n >= target)).await;
     }
 
     /// The store, for reads and the duplicate lookup.
@@ -130,6 +152,7 @@ impl Recorder {
 
 async fn write(
     mut rx: mpsc::Receiver<NewTransaction>,
+    done: tokio::sync::watch::Sender<u64>,
     store: Arc<Store>,
     health: Arc<Health>,
     metrics: StoreMetrics,
@@ -155,44 +178,57 @@ async fn write(
             break;
         }
         metrics.queue(-i64::try_from(taken).unwrap_or(i64::MAX));
-        let started = Instant::now();
-        // Sealing and hashing a batch is CPU work: off the async workers.
         let records = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
-        let sealer = Arc::clone(&store);
-        let prepared = tokio::task::spawn_blocking(move || {
-            records
-                .iter()
-                .map(|t| sealer.prepare(t))
-                .collect::<Vec<_>>()
-        })
-        .await;
-        let Ok(prepared) = prepared else {
-            // The sealing panicked: the batch is lost, counted.
-            metrics.errors("write", taken);
-            continue;
-        };
-        let mut rows = Vec::with_capacity(prepared.len());
-        for p in prepared {
-            match p {
-                Ok(row) => rows.push(row),
-                Err(e) => {
-                    metrics.errors("write", 1);
-                    health.failed("write", &e);
-                }
-            }
-        }
-        if rows.is_empty() {
-            continue;
-        }
-        match store.write(&rows).await {
-            Ok(()) => {
-                metrics.written(rows.len(), started.elapsed().as_secs_f64());
-                health.succeeded();
-            }
+        write_batch(records, &store, &health, &metrics).await;
+        // Lost or written, these records are done with: reads waiting on them may go on.
+        done.send_modify(|n| *n += u64::try_from(taken).unwrap_or(u64::MAX));
+    }
+}
+
+/// Seals and writes one batch in one database transaction; what is lost is counted.
+async fn write_batch(
+    records: Vec<NewTransaction>,
+    store: &Arc<Store>,
+    health: &Health,
+    metrics: &StoreMetrics,
+) {
+    let taken = records.len();
+    let started = Instant::now();
+    // Sealing and hashing a batch is CPU work: off the async workers.
+    let sealer = Arc::clone(store);
+    let prepared = tokio::task::spawn_blocking(move || {
+        records
+            .iter()
+            .map(|t| sealer.prepare(t))
+            .collect::<Vec<_>>()
+    })
+    .await;
+    let Ok(prepared) = prepared else {
+        // The sealing panicked: the batch is lost, counted.
+        metrics.errors("write", taken);
+        return;
+    };
+    let mut rows = Vec::with_capacity(prepared.len());
+    for p in prepared {
+        match p {
+            Ok(row) => rows.push(row),
             Err(e) => {
-                metrics.errors("write", rows.len());
+                metrics.errors("write", 1);
                 health.failed("write", &e);
             }
+        }
+    }
+    if rows.is_empty() {
+        return;
+    }
+    match store.write(&rows).await {
+        Ok(()) => {
+            metrics.written(rows.len(), started.elapsed().as_secs_f64());
+            health.succeeded();
+        }
+        Err(e) => {
+            metrics.errors("write", rows.len());
+            health.failed("write", &e);
         }
     }
 }

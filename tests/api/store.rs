@@ -840,3 +840,38 @@ async fn a_postgres_that_goes_down_never_hangs_a_request_under_either_setting() 
         assert!(back, "{on_error:?}: recovers when PostgreSQL answers again");
     }
 }
+
+/// A client that reads its transaction right after the answer finds it, by id and by search:
+/// reads wait (bounded by `store.timeout_ms`) for the records this replica has queued.
+#[tokio::test]
+async fn a_transaction_is_found_right_after_its_answer() {
+    let app = spawn_app(|s| s.store.timeout_ms = 10_000).await;
+    for round in 0..5 {
+        let correlation = format!("read-your-writes-{round}");
+        let res = app
+            .post("/rcm/eligibility/v1")
+            .header("Authorization", DEMO_KEY)
+            .header("x-optum-correlation-id", &correlation)
+            .header("x-optum-eligibility-disable-value-add", "deduplication")
+            .body(MINIMAL)
+            .header("content-type", "application/json")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        let id = txn_id(&res);
+        let got = app.get_with(&format!("{TXNS}/{id}"), DEMO_KEY).await;
+        assert_eq!(
+            got.status(),
+            StatusCode::OK,
+            "round {round}: GET by id at once"
+        );
+        let found: Value = app
+            .get_with(&format!("{TXNS}?correlationId={correlation}"), DEMO_KEY)
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(found[0]["id"], json!(id), "round {round}: search at once");
+    }
+}
