@@ -10,6 +10,7 @@
 
 use std::borrow::Cow;
 
+use super::reply::clean;
 use crate::x12::date::Stamp;
 use crate::x12::{Delimiters, Writer, pad_right};
 
@@ -68,27 +69,6 @@ impl ClaimStatusScenario {
             Some((f, l)) if same(f, DEPENDENT.0) && same(l, DEPENDENT.1) => Self::DependentClaims,
             Some(_) => Self::NotFound,
         }
-    }
-}
-
-/// Values from the request may contain our delimiters: blank them out.
-fn clean(value: &str) -> Cow<'_, str> {
-    let d = Delimiters::default();
-    if value.bytes().any(|b| d.is_delimiter(b)) {
-        Cow::Owned(
-            value
-                .chars()
-                .map(|c| {
-                    if u8::try_from(c).is_ok_and(|b| d.is_delimiter(b)) {
-                        ' '
-                    } else {
-                        c
-                    }
-                })
-                .collect(),
-        )
-    } else {
-        Cow::Borrowed(value)
     }
 }
 

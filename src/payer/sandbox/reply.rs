@@ -12,8 +12,8 @@ use crate::x12::{Delimiters, Writer, pad_right};
 /// Payer name when the request gave none.
 const PAYER_NAME: &str = "SANDBOX HEALTH PLAN";
 
-/// Values from the 270 may contain our delimiters (the 270 may use others): blank them out.
-fn clean(value: &str) -> Cow<'_, str> {
+/// Values from a request may contain our delimiters (it may use others): blank them out.
+pub(super) fn clean(value: &str) -> Cow<'_, str> {
     let d = Delimiters::default();
     if value.bytes().any(|b| d.is_delimiter(b)) {
         Cow::Owned(
