@@ -20,6 +20,7 @@ pub mod cli;
 pub mod config;
 pub mod eligibility;
 pub mod http;
+pub mod json_request;
 pub mod limit;
 pub mod payer;
 pub mod store;

@@ -6,50 +6,15 @@
     reason = "helpers take each field as the model holds it, `&Option<Field<T>>`"
 )]
 
-use std::collections::BTreeMap;
-
 use super::check::PROVIDER_TYPES;
 use super::{
     AdditionalIdentification, Address, EligibilityRequest, Encounter, Field,
     InformationReceiverName, List, Person, Provider, Text,
 };
+pub use crate::json_request::Envelope;
+use crate::json_request::{items, val};
 use crate::x12::date::Stamp;
 use crate::x12::{Delimiters, Writer, pad_right};
-
-/// The interchange envelope and trace originator the gateway writes (from configuration).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Envelope {
-    /// ISA05.
-    pub sender_qualifier: String,
-    /// ISA06.
-    pub sender_id: String,
-    /// ISA07.
-    pub receiver_qualifier: String,
-    /// ISA08.
-    pub receiver_id: String,
-    /// GS02.
-    pub application_sender: String,
-    /// GS03.
-    pub application_receiver: String,
-    /// ISA15: `P` or `T`.
-    pub usage: String,
-    /// TRN03: ten characters naming who made the trace number.
-    pub trace_originator: String,
-    /// Payer names by payer ID (NM103 of 2100A when the request names none).
-    pub payer_names: BTreeMap<String, String>,
-}
-
-fn val(t: &Text) -> Option<&str> {
-    t.as_ref().and_then(Field::given).map(String::as_str)
-}
-
-fn items<T>(l: &List<T>) -> impl Iterator<Item = &T> {
-    l.as_ref()
-        .and_then(Field::given)
-        .into_iter()
-        .flatten()
-        .filter_map(Field::given)
-}
 
 /// A REF source: JSON property, REF01, the field.
 pub type RefField<'a> = (&'static str, &'static str, &'a Text);

@@ -5,66 +5,21 @@
 
 pub mod build;
 pub mod check;
-mod control;
-mod path;
 pub mod refused;
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::eligibility::model::Warning;
+use crate::json_request::note;
 use crate::x12::date::Stamp;
-use serde::de::{DeserializeOwned, Deserializer};
 
+pub use crate::json_request::{
+    Built, Dialect, Field, List, NotAnObject, Obj, Path, Refusal, Text, is_control_number,
+    next_control_number,
+};
 pub use build::{Envelope, build};
 pub use check::{Problem, check};
-pub use control::next_control_number;
-pub use path::Path;
-
-/// A value that was present: of the expected type, or not.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Field<T> {
-    /// The value, as expected.
-    Given(T),
-    /// Present, but of another JSON type (a number where a string belongs, …).
-    WrongType,
-}
-
-impl<'de, T: DeserializeOwned> Deserialize<'de> for Field<T> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        // Through a `Value`, so a wrong type here does not fail the whole body.
-        let v = serde_json::Value::deserialize(d)?;
-        Ok(T::deserialize(v).map_or(Self::WrongType, Self::Given))
-    }
-}
-
-// Serialisable so the `OpenAPI` derive can state the defaults (`null`: absent); a value of the
-// wrong type comes out as `null` too.
-impl<T: Serialize> Serialize for Field<T> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::Given(v) => v.serialize(s),
-            Self::WrongType => s.serialize_none(),
-        }
-    }
-}
-
-impl<T> Field<T> {
-    /// The value when it has the expected type.
-    pub fn given(&self) -> Option<&T> {
-        match self {
-            Self::Given(v) => Some(v),
-            Self::WrongType => None,
-        }
-    }
-}
-
-/// An optional string field.
-pub type Text = Option<Field<String>>;
-/// An optional object field.
-pub type Obj<T> = Option<Field<T>>;
-/// An optional array field.
-pub type List<T> = Option<Field<Vec<Field<T>>>>;
 
 /// The request body (Change `MedicalEligibility`, Stedi `EligibilityCheckRequestContent`).
 #[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
@@ -288,34 +243,6 @@ pub struct MedicalProcedure {
     pub diagnosis_code_pointer: List<String>,
 }
 
-/// Why a body gives no 270.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Refusal {
-    /// Not JSON, or not an object.
-    NotAnObject(NotAnObject),
-    /// A request with problems.
-    Invalid(Vec<Problem>),
-}
-
-/// Whose request rules apply: the path the client called.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Dialect {
-    /// Change: `controlNumber` must be exactly 9 digits when sent.
-    Change,
-    /// Stedi: `controlNumber` is deprecated (2025-09-15) and ignored; one that is not 9 digits
-    /// (Hike sends ~25 characters) is replaced by a generated one, with a warning.
-    Stedi,
-}
-
-/// A 270 built from a JSON request, and what the caller should know about how.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Built {
-    /// The 270.
-    pub x12: String,
-    /// What was not sent as given (a replaced control number, an ignored dependent `memberId`).
-    pub warnings: Vec<Warning>,
-}
-
 /// The 270 for a JSON body, stamped `now`, under Change's rules. What `to-270` prints.
 pub fn to_270(bytes: &[u8], envelope: &Envelope, now: &Stamp) -> Result<String, Refusal> {
     to_270_as(bytes, envelope, now, Dialect::Change).map(|b| b.x12)
@@ -364,22 +291,6 @@ pub fn to_270_as(
     })
 }
 
-/// ISA13: exactly nine digits.
-fn is_control_number(c: &str) -> bool {
-    c.len() == 9 && c.bytes().all(|b| b.is_ascii_digit())
-}
-
-fn note(code: &str, description: String, location: &str) -> Warning {
-    Warning {
-        code: code.to_owned(),
-        description,
-        location: Some(location.to_owned()),
-        segment: None,
-        segment_position: None,
-        element: None,
-    }
-}
-
 /// X279A1 has no member ID in 2100D (NM108/NM109 are not used there): a dependent's `memberId`
 /// is not sent, and the caller is told so.
 fn ignored_dependent_member_ids(req: &EligibilityRequest) -> Vec<Warning> {
@@ -401,26 +312,9 @@ fn ignored_dependent_member_ids(req: &EligibilityRequest) -> Vec<Warning> {
         .collect()
 }
 
-/// Reads a body: `None` when it is not a JSON object (the caller answers 400 as raw-x12 does).
+/// Reads a body; refused when it is not a JSON object (the caller answers 400 as raw-x12 does).
 pub fn parse(bytes: &[u8]) -> Result<EligibilityRequest, NotAnObject> {
-    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| NotAnObject {
-        line: e.line(),
-        column: e.column(),
-    })?;
-    if !value.is_object() {
-        return Err(NotAnObject { line: 0, column: 0 });
-    }
-    // Every field is optional and lenient, so an object always deserialises.
-    EligibilityRequest::deserialize(value).map_err(|_| NotAnObject { line: 0, column: 0 })
-}
-
-/// The body is not JSON (`line` > 0: where it stopped parsing) or not an object (`line` 0).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct NotAnObject {
-    /// 1-based line of the syntax error; 0 when the JSON is valid but not an object.
-    pub line: usize,
-    /// 1-based column.
-    pub column: usize,
+    crate::json_request::parse(bytes)
 }
 
 #[cfg(test)]

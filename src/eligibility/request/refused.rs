@@ -2,8 +2,8 @@
 //! request's own terms: each issue becomes a problem at the JSON field that fed the loop and
 //! element, so the client never reads positions in a 270 it did not send.
 
+use super::Path;
 use super::check::Problem;
-use super::path::Path;
 use crate::eligibility::issue::Issue;
 
 /// The problems, one per issue, at the JSON fields the issues' loops and elements came from.
