@@ -4,5 +4,6 @@
 pub mod codes;
 pub mod map277;
 pub mod model;
+pub mod request;
 
 pub use model::ClaimStatusResponse;
