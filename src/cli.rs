@@ -1,5 +1,5 @@
-//! The command line: `serve` (the default; `main` runs it), `validate`, `to-json`, `to-270` and
-//! `hash-key`.
+//! The command line: `serve` (the default; `main` runs it), `validate`, `to-json`, `to-270`,
+//! `to-276` and `hash-key`.
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -57,6 +57,13 @@ pub enum Command {
         /// The JSON request file, or `-` for standard input.
         file: String,
     },
+    /// Print the 276 the gateway would send for a JSON claim status request (envelope from
+    /// configuration); exit 1 with the problems as JSON when the request is invalid.
+    #[command(name = "to-276")]
+    To276 {
+        /// The JSON request file, or `-` for standard input.
+        file: String,
+    },
     /// Ask the running gateway's `GET /readyz` (a container HEALTHCHECK; the image has no curl);
     /// exit 0 when it answers 200, 1 otherwise.
     Healthcheck {
@@ -94,6 +101,7 @@ pub fn run_offline(command: Command, config: Option<&std::path::Path>) -> Option
         }
         Command::ToJson { file } => with_input(&file, to_json),
         Command::To270 { file } => to_270_command(config, &file),
+        Command::To276 { file } => to_276_command(config, &file),
         Command::HashKey { key, generate } => hash(key, generate),
         Command::Healthcheck { addr } => {
             let addr = match addr {
@@ -245,6 +253,19 @@ pub fn to_json(text: &str) -> (String, bool) {
 }
 
 fn to_270_command(config: Option<&std::path::Path>, file: &str) -> ExitCode {
+    with_envelope(config, file, to_270)
+}
+
+fn to_276_command(config: Option<&std::path::Path>, file: &str) -> ExitCode {
+    with_envelope(config, file, to_276)
+}
+
+/// Loads settings (exit 2 when they are broken) and runs `f` on the input with their envelope.
+fn with_envelope(
+    config: Option<&std::path::Path>,
+    file: &str,
+    f: fn(&str, &crate::json_request::Envelope) -> (String, bool),
+) -> ExitCode {
     let settings = match Settings::load(config) {
         Ok(s) => s,
         Err(e) => {
@@ -253,23 +274,42 @@ fn to_270_command(config: Option<&std::path::Path>, file: &str) -> ExitCode {
         }
     };
     let envelope = crate::http::json::envelope(&settings.x12);
-    with_input(file, |text| to_270(text, &envelope))
+    with_input(file, |text| f(text, &envelope))
 }
 
 /// The `to-270` output: the 270, or the problems as JSON (Stedi's `fieldList` shape, with JSON
 /// Pointer paths, and Change's `errors`).
 pub fn to_270(text: &str, envelope: &crate::eligibility::request::Envelope) -> (String, bool) {
-    use crate::eligibility::request::{self, Refusal};
+    use crate::eligibility::request;
     match request::to_270(text.as_bytes(), envelope, &crate::x12::date::Stamp::now()) {
         Ok(x12) => (x12, true),
-        Err(Refusal::NotAnObject(e)) if e.line == 0 => {
-            error_json("the input must be a JSON object (an eligibility request)")
+        Err(refusal) => refused(&refusal, "an eligibility request"),
+    }
+}
+
+/// The `to-276` output: the 276 (under Change's rules), or the problems as `to-270` prints them.
+pub fn to_276(text: &str, envelope: &crate::json_request::Envelope) -> (String, bool) {
+    use crate::claim_status::request;
+    match request::to_276(text.as_bytes(), envelope, &crate::x12::date::Stamp::now()) {
+        Ok(x12) => (x12, true),
+        Err(refusal) => refused(&refusal, "a claim status request"),
+    }
+}
+
+/// Why a JSON request gives no X12, as JSON: `{"status": "ERROR", "errors": [{"field", "path",
+/// "description"}]}` (Change's field names and Stedi's JSON Pointers), or `{"status", "message"}`
+/// when the input is not a JSON object. `what` names the object expected.
+fn refused(refusal: &crate::json_request::Refusal, what: &str) -> (String, bool) {
+    use crate::json_request::Refusal;
+    match refusal {
+        Refusal::NotAnObject(e) if e.line == 0 => {
+            error_json(&format!("the input must be a JSON object ({what})"))
         }
-        Err(Refusal::NotAnObject(e)) => error_json(&format!(
+        Refusal::NotAnObject(e) => error_json(&format!(
             "the input is not valid JSON (line {}, column {})",
             e.line, e.column
         )),
-        Err(Refusal::Invalid(problems)) => {
+        Refusal::Invalid(problems) => {
             let errors: Vec<serde_json::Value> = problems
                 .iter()
                 .map(|p| {

@@ -1,4 +1,5 @@
-//! The binary's command line: `to-json`, `validate`, `hash-key`, and start-up errors.
+//! The binary's command line: `to-json`, `validate`, `to-270`, `to-276`, `hash-key`, and start-up
+//! errors.
 
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -237,6 +238,65 @@ fn to_270_reports_an_invalid_request_as_json_and_exits_1() {
 #[test]
 fn to_270_exits_2_when_the_file_cannot_be_read() {
     let (code, _, err) = run(&["to-270", "/nonexistent/request.json"], None);
+    assert_eq!(code, 2);
+    assert!(err.contains("cannot read"), "{err}");
+}
+
+/// Change's sandbox claim status request (`claim-status.md` §8.1).
+const CLAIM_STATUS_SANDBOX: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/claimstatus/requests/optum-docs-sandbox.request.json"
+));
+
+#[test]
+fn to_276_prints_the_276_for_a_json_request_from_a_file_or_stdin() {
+    let file = TempFile::new("claim-status.json", CLAIM_STATUS_SANDBOX);
+    let (code, out, err) = run(&["to-276", file.path()], None);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("ISA*00*"), "{out}");
+    assert!(out.contains("~GS*HR*"), "{out}");
+    assert!(out.contains("~ST*276*123456789*005010X212~"), "{out}");
+    assert!(
+        out.contains("~NM1*41*2*TestProvider*****46*0123456789~"),
+        "{out}"
+    );
+    assert!(out.trim_end().ends_with("~IEA*1*123456789~"), "{out}");
+    let (code, from_stdin, _) = run(&["to-276", "-"], Some(CLAIM_STATUS_SANDBOX));
+    assert_eq!(code, 0);
+    assert!(from_stdin.contains("~NM1*IL*1*doeone*johnone****MI*0000000000~"));
+}
+
+#[test]
+fn to_276_reports_an_empty_request_as_json_and_exits_1() {
+    let (code, out, _) = run(&["to-276", "-"], Some("{}"));
+    assert_eq!(code, 1, "{out}");
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(report["status"], "ERROR");
+    let fields: Vec<(&str, &str)> = report["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["field"].as_str().unwrap(), e["path"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            ("tradingPartnerServiceId", "/tradingPartnerServiceId"),
+            ("providers", "/providers"),
+            ("subscriber", "/subscriber"),
+        ]
+    );
+    let (code, out, _) = run(
+        &["to-276", "-"],
+        Some(r#"{"subscriber": {"lastName": "SECRETNAME*"}}"#),
+    );
+    assert_eq!(code, 1);
+    assert!(out.contains("subscriber.lastName"), "{out}");
+    assert!(!out.contains("SECRETNAME"), "{out}");
+    let (code, out, _) = run(&["to-276", "-"], Some("[]"));
+    assert_eq!(code, 1);
+    assert!(out.contains("a claim status request"), "{out}");
+    let (code, _, err) = run(&["to-276", "/nonexistent/request.json"], None);
     assert_eq!(code, 2);
     assert!(err.contains("cannot read"), "{err}");
 }
