@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 const TODAY: &str = "20260115";
 const FIXTURES: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/claimstatus/requests"
+    "/tests/fixtures/claimstatus-requests"
 );
 
 fn stamp() -> Stamp {

@@ -245,7 +245,7 @@ fn to_270_exits_2_when_the_file_cannot_be_read() {
 /// Change's sandbox claim status request (`claim-status.md` §8.1).
 const CLAIM_STATUS_SANDBOX: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/claimstatus/requests/optum-docs-sandbox.request.json"
+    "/tests/fixtures/claimstatus-requests/optum-docs-sandbox.request.json"
 ));
 
 #[test]

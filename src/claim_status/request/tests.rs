@@ -4,19 +4,19 @@ use crate::x12::date::Stamp;
 const TODAY: &str = "20260115";
 const FIXTURES: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/claimstatus/requests"
+    "/tests/fixtures/claimstatus-requests"
 );
 const SANDBOX: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/claimstatus/requests/optum-docs-sandbox.request.json"
+    "/tests/fixtures/claimstatus-requests/optum-docs-sandbox.request.json"
 ));
 const OAS: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/claimstatus/requests/optum-oas-claimstatus.request.json"
+    "/tests/fixtures/claimstatus-requests/optum-oas-claimstatus.request.json"
 ));
 const STEDI_ACCEPTED: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/claimstatus/requests/stedi-json-accepted-uhc.request.json"
+    "/tests/fixtures/claimstatus-requests/stedi-json-accepted-uhc.request.json"
 ));
 
 /// Change's sandbox envelope as its recovered raw 276 shows it (`claim-status.md` §5).
