@@ -249,14 +249,7 @@ pub fn build(
 
     // 2000A/2100A: the payer.
     let payer_id = val(&req.trading_partner_service_id).unwrap_or_default();
-    let payer_name = val(&req.trading_partner_name)
-        .or_else(|| {
-            env.payer_names
-                .iter()
-                .find(|(id, _)| id.eq_ignore_ascii_case(payer_id))
-                .map(|(_, n)| n.as_str())
-        })
-        .unwrap_or("Unknown");
+    let payer_name = env.payer_name(val(&req.trading_partner_name), payer_id);
     w.segment("HL", &["1", "", "20", "1"]);
     w.segment(
         "NM1",
