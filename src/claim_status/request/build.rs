@@ -169,7 +169,7 @@ fn field(f: Option<&Text>) -> &str {
 }
 
 /// Whether `providerType` is `BillingProvider` (any case).
-pub fn is_billing(p: &Provider) -> bool {
+pub(super) fn is_billing(p: &Provider) -> bool {
     val(&p.provider_type).is_some_and(|t| t.eq_ignore_ascii_case(BILLING))
 }
 

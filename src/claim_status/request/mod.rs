@@ -198,7 +198,7 @@ pub fn to_276_as(
 
 /// TRN02 when the request brings no `encounter.trackingNumber`: a UUID, as Change's sandbox and
 /// Stedi answer with one.
-pub fn new_tracking_number() -> String {
+fn new_tracking_number() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
