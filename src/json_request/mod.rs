@@ -5,6 +5,7 @@
 mod checker;
 mod control;
 mod field;
+pub mod interchange;
 mod path;
 
 use std::collections::BTreeMap;

@@ -9,9 +9,17 @@
 
 use super::check::BILLING;
 use super::{ClaimStatusRequest, Encounter, Envelope, Provider, ServiceLine, Text};
+use crate::json_request::interchange::{self, SetKind};
 use crate::json_request::{items, obj, val};
 use crate::x12::date::Stamp;
-use crate::x12::{Delimiters, Writer, pad_right};
+use crate::x12::{Delimiters, Writer};
+
+/// The 276 in its envelope.
+const X212: SetKind = SetKind {
+    functional_id: "HR",
+    id: "276",
+    version: "005010X212",
+};
 
 /// What a 276 is built with besides the request.
 #[derive(Debug, Clone, Copy)]
@@ -31,46 +39,8 @@ pub fn build(req: &ClaimStatusRequest, ctx: &BuildContext<'_>) -> String {
     let env = ctx.envelope;
     let control = ctx.control_number;
     let mut w = Writer::with_capacity(Delimiters::default(), 1024);
+    let group = interchange::open(&mut w, env, X212, control, ctx.now);
     let (date, time) = (ctx.now.ccyymmdd(), ctx.now.hhmm());
-    let group = control.trim_start_matches('0');
-    let group = if group.is_empty() { "1" } else { group };
-    let blank = pad_right("", 10);
-    w.segment(
-        "ISA",
-        &[
-            "00",
-            &blank,
-            "00",
-            &blank,
-            &env.sender_qualifier,
-            &pad_right(&env.sender_id, 15),
-            &env.receiver_qualifier,
-            &pad_right(&env.receiver_id, 15),
-            &ctx.now.yymmdd(),
-            &time,
-            "^",
-            "00501",
-            control,
-            "0",
-            &env.usage,
-            ":",
-        ],
-    );
-    w.segment(
-        "GS",
-        &[
-            "HR",
-            &env.application_sender,
-            &env.application_receiver,
-            &date,
-            &time,
-            group,
-            "X",
-            "005010X212",
-        ],
-    );
-    w.reset_count();
-    w.segment("ST", &["276", control, "005010X212"]);
     w.segment("BHT", &["0010", "13", control, &date, &time]);
 
     // 2000A/2100A: the payer.
@@ -156,11 +126,7 @@ pub fn build(req: &ClaimStatusRequest, ctx: &BuildContext<'_>) -> String {
     }
     claim(&mut w, req, ctx.tracking_number, group_number);
 
-    let count = (w.count() + 1).to_string();
-    w.segment("SE", &[count.as_str(), control]);
-    w.segment("GE", &["1", group]);
-    w.segment("IEA", &["1", control]);
-    w.finish()
+    interchange::close(w, control, group)
 }
 
 /// A person's field, or nothing.

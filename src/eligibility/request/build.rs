@@ -12,9 +12,10 @@ use super::{
     InformationReceiverName, List, Person, Provider, Text,
 };
 pub use crate::json_request::Envelope;
+use crate::json_request::interchange::{self, SetKind};
 use crate::json_request::{items, val};
 use crate::x12::date::Stamp;
-use crate::x12::{Delimiters, Writer, pad_right};
+use crate::x12::{Delimiters, Writer};
 
 /// A REF source: JSON property, REF01, the field.
 pub type RefField<'a> = (&'static str, &'static str, &'a Text);
@@ -195,6 +196,13 @@ pub fn receiver_refs(req: &EligibilityRequest) -> Vec<(&'static str, &str)> {
     out
 }
 
+/// The 270 in its envelope.
+const X279A1: SetKind = SetKind {
+    functional_id: "HS",
+    id: "270",
+    version: "005010X279A1",
+};
+
 /// Writes the 270 for `req`, which [`super::check`] passed. `control_number` is the 9-digit ISA13
 /// (also GS06, ST02 and the trace number); `now` stamps the envelope.
 pub fn build(
@@ -204,46 +212,8 @@ pub fn build(
     now: &Stamp,
 ) -> String {
     let mut w = Writer::with_capacity(Delimiters::default(), 1024);
+    let group = interchange::open(&mut w, env, X279A1, control_number, now);
     let (date, time) = (now.ccyymmdd(), now.hhmm());
-    let group = control_number.trim_start_matches('0');
-    let group = if group.is_empty() { "1" } else { group };
-    let blank = pad_right("", 10);
-    w.segment(
-        "ISA",
-        &[
-            "00",
-            &blank,
-            "00",
-            &blank,
-            &env.sender_qualifier,
-            &pad_right(&env.sender_id, 15),
-            &env.receiver_qualifier,
-            &pad_right(&env.receiver_id, 15),
-            &now.yymmdd(),
-            &time,
-            "^",
-            "00501",
-            control_number,
-            "0",
-            &env.usage,
-            ":",
-        ],
-    );
-    w.segment(
-        "GS",
-        &[
-            "HS",
-            &env.application_sender,
-            &env.application_receiver,
-            &date,
-            &time,
-            group,
-            "X",
-            "005010X279A1",
-        ],
-    );
-    w.reset_count();
-    w.segment("ST", &["270", control_number, "005010X279A1"]);
     let bht03 = val(&req.submitter_transaction_identifier).unwrap_or(control_number);
     w.segment("BHT", &["0022", "13", bht03, &date, &time]);
 
@@ -320,11 +290,7 @@ pub fn build(
         person_body(&mut w, d, true, encounter);
         inquiries(&mut w, encounter, None);
     }
-    let count = (w.count() + 1).to_string();
-    w.segment("SE", &[count.as_str(), control_number]);
-    w.segment("GE", &["1", group]);
-    w.segment("IEA", &["1", control_number]);
-    w.finish()
+    interchange::close(w, control_number, group)
 }
 
 /// 2100B: NM1, REF, N3/N4, PRV.
