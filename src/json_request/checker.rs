@@ -82,6 +82,17 @@ impl<'t> Checker<'t> {
         });
     }
 
+    /// `tradingPartnerServiceId` (required: it becomes 2100A NM109) and `tradingPartnerName`,
+    /// which every request names its payer with.
+    pub fn payer(&mut self, id: &Text, name: &Text) {
+        let root = Path::root();
+        let payer = root.key("tradingPartnerServiceId");
+        if self.text(&payer, id, 2, 80).is_none() && id.is_none() {
+            self.say(&payer, "is required: it names the payer (2100A NM109).");
+        }
+        self.text(&root.key("tradingPartnerName"), name, 1, 60);
+    }
+
     /// A string of `min..=max` characters that X12 can carry; `None` when absent or wrong.
     pub fn text<'v>(
         &mut self,

@@ -25,19 +25,7 @@ pub fn check(req: &ClaimStatusRequest, today: &str, dialect: Dialect) -> Vec<Pro
     let mut c = Checker::new(today);
     let root = Path::root();
     c.digits(&root.key("controlNumber"), &req.control_number, 9);
-    let payer = root.key("tradingPartnerServiceId");
-    if c.text(&payer, &req.trading_partner_service_id, 2, 80)
-        .is_none()
-        && req.trading_partner_service_id.is_none()
-    {
-        c.say(&payer, "is required: it names the payer (2100A NM109).");
-    }
-    c.text(
-        &root.key("tradingPartnerName"),
-        &req.trading_partner_name,
-        1,
-        60,
-    );
+    c.payer(&req.trading_partner_service_id, &req.trading_partner_name);
     providers(&mut c, &root.key("providers"), req, dialect);
     let sub_path = root.key("subscriber");
     match c.object(&sub_path, &req.subscriber) {

@@ -43,19 +43,7 @@ pub fn check(req: &EligibilityRequest, today: &str) -> Vec<Problem> {
         1,
         50,
     );
-    let payer = root.key("tradingPartnerServiceId");
-    if c.text(&payer, &req.trading_partner_service_id, 2, 80)
-        .is_none()
-        && req.trading_partner_service_id.is_none()
-    {
-        c.say(&payer, "is required: it names the payer (2100A NM109).");
-    }
-    c.text(
-        &root.key("tradingPartnerName"),
-        &req.trading_partner_name,
-        1,
-        60,
-    );
+    c.payer(&req.trading_partner_service_id, &req.trading_partner_name);
     c.text(&root.key("portalUsername"), &req.portal_username, 1, 50);
     c.text(&root.key("portalPassword"), &req.portal_password, 1, 50);
     let dependents = c.list(&root.key("dependents"), &req.dependents, 1);
