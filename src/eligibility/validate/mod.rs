@@ -35,7 +35,7 @@ pub static IDENTITY: Identity = Identity {
 /// The 270: loops, levels and rules.
 pub static SPEC: Spec<rules::X279A1> = Spec {
     id: &IDENTITY,
-    others: &[],
+    others: &[&crate::claim_status::validate::IDENTITY],
     header: &schema::HEADER,
     trailer: &schema::TRAILER,
     levels: &[
@@ -86,6 +86,7 @@ pub static SPEC: Spec<rules::X279A1> = Spec {
     ],
     levels_needed: "the 270 needs a payer, a provider and a subscriber level",
     tags: schema::TRANSACTION_TAGS,
+    one_patient: true,
     repeated: &[("EQ", 1)],
     person_codes: &["IL", "03"],
     stale_versions: &["005010X279"],

@@ -4,9 +4,10 @@
 
 use super::schema;
 use crate::eligibility::codes;
+use crate::x12::Segment;
+use crate::x12::check::common;
 use crate::x12::check::found::{Found, Problems};
 use crate::x12::check::spec::{Hl, Level, Rules, Txn};
-use crate::x12::{Segment, date};
 
 /// The 005010X279A1 270's rules.
 #[derive(Debug, Clone, Copy)]
@@ -81,13 +82,7 @@ fn business(t: &mut T<'_>, seg: &Segment<'_>) {
         || std::ptr::eq(t.current, &raw const schema::L2100D);
     match seg.tag {
         "NM1" => {
-            if seg.element(8).is_some() != seg.element(9).is_some() {
-                let missing = if seg.element(8).is_some() { 9 } else { 8 };
-                t.out.push(Found::segment("paired_elements", "2", location, seg.index, seg.tag).element(missing).say(
-                        format!("NM108 and NM109 in {location} go together: one is present, NM1{missing:02} is missing."),
-                        "Send the identification qualifier (NM108) with the identifier (NM109), or neither.",
-                    ));
-            }
+            common::nm1_id_pair(t.out, location, seg);
             if person_loop {
                 let hl = t.hls.len().saturating_sub(1);
                 t.state.0.push((
@@ -111,55 +106,13 @@ fn business(t: &mut T<'_>, seg: &Segment<'_>) {
             if let Some((_, p)) = t.state.0.last_mut() {
                 p.birth = seg.element(2).is_some();
             }
-            if let Some(dob) = seg.element(2).filter(|d| date::is_ccyymmdd(d)) {
-                if dob > t.today {
-                    t.out.push(
-                        Found::segment("date_in_future", "8", location, seg.index, seg.tag)
-                            .element(2)
-                            .say(
-                                format!("DMG02 (date of birth) in {location} is in the future."),
-                                "Check the date of birth.",
-                            ),
-                    );
-                }
-            } else if seg.element(2).is_some() && seg.element(1) == Some("D8") {
-                t.out.push(Found::segment("invalid_date", "8", location, seg.index, seg.tag).element(2).say(
-                        format!("DMG02 (date of birth) in {location} is not a date that exists (CCYYMMDD)."),
-                        "Send the date of birth as CCYYMMDD.",
-                    ));
-            }
+            common::birth_date(t.out, location, seg, t.today);
         }
-        "DTP" => dtp(t, seg),
+        "DTP" => {
+            common::dtp_dates(t.out, location, seg);
+        }
         "EQ" => eq(t, seg),
         _ => {}
-    }
-}
-
-fn dtp(t: &mut T<'_>, seg: &Segment<'_>) {
-    let location = t.current.name;
-    let (Some(format), Some(value)) = (seg.element(2), seg.element(3)) else {
-        return;
-    };
-    let problem = match format {
-        "D8" => (!date::is_ccyymmdd(value)).then_some("is not a date that exists (CCYYMMDD)"),
-        "RD8" => match value.split_once('-') {
-            Some((a, b)) if date::is_ccyymmdd(a) && date::is_ccyymmdd(b) => {
-                (a > b).then_some("is a range whose start is after its end")
-            }
-            _ => Some("is not a date range that exists (CCYYMMDD-CCYYMMDD)"),
-        },
-        _ => None,
-    };
-    if let Some(p) = problem {
-        let rule = if p.contains("start is after") {
-            "date_range_order"
-        } else {
-            "invalid_date"
-        };
-        t.out.push(Found::segment(rule, "8", location, seg.index, seg.tag).element(3).say(
-                format!("DTP03 in {location} {p}."),
-                "Send DTP03 as CCYYMMDD (DTP02 = D8) or CCYYMMDD-CCYYMMDD with the earlier date first (DTP02 = RD8).",
-            ));
     }
 }
 

@@ -474,7 +474,7 @@ fn transaction_set<'a, R: Rules>(
             run.today,
             &run.classes,
         );
-        if run.opts.real_time && summary.patients > 1 {
+        if run.opts.real_time && run.spec.one_patient && summary.patients > 1 {
             out.push(Found::segment("one_patient_per_request", "5", run.spec.patient_loop(), seg.index, "ST").say(
                     format!("The transaction set asks about {} patients; a real-time {} carries one patient (one subscriber, or one dependent).", summary.patients, run.spec.id.st01),
                     "Send one request per patient.",

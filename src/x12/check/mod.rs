@@ -4,10 +4,13 @@
 //! reported as a warning. What goes to the payer is the repaired text. The envelope checks,
 //! delimiter and count repairs, the schema engine and the error model live here, once.
 
+pub mod common;
 mod element;
 mod envelope;
 pub mod found;
 pub mod issue;
+#[cfg(test)]
+pub mod mutate;
 pub mod repair;
 pub mod schema;
 pub mod spec;
@@ -37,7 +40,8 @@ pub const MAX_ISSUES: usize = 200;
 pub struct Options {
     /// Apply automatic repairs; off, each needed repair is an error.
     pub repairs: bool,
-    /// Real-time rules: one transaction set and one patient per request.
+    /// Real-time rules: one transaction set per request, and one patient where the transaction
+    /// says so (`Spec::one_patient`).
     pub real_time: bool,
 }
 

@@ -176,20 +176,7 @@ static DICTIONARY: &[(&str, &[El])] = &[
         "EQ",
         &[
             el(ID, 1, 2),
-            el(
-                Ty::Composite(&[
-                    el(ID, 2, 2),
-                    el(AN, 1, 48),
-                    el(AN, 2, 2),
-                    el(AN, 2, 2),
-                    el(AN, 2, 2),
-                    el(AN, 2, 2),
-                    el(AN, 1, 80),
-                    el(AN, 1, 48),
-                ]),
-                1,
-                1,
-            ),
+            C003,
             el(ID, 3, 3),
             el(Ty::Composite(&[el(ID, 1, 2), el(AN, 1, 30)]), 1, 1),
             el(
@@ -219,7 +206,35 @@ static DICTIONARY: &[(&str, &[El])] = &[
     ("SE", &[el(Ty::N0, 1, 10), el(AN, 4, 9)]),
     ("GE", &[el(Ty::N0, 1, 6), el(Ty::N0, 1, 9)]),
     ("IEA", &[el(Ty::N0, 1, 5), el(Ty::N0, 9, 9)]),
+    (
+        "SVC",
+        &[
+            C003,
+            el(Ty::R, 1, 18),
+            el(Ty::R, 1, 18),
+            el(AN, 1, 48),
+            el(Ty::R, 1, 15),
+            C003,
+            el(Ty::R, 1, 15),
+        ],
+    ),
 ];
+
+/// C003, the composite medical procedure identifier (EQ02, SVC01, SVC06).
+const C003: El = el(
+    Ty::Composite(&[
+        el(ID, 2, 2),
+        el(AN, 1, 48),
+        el(AN, 2, 2),
+        el(AN, 2, 2),
+        el(AN, 2, 2),
+        el(AN, 2, 2),
+        el(AN, 1, 80),
+        el(AN, 1, 48),
+    ]),
+    1,
+    1,
+);
 
 /// Element definitions of segment `tag`. A `match` picks the row: a scan with string compares
 /// showed up in the validator's profile.
@@ -245,6 +260,7 @@ pub fn elements(tag: &str) -> Option<&'static [El]> {
         "SE" => 17,
         "GE" => 18,
         "IEA" => 19,
+        "SVC" => 20,
         _ => return None,
     };
     DICTIONARY.get(row).map(|(_, e)| *e)

@@ -83,6 +83,9 @@ pub struct Spec<R: 'static> {
     pub levels_needed: &'static str,
     /// Every segment ID its transaction set may contain.
     pub tags: &'static [&'static str],
+    /// Real-time requests carry one patient (the 270); the 276's raw routes take any valid 276,
+    /// which may ask about several patients' claims (claim-status.md §6.5).
+    pub one_patient: bool,
     /// (segment ID, element) of elements that may repeat: their empty trailing repetitions are repaired.
     pub repeated: &'static [(&'static str, u8)],
     /// NM101 codes of the persons whose names get the backtick repair.
