@@ -5,7 +5,7 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use eligibility_gateway::eligibility::validate::{Options, check_on};
+use eligibility_gateway::eligibility::validate::{Options, ReadInquiry, check_on};
 use eligibility_gateway::x12::Reader;
 
 /// Valid as is (`LinuxForHealth` demo, 484 bytes).

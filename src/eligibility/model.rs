@@ -170,26 +170,7 @@ pub struct AaaError<'a> {
 }
 
 /// A non-fatal notice: a tolerated oddity in the 271 or a repair made to the 270.
-#[derive(Debug, Serialize, Clone, PartialEq, Eq, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Warning {
-    /// Stable machine-readable code, e.g. `request::270::se01_recounted`.
-    pub code: String,
-    /// What happened, without PHI.
-    pub description: String,
-    /// Loop, when known ("Loop 2100C").
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub location: Option<String>,
-    /// Segment ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub segment: Option<String>,
-    /// Segment position in the transaction set (ST = 1), or in the interchange for envelope segments.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub segment_position: Option<u32>,
-    /// Element position (1-based).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub element: Option<u8>,
-}
+pub use crate::x12::check::Warning;
 
 /// `provider` (2100B), also member-level `responseProvider`.
 #[derive(Debug, Default, Serialize, Clone, PartialEq, utoipa::ToSchema)]

@@ -2,6 +2,7 @@
 //! positions, and a writer for the documents we produce. Knows nothing of HTTP, JSON or 270/271 rules.
 
 pub mod charset;
+pub mod check;
 mod cut;
 pub mod date;
 mod delimiters;

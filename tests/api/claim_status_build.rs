@@ -4,6 +4,7 @@
 use eligibility_gateway::claim_status::request::{
     BuildContext, ClaimStatusRequest, Dialect, Envelope, build, check, parse, to_276_as,
 };
+use eligibility_gateway::claim_status::validate::{self, Options};
 use eligibility_gateway::x12::Reader;
 use eligibility_gateway::x12::date::Stamp;
 use proptest::option;
@@ -40,11 +41,21 @@ fn envelope() -> Envelope {
     }
 }
 
-/// The one place the built 276 is judged. Today: the reader reads it strictly and its envelope,
-/// counts and HL tree agree. TODO(merge 19a): switch to
-/// `claim_status::validate::check_on(text, &Options::default(), TODAY).is_valid()` (and keep
-/// the structure checks, which say more when they fail).
+/// The one place the built 276 is judged: the 005010X212 validator accepts it as built, with
+/// repairs off (a built 276 never needs one), and its envelope, counts and HL tree agree (which
+/// says more when it fails).
 fn assert_valid_276(text: &str) {
+    let strict = Options {
+        repairs: false,
+        real_time: true,
+    };
+    let checked = validate::check_on(text, &strict, TODAY);
+    assert!(
+        checked.is_valid() && checked.warnings.is_empty(),
+        "the validator refuses the built 276: {:#?}\n{}",
+        checked.errors,
+        text.replace('~', "~\n")
+    );
     if let Err(e) = structure(text) {
         panic!("{e}\n{}", text.replace('~', "~\n"));
     }

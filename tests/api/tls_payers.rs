@@ -230,7 +230,7 @@ async fn a_pkcs12_identity_opened_with_its_password_is_presented() {
             real_time: true,
         },
     );
-    let inquiry = checked.inquiry();
+    let inquiry = eligibility_gateway::eligibility::validate::ReadInquiry::inquiry(&checked);
     let reply = payers
         .send(
             payers.admit(connector).unwrap(),

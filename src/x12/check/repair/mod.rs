@@ -1,5 +1,5 @@
 //! Safe automatic repairs: formatting defects with one deterministic fix, never content. One pass
-//! writes the canonical 270 (standard delimiters `* ^ : ~`, nothing between segments, no trailing
+//! writes the canonical interchange (standard delimiters `* ^ : ~`, nothing between segments, no trailing
 //! separators, padded ISA, upper-case codes, right trailer counts and control numbers) and notes
 //! each repair. The output is a fixpoint: repairing it again changes nothing.
 
@@ -14,7 +14,39 @@ pub use self::delimiters::{STANDARD, standardised};
 use self::delimiters::{delimiter_conflict, translate};
 pub use self::kind::{Note, Repair};
 use self::pass::pass;
+use super::spec::Spec;
 use crate::x12::{Delimiters, Segment};
+
+/// What the repairs and their texts need to know of the transaction.
+#[derive(Debug, Clone, Copy)]
+pub struct Target {
+    /// ST01, in warning codes (`request::270::…`).
+    pub st01: &'static str,
+    /// The version GS08 and ST03 are set to.
+    pub version: &'static str,
+    /// Version strings before the addenda, repaired to `version`.
+    pub stale: &'static [&'static str],
+    /// The version repair's problem text.
+    pub disagreement: &'static str,
+    /// (segment ID, element) of elements that may repeat.
+    pub repeated: &'static [(&'static str, u8)],
+    /// NM101 codes of the persons whose names get the backtick repair.
+    pub person_codes: &'static [&'static str],
+}
+
+impl Target {
+    /// The repair target of `spec`'s transaction.
+    pub fn of<R>(spec: &Spec<R>) -> Self {
+        Self {
+            st01: spec.id.st01,
+            version: spec.id.version,
+            stale: spec.stale_versions,
+            disagreement: spec.version_disagreement,
+            repeated: spec.repeated,
+            person_codes: spec.person_codes,
+        }
+    }
+}
 
 /// A repaired interchange.
 #[derive(Debug)]
@@ -30,13 +62,14 @@ pub struct Repaired<'a> {
 
 /// Repairs `segs`, read from `input` with `from` delimiters; the ISA starts at byte `start`.
 pub fn repair<'a>(
+    target: &Target,
     input: &'a str,
     segs: &[Segment<'a>],
     from: Delimiters,
     start: usize,
 ) -> Repaired<'a> {
     if from == STANDARD {
-        return pass(input, segs, start, true);
+        return pass(target, input, segs, start, true);
     }
     let conflict = delimiter_conflict(segs, from);
     if conflict.is_some() || from.repetition.is_none() {
@@ -48,7 +81,7 @@ pub fn repair<'a>(
                     repetition: None,
                     ..STANDARD
                 });
-        let mut kept = pass(input, segs, start, version_ok);
+        let mut kept = pass(target, input, segs, start, version_ok);
         kept.delimiter_conflict = conflict;
         return kept;
     }
@@ -59,7 +92,7 @@ pub fn repair<'a>(
     let again: Vec<Segment<'_>> = crate::x12::Reader::new(&translated)
         .map(|r| r.flatten().collect())
         .unwrap_or_default();
-    let inner = pass(&translated, &again, start, true);
+    let inner = pass(target, &translated, &again, start, true);
     let mut notes = inner.notes;
     notes.insert(0, Note::standardised());
     let text = Cow::Owned(inner.text.into_owned());

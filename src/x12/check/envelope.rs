@@ -1,11 +1,14 @@
 //! The interchange around the transaction sets: ISA fixed fields, GS/GE groups, ST/SE pairing,
-//! IEA, versions, and the real-time limits (one transaction set, one patient).
+//! IEA, versions, the transaction (a 276 is not a 270), and the real-time limits (one
+//! transaction set, one patient).
 
 use std::collections::HashSet;
 
+use super::element::{self, Uses};
 use super::found::{Found, Problems};
-use super::schema::{self, Slot, Usage, Use};
-use super::{Options, element, transaction};
+use super::schema::{self, Usage, Use};
+use super::spec::{Identity, Rules, Spec};
+use super::{Options, walk};
 use crate::x12::charset::Classes;
 use crate::x12::{Segment, date};
 
@@ -27,53 +30,29 @@ const fn req(element: u8) -> Use {
     }
 }
 
-static GS: Slot = Slot {
-    tag: "GS",
-    required: true,
-    max_use: 1,
-    uses: &[
-        code(1, &["HS"]),
+/// GS: GS01 and GS08 name the transaction's functional group and version. When the version or
+/// the transaction is already reported, GS01 and GS08 are only required (not reported twice).
+fn gs_uses(id: &'static Identity, reported: bool) -> [Use; 8] {
+    let (gs01, gs08) = if reported {
+        (req(1), req(8))
+    } else {
+        (
+            code(1, std::slice::from_ref(&id.gs01)),
+            code(8, std::slice::from_ref(&id.version)),
+        )
+    };
+    [
+        gs01,
         req(2),
         req(3),
         req(4),
         req(5),
         req(6),
         code(7, &["X"]),
-        code(8, &["005010X279A1"]),
-    ],
-    repeats: &[],
-};
-/// GS when the version is already reported: GS08 is not checked twice.
-static GS_OLD: Slot = Slot {
-    tag: "GS",
-    required: true,
-    max_use: 1,
-    uses: &[
-        code(1, &["HS"]),
-        req(2),
-        req(3),
-        req(4),
-        req(5),
-        req(6),
-        code(7, &["X"]),
-        req(8),
-    ],
-    repeats: &[],
-};
-static GE: Slot = Slot {
-    tag: "GE",
-    required: true,
-    max_use: 1,
-    uses: &[req(1), req(2)],
-    repeats: &[],
-};
-static IEA: Slot = Slot {
-    tag: "IEA",
-    required: true,
-    max_use: 1,
-    uses: &[req(1), req(2)],
-    repeats: &[],
-};
+        gs08,
+    ]
+}
+static TRAILER_USES: [Use; 2] = [req(1), req(2)];
 
 /// ISA element rules: (allowed codes, or a check), by element.
 fn isa(seg: &Segment<'_>, out: &mut Problems) {
@@ -177,26 +156,26 @@ fn isa(seg: &Segment<'_>, out: &mut Problems) {
 /// True when the interchange is 4010, or its version identifiers disagree (ISA12 4010 around a
 /// group that names another version); reported once, truthfully, and its transaction sets are
 /// then not checked against the 5010 rules (no cascade).
-fn wrong_version(segs: &[Segment<'_>], out: &mut Problems) -> bool {
+fn wrong_version(segs: &[Segment<'_>], id: &Identity, out: &mut Problems) -> bool {
     let old = |v: Option<&str>| v.is_some_and(|v| v.starts_with("004"));
     let isa12 = segs.first().and_then(|s| s.element(12));
     let gs = segs.iter().find(|s| s.tag == "GS");
     let gs08 = gs.and_then(|s| s.element(8));
-    let resolution =
-        "Send a 005010X279A1 270: ISA12 = 00501 (ISA11 = `^`), GS08 and ST03 = 005010X279A1.";
+    let (v, st, was) = (id.version, id.st01, id.old_version);
+    let resolution = format!("Send a {v} {st}: ISA12 = 00501 (ISA11 = `^`), GS08 and ST03 = {v}.");
     let found = if old(isa12) && (old(gs08) || gs08.is_none()) {
         Found::segment("version", "017", ENVELOPE, 1, "ISA").element(12).say(
-            "This is a 4010 (004010X092) interchange; the gateway accepts 005010X279A1 270s only (HIPAA 5010 since 2012).",
+            format!("This is a 4010 ({was}) interchange; the gateway accepts {v} {st}s only (HIPAA 5010 since 2012)."),
             resolution,
         )
     } else if old(isa12) {
         Found::segment("version", "017", ENVELOPE, 1, "ISA").element(12).say(
-            "ISA12 says version 4010 (`00401`), but GS08 names another version: the version identifiers disagree, and the gateway accepts 005010X279A1 270s only.",
+            format!("ISA12 says version 4010 (`00401`), but GS08 names another version: the version identifiers disagree, and the gateway accepts {v} {st}s only."),
             resolution,
         )
     } else if old(gs08) {
         Found::segment("version", "017", ENVELOPE, gs.map_or(1, |s| s.index), "GS").element(8).say(
-            "GS08 names a 4010 (004010X092) transaction; the gateway accepts 005010X279A1 270s only (HIPAA 5010 since 2012).",
+            format!("GS08 names a 4010 ({was}) transaction; the gateway accepts {v} {st}s only (HIPAA 5010 since 2012)."),
             resolution,
         )
     } else {
@@ -206,12 +185,64 @@ fn wrong_version(segs: &[Segment<'_>], out: &mut Problems) -> bool {
     true
 }
 
+/// Another transaction sent where this one belongs (a 276 to the 270 validator): reported once,
+/// at the first ST whose ST01 names it, else at a GS08 naming its version; its transaction sets
+/// are then not checked against this one's rules (no cascade).
+fn wrong_transaction<R>(segs: &[Segment<'_>], spec: &Spec<R>, out: &mut Problems) -> bool {
+    let at_st = segs.iter().find_map(|s| {
+        let st01 = s.element(1).filter(|_| s.tag == "ST")?;
+        let other = spec.others.iter().find(|o| o.st01 == st01)?;
+        Some((s, 1, other))
+    });
+    let at_gs = || {
+        segs.iter().find_map(|s| {
+            let gs08 = s.element(8).filter(|_| s.tag == "GS")?;
+            let other = spec.others.iter().find(|o| o.version == gs08)?;
+            Some((s, 8, other))
+        })
+    };
+    let Some((seg, element, other)) = at_st.or_else(at_gs) else {
+        return false;
+    };
+    let (location, field) = if seg.tag == "ST" {
+        ("Transaction set header", "ST01")
+    } else {
+        (GROUP, "GS08")
+    };
+    let me = spec.id;
+    out.push(
+        Found::segment("wrong_transaction", "6", location, seg.index, seg.tag)
+            .element(element)
+            .say(
+                format!(
+                    "{field} says this is a {}, not a {}; send it to {}.",
+                    other.what, me.what, other.route
+                ),
+                format!(
+                    "Send {} {} interchanges here (GS01 = {}, GS08 and ST03 = {}), and {}s to {}.",
+                    me.version, me.st01, me.gs01, me.version, other.st01, other.route
+                ),
+            ),
+    );
+    true
+}
+
 /// Everything between ISA and IEA, and the interchange-level rules.
-pub fn check(segs: &[Segment<'_>], opts: Options, today: &str, out: &mut Problems) {
+pub fn check<R: Rules>(
+    spec: &'static Spec<R>,
+    segs: &[Segment<'_>],
+    opts: Options,
+    today: &str,
+    out: &mut Problems,
+) {
     let Some(first) = segs.first() else { return };
     isa(first, out);
+    let old = wrong_version(segs, spec.id, out);
+    let old = old || wrong_transaction(segs, spec, out);
     let run = Run {
-        old: wrong_version(segs, out),
+        spec,
+        old,
+        gs: gs_uses(spec.id, old),
         opts,
         today,
         classes: Classes::new(first.delimiters()),
@@ -248,13 +279,7 @@ pub fn check(segs: &[Segment<'_>], opts: Options, today: &str, out: &mut Problem
                 }
                 in_group = true;
                 st02s.clear();
-                elements(
-                    seg,
-                    if run.old { &GS_OLD } else { &GS },
-                    GROUP,
-                    &run.classes,
-                    out,
-                );
+                elements(seg, &run.gs, GROUP, &run, out);
             }
             "ST" => {
                 if !in_group {
@@ -288,7 +313,7 @@ pub fn check(segs: &[Segment<'_>], opts: Options, today: &str, out: &mut Problem
                     );
                 }
                 in_group = false;
-                elements(seg, &GE, GROUP, &run.classes, out);
+                elements(seg, &TRAILER_USES, GROUP, &run, out);
             }
             "IEA" => {
                 if in_group {
@@ -303,7 +328,7 @@ pub fn check(segs: &[Segment<'_>], opts: Options, today: &str, out: &mut Problem
                     in_group = false;
                 }
                 ended = true;
-                elements(seg, &IEA, ENVELOPE, &run.classes, out);
+                elements(seg, &TRAILER_USES, ENVELOPE, &run, out);
             }
             other => out.push(
                 Found::segment(
@@ -347,45 +372,61 @@ pub fn check(segs: &[Segment<'_>], opts: Options, today: &str, out: &mut Problem
         out.push(
             Found::segment("transaction_missing", "6", ENVELOPE, first.index, "ISA").say(
                 "The interchange holds no ST transaction set.",
-                "Send a 270 transaction set (ST … SE) inside a GS/GE group.",
+                format!(
+                    "Send a {} transaction set (ST … SE) inside a GS/GE group.",
+                    spec.id.st01
+                ),
             ),
         );
     }
     if opts.real_time && transactions > 1 {
         out.push(Found::segment("one_transaction_per_request", "5", ENVELOPE, first.index, "ISA").say(
             format!("The interchange holds {transactions} transaction sets; a real-time request carries one."),
-            "Send one request per transaction set (batch 270s are not real-time).",
+            format!("Send one request per transaction set (batch {}s are not real-time).", spec.id.st01),
         ));
     }
 }
 
 /// What holds for the whole interchange while its segments are walked.
-struct Run<'t> {
-    /// A 4010 interchange: reported once, its transaction sets not checked against 5010 rules.
+struct Run<'t, R: 'static> {
+    spec: &'static Spec<R>,
+    /// A 4010 interchange, or another transaction: reported once, its transaction sets not
+    /// checked against this transaction's rules.
     old: bool,
+    /// GS element usage.
+    gs: [Use; 8],
     opts: Options,
     today: &'t str,
     classes: Classes,
 }
 
 /// An envelope segment's elements against its schema.
-fn elements(
+fn elements<R>(
     seg: &Segment<'_>,
-    slot: &Slot,
+    uses: &[Use],
     location: &'static str,
-    classes: &Classes,
+    run: &Run<'_, R>,
     out: &mut Problems,
 ) {
     let defs = schema::elements(seg.tag).unwrap_or(&[]);
-    element::check(seg, defs, slot, location, classes, out);
+    let uses = Uses { uses, repeats: &[] };
+    element::check(
+        seg,
+        defs,
+        uses,
+        location,
+        run.spec.id.version,
+        &run.classes,
+        out,
+    );
 }
 
 /// One ST…SE (or ST… up to the next envelope segment when SE is missing) starting at `segs[i]`;
 /// returns the index after it.
-fn transaction_set<'a>(
+fn transaction_set<'a, R: Rules>(
     segs: &[Segment<'a>],
     i: usize,
-    run: &Run<'_>,
+    run: &Run<'_, R>,
     st02s: &mut HashSet<&'a str>,
     out: &mut Problems,
 ) -> usize {
@@ -426,15 +467,16 @@ fn transaction_set<'a>(
         ));
     }
     if !run.old {
-        let summary = transaction::check(
+        let summary = walk::check(
+            run.spec,
             segs.get(i..upto).unwrap_or(&[]),
             out,
             run.today,
             &run.classes,
         );
-        if run.opts.real_time && summary.patients > 1 {
-            out.push(Found::segment("one_patient_per_request", "5", "Loop 2000C", seg.index, "ST").say(
-                    format!("The transaction set asks about {} patients; a real-time 270 carries one patient (one subscriber, or one dependent).", summary.patients),
+        if run.opts.real_time && run.spec.one_patient && summary.patients > 1 {
+            out.push(Found::segment("one_patient_per_request", "5", run.spec.patient_loop(), seg.index, "ST").say(
+                    format!("The transaction set asks about {} patients; a real-time {} carries one patient (one subscriber, or one dependent).", summary.patients, run.spec.id.st01),
                     "Send one request per patient.",
                 ));
         }

@@ -5,6 +5,25 @@ use std::fmt;
 
 use super::found::{Found, Problems};
 use super::schema::{El, Slot, Ty, Usage, Use};
+
+/// A segment's element usage where it stands: usage and codes, and elements that may repeat.
+#[derive(Debug, Clone, Copy)]
+pub struct Uses<'s> {
+    /// Usage and codes by element, in element order.
+    pub uses: &'s [Use],
+    /// Elements whose value may repeat, with the maximum repetitions.
+    pub repeats: &'s [(u8, u16)],
+}
+
+impl Uses<'static> {
+    /// The uses of a loop's slot.
+    pub fn of(slot: &'static Slot) -> Self {
+        Self {
+            uses: slot.uses,
+            repeats: slot.repeats,
+        }
+    }
+}
 use crate::x12::charset::{Classes, class};
 use crate::x12::{Segment, charset, date};
 
@@ -36,18 +55,21 @@ const SITUATIONAL: Use = Use {
     codes: None,
 };
 
-/// Checks every element of `seg` against its definitions and the slot's usage rules.
+/// Checks every element of `seg` against its definitions and its usage rules; `version` names
+/// the implementation guide in messages ("005010X279A1").
 pub fn check(
     seg: &Segment<'_>,
     defs: &[El],
-    slot: &Slot,
+    slot: Uses<'_>,
     location: &'static str,
+    version: &str,
     classes: &Classes,
     out: &mut Problems,
 ) {
     let site = Site {
         seg,
         location,
+        version,
         classes,
     };
     let count = seg.element_count();
@@ -119,7 +141,7 @@ pub fn check(
         }
         if rule.usage == Usage::N {
             out.push(here("element_not_used", "I10").say(
-                format!("{field} is not used in {location} (005010X279A1) but has a value."),
+                format!("{field} is not used in {location} ({version}) but has a value."),
                 format!("Leave {field} empty."),
             ));
             continue;
@@ -167,6 +189,7 @@ pub fn check(
 struct Site<'s, 'a> {
     seg: &'s Segment<'a>,
     location: &'static str,
+    version: &'s str,
     classes: &'s Classes,
 }
 
@@ -182,6 +205,7 @@ fn check_value(
     let Site {
         seg,
         location,
+        version,
         classes,
     } = *site;
     let delims = seg.delimiters();
@@ -232,7 +256,14 @@ fn check_value(
                 continue;
             }
             let codes = if ci == 0 { rule.codes } else { None };
-            if let Some(p) = value_problem(c, classes.scan(c), *part, codes, cfield, location) {
+            if let Some(p) = value_problem(
+                c,
+                classes.scan(c),
+                *part,
+                codes,
+                cfield,
+                (location, version),
+            ) {
                 out.push(at(p.0, p.1, ci + 1).say(p.2, p.3));
             }
         }
@@ -244,7 +275,7 @@ fn check_value(
             ));
             return;
         }
-        if let Some(p) = value_problem(value, scan, def, rule.codes, field, location) {
+        if let Some(p) = value_problem(value, scan, def, rule.codes, field, (location, version)) {
             out.push(at(p.0, p.1, 0).say(p.2, p.3));
         }
     }
@@ -260,7 +291,7 @@ fn value_problem(
     def: El,
     codes: Option<&[&str]>,
     field: Field<'_>,
-    location: &str,
+    (location, version): (&str, &str),
 ) -> Option<Problem> {
     let (min, max) = (def.min, def.max);
     let alnum = scan.1 & class::ALNUM != 0;
@@ -306,7 +337,7 @@ fn value_problem(
             "invalid_code",
             "7",
             format!("{field} in {location} is not a valid code here.{allowed}"),
-            format!("Use a code that 005010X279A1 allows for {field} in {location}."),
+            format!("Use a code that {version} allows for {field} in {location}."),
         ));
     }
     let ok = match def.ty {

@@ -1,5 +1,9 @@
 //! The kinds of repair, with the texts each reports, and a repair's place.
 
+use std::borrow::Cow;
+
+use super::Target;
+
 /// One kind of repair.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Repair {
@@ -11,8 +15,8 @@ pub enum Repair {
     Delimiters,
     /// An ISA element not at its fixed width.
     IsaPadding,
-    /// Version identifiers that disagree but have one reading: ISA12 `00401` around a 5010 270, or
-    /// GS08/ST03 `005010X279` (before the addenda).
+    /// Version identifiers that disagree but have one reading: ISA12 `00401` around a 5010
+    /// transaction, or GS08/ST03 naming the guide before its addenda (`005010X279`).
     Version,
     /// Empty elements, components or repetitions at the end of a segment, element or value.
     TrailingSeparators,
@@ -40,36 +44,36 @@ pub enum Repair {
 }
 
 impl Repair {
-    /// Stable code, as in `warnings[].code`.
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::Bom => "request::270::bom_removed",
-            Self::Whitespace => "request::270::whitespace_removed",
-            Self::Delimiters => "request::270::delimiters_standardised",
-            Self::IsaPadding => "request::270::isa_padded",
-            Self::Version => "request::270::version_aligned",
-            Self::TrailingSeparators => "request::270::trailing_separators_removed",
-            Self::UpperCase => "request::270::codes_upper_cased",
-            Self::Backtick => "request::270::backtick_replaced",
-            Self::HlNumbering => "request::270::hl_renumbered",
-            Self::FinalTerminator => "request::270::terminator_added",
-            Self::SeCount => "request::270::se01_recounted",
-            Self::SeControl => "request::270::se02_aligned",
-            Self::GeCount => "request::270::ge01_recounted",
-            Self::GeControl => "request::270::ge02_aligned",
-            Self::IeaCount => "request::270::iea01_recounted",
-            Self::IeaControl => "request::270::iea02_aligned",
-        }
+    /// Stable code, as in `warnings[].code`: `request::270::se01_recounted`.
+    pub fn code(self, t: &Target) -> String {
+        format!("request::{}::{}", t.st01, self.rule())
     }
 
     /// The rule identifier when repairs are off and this becomes an error.
     pub fn rule(self) -> &'static str {
-        self.code().trim_start_matches("request::270::")
+        match self {
+            Self::Bom => "bom_removed",
+            Self::Whitespace => "whitespace_removed",
+            Self::Delimiters => "delimiters_standardised",
+            Self::IsaPadding => "isa_padded",
+            Self::Version => "version_aligned",
+            Self::TrailingSeparators => "trailing_separators_removed",
+            Self::UpperCase => "codes_upper_cased",
+            Self::Backtick => "backtick_replaced",
+            Self::HlNumbering => "hl_renumbered",
+            Self::FinalTerminator => "terminator_added",
+            Self::SeCount => "se01_recounted",
+            Self::SeControl => "se02_aligned",
+            Self::GeCount => "ge01_recounted",
+            Self::GeControl => "ge02_aligned",
+            Self::IeaCount => "iea01_recounted",
+            Self::IeaControl => "iea02_aligned",
+        }
     }
 
     /// What was wrong (used for both the warning and, repairs off, the error).
-    pub fn problem(self) -> &'static str {
-        match self {
+    pub fn problem(self, t: &Target) -> Cow<'static, str> {
+        Cow::Borrowed(match self {
             Self::Bom => "The X12 starts with a byte-order mark.",
             Self::Whitespace => "The X12 has line breaks, blank lines or spaces between segments.",
             Self::Delimiters => {
@@ -78,9 +82,7 @@ impl Repair {
             Self::IsaPadding => {
                 "An ISA element is not at its fixed width (the ISA is 106 characters)."
             }
-            Self::Version => {
-                "The version identifiers disagree: ISA12 says `00401` (4010) or GS08/ST03 say `005010X279` (5010 before the addenda), while the 270 is a 005010X279A1 inquiry."
-            }
+            Self::Version => t.disagreement,
             Self::TrailingSeparators => "A segment ends with empty elements (trailing separators).",
             Self::UpperCase => "A code element is in lower case.",
             Self::Backtick => "A subscriber or dependent name contains a backtick.",
@@ -94,12 +96,12 @@ impl Repair {
             Self::GeControl => "GE02 does not match GS06.",
             Self::IeaCount => "IEA01 does not match the number of functional groups.",
             Self::IeaControl => "IEA02 does not match ISA13.",
-        }
+        })
     }
 
     /// What the repair did.
-    pub fn action(self) -> &'static str {
-        match self {
+    pub fn action(self, t: &Target) -> Cow<'static, str> {
+        Cow::Borrowed(match self {
             Self::Bom | Self::Whitespace => "It was removed.",
             Self::Delimiters => {
                 "The interchange was rewritten with the standard delimiters; no value changed."
@@ -108,7 +110,10 @@ impl Repair {
                 "It was padded (spaces to the right, zeros to the left of ISA13) or its trailing spaces trimmed."
             }
             Self::Version => {
-                "ISA12 was set to `00501` with `^` as repetition separator (ISA11), and GS08 and ST03 to `005010X279A1`."
+                return Cow::Owned(format!(
+                    "ISA12 was set to `00501` with `^` as repetition separator (ISA11), and GS08 and ST03 to `{}`.",
+                    t.version
+                ));
             }
             Self::TrailingSeparators => "They were removed.",
             Self::UpperCase => "It was upper-cased.",
@@ -121,12 +126,12 @@ impl Repair {
             Self::SeControl => "It was set to ST02.",
             Self::GeControl => "It was set to GS06.",
             Self::IeaControl => "It was set to ISA13.",
-        }
+        })
     }
 
     /// How to avoid it.
-    pub fn resolution(self) -> &'static str {
-        match self {
+    pub fn resolution(self, t: &Target) -> Cow<'static, str> {
+        Cow::Borrowed(match self {
             Self::Bom | Self::Whitespace => {
                 "Send the interchange as one string with nothing between the segment terminator and the next segment."
             }
@@ -136,7 +141,12 @@ impl Repair {
             Self::IsaPadding => {
                 "Pad ISA02, ISA04, ISA06 and ISA08 with spaces and ISA13 with leading zeros to their fixed widths."
             }
-            Self::Version => "Send ISA12 = 00501 (ISA11 = `^`), GS08 and ST03 = 005010X279A1.",
+            Self::Version => {
+                return Cow::Owned(format!(
+                    "Send ISA12 = 00501 (ISA11 = `^`), GS08 and ST03 = {}.",
+                    t.version
+                ));
+            }
             Self::TrailingSeparators => "End each segment after its last non-empty element.",
             Self::UpperCase => "Send codes in upper case.",
             Self::Backtick => "Use an apostrophe in names.",
@@ -150,7 +160,7 @@ impl Repair {
             Self::GeControl => "Set GE02 to the value of GS06.",
             Self::IeaCount => "Set IEA01 to the number of GS/GE groups.",
             Self::IeaControl => "Set IEA02 to the value of ISA13.",
-        }
+        })
     }
 }
 

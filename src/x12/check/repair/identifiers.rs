@@ -3,16 +3,15 @@
 
 use std::collections::HashMap;
 
+use super::Target;
 use super::pass::number_is;
 use crate::x12::Segment;
 
-/// The version every identifier names after the repair.
-pub const X279A1: &str = "005010X279A1";
-
 /// True when the version identifiers disagree in a way that has one reading: ISA12 is `00401` or
-/// `00501`, every GS08 and ST03 present is `005010X279` or `005010X279A1`, and something is not
-/// the canonical `00501` / `005010X279A1`. A real 4010 (GS08 `004010X092…`) is left alone.
-pub fn version_mixed(segs: &[Segment<'_>]) -> bool {
+/// `00501`, every GS08 and ST03 present is the target's version or a stale form of it
+/// (`005010X279` for `005010X279A1`), and something is not the canonical `00501` / version. A real
+/// 4010 (GS08 `004010X092…`) is left alone.
+pub fn version_mixed(segs: &[Segment<'_>], target: &Target) -> bool {
     let Some(isa12) = segs.first().and_then(|s| s.element(12)) else {
         return false;
     };
@@ -31,8 +30,8 @@ pub fn version_mixed(segs: &[Segment<'_>]) -> bool {
             _ => continue,
         };
         match version {
-            Some(X279A1) => {}
-            Some("005010X279") => stale = true,
+            Some(v) if v == target.version => {}
+            Some(v) if target.stale.contains(&v) => stale = true,
             // ST03 is missing: the validator reports it; GS08 is required to know the version.
             None if s.tag == "ST" => {}
             _ => return false,

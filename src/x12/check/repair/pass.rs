@@ -4,9 +4,9 @@
 use std::borrow::Cow;
 
 use super::identifiers::{self, Renumbered};
-use super::{Note, Repair, Repaired, STANDARD};
-use crate::eligibility::validate::schema::{self, Ty};
+use super::{Note, Repair, Repaired, STANDARD, Target};
 use crate::x12::charset::{Classes, class};
+use crate::x12::check::schema::{self, Ty};
 use crate::x12::{Delimiters, Segment};
 
 /// ISA element widths (1-based index → width) and whether the element is a code.
@@ -31,7 +31,8 @@ const ISA_WIDTHS: [(usize, bool); 16] = [
 
 const BOM: &str = "\u{feff}";
 
-struct Pass<'a> {
+struct Pass<'a, 't> {
+    target: &'t Target,
     input: &'a str,
     /// Where the ISA starts (after a BOM and leading whitespace).
     start: usize,
@@ -50,7 +51,7 @@ struct Pass<'a> {
     classes: Classes,
     /// Reused element buffer (one allocation per interchange, not per segment).
     scratch: Vec<Cow<'a, str>>,
-    /// The version identifiers are rewritten to 5010 X279A1 ([`Repair::Version`]).
+    /// The version identifiers are rewritten to the transaction's ([`Repair::Version`]).
     version: bool,
     /// HLs to renumber, in segment order ([`Repair::HlNumbering`]).
     renumber: Vec<Renumbered>,
@@ -59,6 +60,7 @@ struct Pass<'a> {
 /// The repairs other than delimiters, on text whose delimiters are final. `version_ok`: the
 /// version may be repaired (a 4010 envelope's ISA11 can become `^` without changing data).
 pub(super) fn pass<'a>(
+    target: &Target,
     input: &'a str,
     segs: &[Segment<'a>],
     start: usize,
@@ -66,6 +68,7 @@ pub(super) fn pass<'a>(
 ) -> Repaired<'a> {
     let delims = segs.first().map_or(STANDARD, Segment::delimiters);
     let mut p = Pass {
+        target,
         input,
         start,
         delims,
@@ -79,7 +82,7 @@ pub(super) fn pass<'a>(
         groups: 0,
         scratch: Vec::with_capacity(24),
         classes: Classes::new(delims),
-        version: version_ok && identifiers::version_mixed(segs),
+        version: version_ok && identifiers::version_mixed(segs, target),
         renumber: identifiers::renumbering(segs),
     };
     let bom = input.starts_with(BOM);
@@ -173,7 +176,7 @@ fn merge(notes: Vec<Note>) -> Vec<Note> {
     out
 }
 
-impl<'a> Pass<'a> {
+impl<'a> Pass<'a, '_> {
     fn note(&mut self, repair: Repair, segment: u32, element: usize) {
         self.notes.push(Note {
             repair,
@@ -223,13 +226,20 @@ impl<'a> Pass<'a> {
         } else {
             let defs = schema::elements(seg.tag);
             let names = seg.tag == "NM1"
-                && seg
-                    .element(1)
-                    .is_some_and(|e| e.eq_ignore_ascii_case("IL") || e == "03");
+                && seg.element(1).is_some_and(|e| {
+                    self.target
+                        .person_codes
+                        .iter()
+                        .any(|c| c.eq_ignore_ascii_case(e))
+                });
             for (i, raw) in seg.elements().enumerate() {
                 let n = i + 1;
                 let ty = defs.and_then(|d| d.get(i)).map(|e| e.ty);
-                let repeatable = seg.tag == "EQ" && n == 1;
+                let repeatable = self
+                    .target
+                    .repeated
+                    .iter()
+                    .any(|&(tag, e)| tag == seg.tag && usize::from(e) == n);
                 let mut value = self.value(raw, ty, repeatable, seg.index, n);
                 if names && matches!(n, 3 | 4 | 5 | 7) && value.contains('`') {
                     self.note(Repair::Backtick, seg.index, n);
@@ -455,12 +465,13 @@ impl<'a> Pass<'a> {
             .and_then(|i| self.renumber.get(i))
     }
 
-    /// GS08 and ST03 set to X279A1, HL01 and HL02 renumbered; returns whether an element changed.
+    /// GS08 and ST03 set to the transaction's version, HL01 and HL02 renumbered; returns whether
+    /// an element changed.
     fn identifiers(&mut self, seg: &Segment<'a>, elements: &mut [Cow<'a, str>]) -> bool {
         match seg.tag {
             "GS" | "ST" if self.version => {
                 let i = if seg.tag == "GS" { 7 } else { 2 };
-                let changed = set(elements, i, Cow::Borrowed(identifiers::X279A1));
+                let changed = set(elements, i, Cow::Borrowed(self.target.version));
                 if changed {
                     self.note(Repair::Version, seg.index, i + 1);
                 }
