@@ -8,6 +8,7 @@
 )]
 
 mod caqh;
+mod claim_status;
 mod cli;
 mod cluster_limits;
 mod connectors;
