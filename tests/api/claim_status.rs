@@ -484,3 +484,25 @@ async fn claim_status_requests_are_counted_by_route_in_the_metrics() {
         "{text}"
     );
 }
+
+#[test]
+fn the_readme_claim_status_connector_example_loads_and_limits_the_connector() {
+    let section = include_str!("../../README.md")
+        .split("## Claim status")
+        .nth(1)
+        .and_then(|s| s.split("\n## ").next())
+        .expect("the README section");
+    let block = section
+        .split("```toml")
+        .nth(1)
+        .and_then(|b| b.split("```").next())
+        .expect("a TOML example");
+    let path = std::env::temp_dir().join(format!("eg-readme-cs-{}.toml", uuid::Uuid::new_v4()));
+    std::fs::write(&path, block).unwrap();
+    let loaded =
+        eligibility_gateway::config::Settings::load_with(Some(&path), Some(HashMap::new()));
+    std::fs::remove_file(&path).unwrap();
+    let settings = loaded.unwrap_or_else(|e| panic!("{e}\n{block}"));
+    let c = &settings.payers.connectors["core-payer"];
+    assert!(c.serves("eligibility") && !c.serves("claim_status"));
+}
