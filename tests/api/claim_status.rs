@@ -506,3 +506,101 @@ fn the_readme_claim_status_connector_example_loads_and_limits_the_connector() {
     let c = &settings.payers.connectors["core-payer"];
     assert!(c.serves("eligibility") && !c.serves("claim_status"));
 }
+
+#[tokio::test]
+async fn the_request_log_names_route_and_payer_but_no_member_data() {
+    let app = spawn_app(|_| {}).await;
+    let tag = uuid::Uuid::new_v4().simple().to_string().to_uppercase();
+    let (last, member) = (format!("LN{}", &tag[..12]), format!("M{}", &tag[12..24]));
+    let sent = example("subscriber").replace(
+        "DOEONE*JOHNONE****MI*0000000000",
+        &format!("{last}*JOHNONE****MI*{member}"),
+    );
+    let res = app
+        .post(CHANGE_RAW_CS)
+        .header("Authorization", DEMO_KEY)
+        .json(&json!({ "x12": sent }))
+        .send()
+        .await
+        .unwrap();
+    let id = request_id(&res);
+    assert_eq!(res.status(), StatusCode::OK);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(
+        body["subscriber"]["lastName"],
+        last.as_str(),
+        "the caller gets it back"
+    );
+    let line = log_lines_with(&id)
+        .into_iter()
+        .find(|l| l["fields"]["message"] == "request" || l["message"] == "request")
+        .unwrap_or_else(|| panic!("a request line for {id}: {:?}", log_lines_with(&id)));
+    let text = line.to_string();
+    assert!(
+        text.contains(CHANGE_RAW_CS) && text.contains("serviceId"),
+        "{text}"
+    );
+    assert_not_logged(&id, &[&last, &member]);
+}
+
+/// A claim status upstream that holds each call until `go`: says "arrived", waits for a permit.
+struct Held {
+    arrived_tx: tokio::sync::mpsc::Sender<()>,
+    gate: tokio::sync::Semaphore,
+}
+
+async fn held_call(State(h): State<Arc<Held>>) -> Response {
+    let _ = h.arrived_tx.send(()).await;
+    if let Ok(p) = h.gate.acquire().await {
+        p.forget();
+    }
+    answer_271(CLAIM_277)
+}
+
+#[tokio::test]
+async fn eligibility_is_refused_while_claim_status_calls_hold_the_accounts_slots() {
+    let (arrived_tx, mut arrived) = tokio::sync::mpsc::channel(16);
+    let held = Arc::new(Held {
+        arrived_tx,
+        gate: tokio::sync::Semaphore::new(0),
+    });
+    let router = Router::new()
+        .route(&format!("/change{CHANGE_RAW_CS}"), post(held_call))
+        .with_state(Arc::clone(&held));
+    let url = format!("{}/change{CHANGE_RAW}", serve(router).await);
+    let key = secret_file("k");
+    let app = Arc::new(
+        spawn_app(|s| {
+            production(s);
+            s.payers
+                .connectors
+                .insert("held".into(), stedi(&url, &key.path()));
+            s.payers.default = "held".into();
+        })
+        .await,
+    );
+    let five: Vec<_> = (0..5)
+        .map(|_| {
+            let app = Arc::clone(&app);
+            tokio::spawn(async move {
+                post_raw(&app, STEDI_RAW_CS, Some(DEMO_KEY), &claim_276("00006"))
+                    .await
+                    .0
+            })
+        })
+        .collect();
+    for i in 0..5 {
+        tokio::time::timeout(crate::gated::PATIENCE, arrived.recv())
+            .await
+            .unwrap_or_else(|_| panic!("only {i} of 5 claim status calls arrived"));
+    }
+    assert_eq!(app.free_slots(), 0);
+    let (status, body) = app.raw_x12(&member_inquiry()).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    assert_eq!(body["code"], "TOO_MANY_REQUESTS");
+    held.gate.add_permits(5);
+    for h in five {
+        assert_eq!(h.await.unwrap(), StatusCode::OK);
+    }
+    assert_eq!(app.free_slots(), 5);
+}
