@@ -17,7 +17,7 @@ use serde::Deserialize;
 pub use limits::{LimitBackend, Limits, MIN_LEASE_MS, OnBackendError, RedisTarget, redact_url};
 pub use payers::{
     BreakerSettings, ConnectorKind, ConnectorSettings, CoreEnvelope, HttpFlavor, PayerRoutes,
-    SANDBOX, TlsMinVersion,
+    SANDBOX, TRANSACTIONS, TlsMinVersion,
 };
 pub use secret::SecretRef;
 pub use store::{DeduplicationSettings, OnStoreError, StoreSettings};

@@ -16,7 +16,8 @@ fn is_empty<T>(v: &[T]) -> bool {
 }
 
 /// The claim status response (`Response`).
-#[derive(Debug, Default, Serialize, Clone)]
+#[derive(Debug, Default, Serialize, Clone, utoipa::ToSchema)]
+#[schema(as = ClaimStatusResponse)]
 #[serde(rename_all = "camelCase")]
 pub struct ClaimStatusResponse<'a> {
     /// Meta data about the request.
@@ -76,7 +77,8 @@ impl ClaimStatusResponse<'_> {
 }
 
 /// `payer` (2100A).
-#[derive(Debug, Default, Serialize, Clone, PartialEq)]
+#[derive(Debug, Default, Serialize, Clone, PartialEq, utoipa::ToSchema)]
+#[schema(as = ClaimStatusPayer)]
 #[serde(rename_all = "camelCase")]
 pub struct Payer<'a> {
     /// NM103.
@@ -94,7 +96,8 @@ pub struct Payer<'a> {
 }
 
 /// `payer.contactInformation` (PER).
-#[derive(Debug, Default, Serialize, Clone, PartialEq)]
+#[derive(Debug, Default, Serialize, Clone, PartialEq, utoipa::ToSchema)]
+#[schema(as = ClaimStatusContactInformation)]
 #[serde(rename_all = "camelCase")]
 pub struct ContactInformation<'a> {
     /// PER02.
@@ -118,7 +121,8 @@ pub struct ContactInformation<'a> {
 }
 
 /// `providers[]` (2100B `BillingProvider`, 2100C `ServiceProvider`).
-#[derive(Debug, Default, Serialize, Clone, PartialEq)]
+#[derive(Debug, Default, Serialize, Clone, PartialEq, utoipa::ToSchema)]
+#[schema(as = ClaimStatusProvider)]
 #[serde(rename_all = "camelCase")]
 pub struct Provider<'a> {
     /// NM103 of an organisation (NM102 = 2).
@@ -150,7 +154,8 @@ pub struct Provider<'a> {
 }
 
 /// `subscriber` (2100D).
-#[derive(Debug, Default, Serialize, Clone, PartialEq)]
+#[derive(Debug, Default, Serialize, Clone, PartialEq, utoipa::ToSchema)]
+#[schema(as = ClaimStatusSubscriber)]
 #[serde(rename_all = "camelCase")]
 pub struct Subscriber<'a> {
     /// NM109.
@@ -177,7 +182,8 @@ pub struct Subscriber<'a> {
 }
 
 /// `dependent` (2100E).
-#[derive(Debug, Default, Serialize, Clone, PartialEq)]
+#[derive(Debug, Default, Serialize, Clone, PartialEq, utoipa::ToSchema)]
+#[schema(as = ClaimStatusMember)]
 #[serde(rename_all = "camelCase")]
 pub struct Member<'a> {
     /// NM104.
@@ -201,7 +207,8 @@ pub struct Member<'a> {
 }
 
 /// `claims[]`: one claim status (2200D/E) and its service lines (2220D/E).
-#[derive(Debug, Default, Serialize, Clone, PartialEq)]
+#[derive(Debug, Default, Serialize, Clone, PartialEq, utoipa::ToSchema)]
+#[schema(as = ClaimStatusClaim)]
 #[serde(rename_all = "camelCase")]
 pub struct Claim<'a> {
     /// The claim-level status.
@@ -212,7 +219,8 @@ pub struct Claim<'a> {
 }
 
 /// The three STC composites (STC01, STC10, STC11) as code, name pairs.
-#[derive(Debug, Default, Serialize, Clone, PartialEq)]
+#[derive(Debug, Default, Serialize, Clone, PartialEq, utoipa::ToSchema)]
+#[schema(as = ClaimStatusStatusCodes)]
 #[serde(rename_all = "camelCase")]
 pub struct StatusCodes<'a> {
     /// STC01-1.
@@ -275,7 +283,8 @@ pub struct StatusCodes<'a> {
 }
 
 /// `claims[].claimStatus` (2200D/E).
-#[derive(Debug, Default, Serialize, Clone, PartialEq)]
+#[derive(Debug, Default, Serialize, Clone, PartialEq, utoipa::ToSchema)]
+#[schema(as = ClaimStatus)]
 #[serde(rename_all = "camelCase")]
 pub struct ClaimStatus<'a> {
     /// The STC composites and STC02.
@@ -314,7 +323,8 @@ pub struct ClaimStatus<'a> {
 }
 
 /// `claims[].serviceDetails[]` (2220D/E).
-#[derive(Debug, Default, Serialize, Clone, PartialEq)]
+#[derive(Debug, Default, Serialize, Clone, PartialEq, utoipa::ToSchema)]
+#[schema(as = ClaimStatusServiceDetail)]
 #[serde(rename_all = "camelCase")]
 pub struct ServiceDetail<'a> {
     /// SVC.
@@ -325,7 +335,8 @@ pub struct ServiceDetail<'a> {
 }
 
 /// `serviceDetails[].service` (SVC).
-#[derive(Debug, Default, Serialize, Clone, PartialEq)]
+#[derive(Debug, Default, Serialize, Clone, PartialEq, utoipa::ToSchema)]
+#[schema(as = ClaimStatusService)]
 #[serde(rename_all = "camelCase")]
 pub struct Service<'a> {
     /// SVC01-1.
@@ -352,7 +363,8 @@ pub struct Service<'a> {
 }
 
 /// `errorResponse`: the payer's rejection.
-#[derive(Debug, Default, Serialize, Clone, PartialEq)]
+#[derive(Debug, Default, Serialize, Clone, PartialEq, utoipa::ToSchema)]
+#[schema(as = ClaimStatusErrorResponse)]
 #[serde(rename_all = "camelCase")]
 pub struct ErrorResponse<'a> {
     /// The first error's code.
@@ -367,7 +379,8 @@ pub struct ErrorResponse<'a> {
 }
 
 /// `errorResponse.errors[]`.
-#[derive(Debug, Default, Serialize, Clone, PartialEq)]
+#[derive(Debug, Default, Serialize, Clone, PartialEq, utoipa::ToSchema)]
+#[schema(as = ClaimStatusErrorDetail)]
 #[serde(rename_all = "camelCase")]
 pub struct ErrorDetail<'a> {
     /// The segment or element that carried the error (`STC01`, `AAA`, `IK3`, `IK4`, `IK5`, `TA1`).

@@ -58,6 +58,16 @@ pub struct ConnectorSettings {
     pub kind: ConnectorKind,
     /// The raw-X12 endpoint (`http`) or the SOAP endpoint (`caqh-core`).
     pub url: String,
+    /// What the connector sends: `eligibility`, `claim_status` (a list, or one comma-separated
+    /// string); absent = both (an `http` connector whose claim status route cannot be derived
+    /// from `url` then serves eligibility only).
+    #[serde(default, deserialize_with = "transactions")]
+    pub transactions: Option<Vec<String>>,
+    /// `http` only: the upstream's claim status raw-X12 endpoint; by default `url` with its
+    /// `/medicalnetwork/eligibility/v3/raw-x12` ending replaced by
+    /// `/medicalnetwork/claimstatus/v2/raw-x12` (Change's and Stedi's layout alike).
+    #[serde(default)]
+    pub claim_status_url: Option<String>,
     /// `http` only: `change` or `stedi`.
     #[serde(default)]
     pub flavor: Option<HttpFlavor>,
@@ -183,6 +193,17 @@ pub enum TlsMinVersion {
     V1_3,
 }
 
+/// The transaction names `transactions` takes.
+pub const TRANSACTIONS: [&str; 2] = ["eligibility", "claim_status"];
+
+/// The path ending of an eligibility raw-X12 endpoint, and of its claim status twin.
+const ELIGIBILITY_RAW: &str = "/medicalnetwork/eligibility/v3/raw-x12";
+const CLAIM_STATUS_RAW: &str = "/medicalnetwork/claimstatus/v2/raw-x12";
+
+fn transactions<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Vec<String>>, D::Error> {
+    super::list_or_csv(d).map(Some)
+}
+
 fn is_http_url(url: &str) -> bool {
     url.starts_with("https://") || url.starts_with("http://")
 }
@@ -241,6 +262,84 @@ impl ConnectorSettings {
             Some("1.3") => TlsMinVersion::V1_3,
             _ => TlsMinVersion::V1_2,
         }
+    }
+
+    /// Whether the connector sends `transaction` (one of [`TRANSACTIONS`]), as configured; an
+    /// `http` connector also needs [`ConnectorSettings::claim_status_endpoint`] for claim status.
+    pub fn serves(&self, transaction: &str) -> bool {
+        match &self.transactions {
+            Some(list) => list.iter().any(|t| t == transaction),
+            None => {
+                transaction != "claim_status"
+                    || self.kind == ConnectorKind::CaqhCore
+                    || self.claim_status_endpoint().is_some()
+            }
+        }
+    }
+
+    /// `http`: the claim status raw-X12 endpoint, `claim_status_url` or derived from `url`.
+    pub fn claim_status_endpoint(&self) -> Option<String> {
+        if let Some(u) = self.claim_status_url.as_deref().map(str::trim) {
+            return Some(u.to_owned()).filter(|u| !u.is_empty());
+        }
+        let url = self.url.trim();
+        let (path, query) = url
+            .split_once('?')
+            .map_or((url, None), |(p, q)| (p, Some(q)));
+        let base = path.trim_end_matches('/').strip_suffix(ELIGIBILITY_RAW)?;
+        Some(match query {
+            Some(q) => format!("{base}{CLAIM_STATUS_RAW}?{q}"),
+            None => format!("{base}{CLAIM_STATUS_RAW}"),
+        })
+    }
+
+    /// `transactions` and `claim_status_url`.
+    fn check_transactions(&self, name: &str) -> Result<(), SettingsError> {
+        let key = |field: &str| format!("payers.connectors.{name}.{field}");
+        if let Some(list) = &self.transactions {
+            if list.is_empty() {
+                return Err(SettingsError::invalid(
+                    key("transactions"),
+                    "names no transaction; list `eligibility`, `claim_status` or both (or leave it out for both)",
+                ));
+            }
+            if let Some(bad) = list.iter().find(|t| !TRANSACTIONS.contains(&t.as_str())) {
+                return Err(SettingsError::invalid(
+                    key("transactions"),
+                    format!("names `{bad}`; the transactions are `eligibility` and `claim_status`"),
+                ));
+            }
+        }
+        if let Some(u) = &self.claim_status_url {
+            if self.kind != ConnectorKind::Http {
+                return Err(SettingsError::invalid(
+                    key("claim_status_url"),
+                    "applies only to kind = \"http\" (a CORE endpoint takes every transaction at `url`)",
+                ));
+            }
+            if !is_http_url(u.trim()) {
+                return Err(SettingsError::invalid(
+                    key("claim_status_url"),
+                    "must start with `https://` or `http://`",
+                ));
+            }
+        }
+        let asks_claim_status = self
+            .transactions
+            .as_ref()
+            .is_some_and(|l| l.iter().any(|t| t == "claim_status"));
+        if self.kind == ConnectorKind::Http
+            && asks_claim_status
+            && self.claim_status_endpoint().is_none()
+        {
+            return Err(SettingsError::invalid(
+                key("claim_status_url"),
+                format!(
+                    "is required for `transactions` with `claim_status`: `url` does not end in `{ELIGIBILITY_RAW}`, so the upstream's claim status route (`…{CLAIM_STATUS_RAW}`) cannot be derived from it"
+                ),
+            ));
+        }
+        Ok(())
     }
 
     /// Whether a client certificate is configured (PEM pair or PKCS#12).
@@ -337,6 +436,7 @@ impl ConnectorSettings {
     fn check(&self, name: &str) -> Result<(), SettingsError> {
         let key = |field: &str| format!("payers.connectors.{name}.{field}");
         self.check_transport(name)?;
+        self.check_transactions(name)?;
         if self.max_in_flight == Some(0) {
             return Err(SettingsError::invalid(
                 key("max_in_flight"),

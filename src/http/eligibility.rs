@@ -3,7 +3,6 @@
 //! call the payer, map the 271. Raw X12 arrives here as sent; JSON requests as the 270 built from
 //! them. The transaction store learns each step through the request's `Capture`.
 
-use std::borrow::Cow;
 use std::time::Instant;
 
 use axum::http::header::CONTENT_TYPE;
@@ -12,18 +11,17 @@ use axum::response::{IntoResponse, Response};
 use super::AppState;
 use super::auth::Caller;
 use super::error::ApiError;
-use super::metrics::Answered;
+use super::flow;
 use super::request_id::TraceId;
 use super::transaction::Capture;
 use crate::config::Mode;
+use crate::eligibility::inquiry;
 use crate::eligibility::map271::{self, Context};
-use crate::eligibility::model::{Meta, Warning};
-use crate::eligibility::validate::{self, Options};
+use crate::eligibility::model::Warning;
+use crate::eligibility::validate;
 use crate::eligibility::value_add::{Added, Applied};
-use crate::eligibility::{Rejected, inquiry};
-use crate::limit::Refused;
+use crate::payer::Outbound;
 use crate::payer::sandbox::Mock;
-use crate::payer::{Outbound, Transaction};
 use crate::x12::date::Stamp;
 
 /// Answers the 270 `sent` for `caller`: the eligibility JSON, or the error; `notes` (how a JSON
@@ -51,37 +49,7 @@ pub async fn exchange(
 ) -> Result<Vec<u8>, ApiError> {
     cap.sent(&sent);
     // Parsing, validation and repairs come before the limiter: a bad 270 never takes a slot.
-    // They run in the CPU pool, within the request's budget.
-    let opts = Options {
-        repairs: state.repairs,
-        real_time: true,
-    };
-    let (x12, warnings, errors) = state
-        .cpu
-        .run(sent.len(), Instant::now(), move |deadline| {
-            let validate::Outcome {
-                text,
-                warnings,
-                errors,
-            } = validate::check_within(&sent, &opts, deadline)?;
-            let repaired = match text {
-                Cow::Owned(repaired) => Some(repaired),
-                Cow::Borrowed(_) => None,
-            };
-            Ok::<_, validate::OverBudget>((repaired.unwrap_or(sent), warnings, errors))
-        })
-        .await?
-        .map_err(|validate::OverBudget| ApiError::CpuBudget {
-            budget: state.cpu.budget(),
-        })?;
-    state.metrics.checked(&errors, &warnings);
-    notes.extend(warnings);
-    if !errors.is_empty() {
-        return Err(ApiError::Rejected {
-            rejected: Rejected { issues: errors },
-            warnings: notes,
-        });
-    }
+    let x12 = flow::check(state, sent, validate::check_within, &mut notes).await?;
     // The account's payer aliases and NPI rules, after repairs and before routing: the 270 sent
     // upstream (and recorded, and matched for duplicates) carries the real payer ID and NPI; each
     // rule applied is a warning.
@@ -121,7 +89,13 @@ pub async fn exchange(
     } else {
         // Routing comes before the limiter too: an unconfigured payer never takes a slot.
         let connector = state.payers.route(caller.mode, payer_id)?;
-        let (reply, answered) = send(state, caller, connector, x12, &inquiry).await?;
+        let (reply, answered) = flow::send(
+            state,
+            caller,
+            connector,
+            Outbound::eligibility(x12, &inquiry),
+        )
+        .await?;
         (reply, connector.label().to_owned(), Some(answered))
     };
     cap.received(&reply);
@@ -141,7 +115,7 @@ pub async fn exchange(
             .filter_map(|t| t.reference)
             .map(str::to_owned)
             .collect(),
-        meta: meta(state, caller, trace_id, inquiry.envelope.reference),
+        meta: flow::meta(state, caller, trace_id, inquiry.envelope.reference),
     };
     if let Some(original) = &cap.replay_of {
         notes.push(Warning {
@@ -167,6 +141,7 @@ pub async fn exchange(
                     let reason = e.to_string();
                     return Err(ApiError::BadPayerResponse {
                         payer: label,
+                        document: "271",
                         reason,
                         x12: crate::telemetry::Redacted(reply),
                     });
@@ -210,69 +185,4 @@ fn mock(caller: &Caller, cap: &Capture) -> Result<Option<Mock>, ApiError> {
             ),
             path: None,
         })
-}
-
-/// Passes the breaker, takes the slots and calls the payer: the 271 text, and the payer-call
-/// metric still to be told whether the 271 was readable.
-async fn send<'s>(
-    state: &'s AppState,
-    caller: &Caller,
-    connector: &'s crate::payer::Connector,
-    x12: &str,
-    inquiry: &crate::eligibility::Inquiry<'_>,
-) -> Result<(String, Answered<'s>), ApiError> {
-    // An open breaker is answered at once and takes no slot.
-    let ticket = state.payers.admit(connector)?;
-    // The account's slot, then the connector's when it is capped; both freed on every path.
-    let slots = state
-        .limiter
-        .try_enter(&caller.account, connector.name())
-        .await
-        .inspect_err(|e| {
-            if matches!(e, Refused::Account(_)) {
-                state.metrics.limit_rejected(&caller.account);
-            }
-        })?;
-    let in_use = state.metrics.slot_held(&caller.account);
-    let timer = state.metrics.payer_timer(connector.name());
-    let reply = state
-        .payers
-        .send(
-            ticket,
-            Outbound {
-                x12,
-                inquiry,
-                transaction: Transaction::Eligibility,
-            },
-        )
-        .await;
-    // Freed before the answer goes out (a client may send its next request on receipt); if the
-    // client hangs up first, dropping the future frees them instead.
-    slots.release().await;
-    drop(in_use);
-    Ok(timer.finish(reply)?)
-}
-
-fn meta(
-    state: &AppState,
-    caller: &Caller,
-    trace_id: TraceId,
-    outbound_trace: Option<&str>,
-) -> Meta {
-    let nonempty = |s: &str| Some(s.to_owned()).filter(|s| !s.is_empty());
-    Meta {
-        sender_id: nonempty(&state.meta.sender_id),
-        submitter_id: nonempty(&state.meta.submitter_id),
-        biller_id: nonempty(&state.meta.biller_id),
-        application_mode: Some(
-            if caller.mode == Mode::Sandbox {
-                "sandbox"
-            } else {
-                "production"
-            }
-            .to_owned(),
-        ),
-        trace_id: trace_id.0,
-        outbound_trace_id: outbound_trace.map(str::to_owned),
-    }
 }

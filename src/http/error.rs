@@ -41,7 +41,7 @@ pub enum ApiError {
         path: Option<&'static str>,
     },
     /// A JSON eligibility request with problems, answered in the convention of the path called.
-    #[error("invalid eligibility request: {} problem(s)", problems.len())]
+    #[error("invalid JSON request: {} problem(s)", problems.len())]
     InvalidRequest {
         /// Every problem, each with its JSON path.
         problems: Vec<Problem>,
@@ -94,11 +94,13 @@ pub enum ApiError {
     /// The payer call failed.
     #[error(transparent)]
     Connector(#[from] ConnectorError),
-    /// The payer answered with something that is not a readable 271.
+    /// The payer answered with something that is not a readable 271 (or 277).
     #[error("payer response from {payer} could not be read: {reason}")]
     BadPayerResponse {
         /// Connector or upstream name.
         payer: String,
+        /// What was expected: `271` or `277`.
+        document: &'static str,
         /// Why (positions, no data).
         reason: String,
         /// The payer's document as received, returned to the caller only (PHI: `Debug` and
@@ -179,7 +181,9 @@ impl ApiError {
             | Self::StoreUnavailable => "SERVICE_UNAVAILABLE",
             Self::Connector(e) => match e {
                 ConnectorError::Timeout { .. } => "GATEWAY_TIMEOUT",
-                ConnectorError::NotConfigured { .. } => "PAYER_NOT_CONFIGURED",
+                ConnectorError::NotConfigured { .. } | ConnectorError::NotServed { .. } => {
+                    "PAYER_NOT_CONFIGURED"
+                }
                 ConnectorError::Unreachable { .. } | ConnectorError::BreakerOpen { .. } => {
                     "SERVICE_UNAVAILABLE"
                 }
@@ -281,8 +285,8 @@ impl ApiError {
             ),
             Self::Connector(e) => {
                 let status = match e {
-                    ConnectorError::NotConfigured { payer_id } => {
-                        return (StatusCode::BAD_REQUEST, not_configured(payer_id));
+                    ConnectorError::NotConfigured { .. } | ConnectorError::NotServed { .. } => {
+                        return (StatusCode::BAD_REQUEST, not_configured(e));
                     }
                     ConnectorError::Timeout { .. } => StatusCode::GATEWAY_TIMEOUT,
                     // Nothing reached the payer: the caller may retry.
@@ -310,14 +314,7 @@ impl ApiError {
                 }
                 message(status, &text, code)
             }
-            Self::BadPayerResponse { payer, reason, x12 } => (
-                StatusCode::BAD_GATEWAY,
-                json!({
-                    "message": format!("The payer's response (via {payer}) is not a readable 271: {reason}."),
-                    "code": code,
-                    "x12": x12.expose(),
-                }),
-            ),
+            Self::BadPayerResponse { .. } => (StatusCode::BAD_GATEWAY, self.bad_payer_response()),
             Self::BodyTimeout { after } => message(
                 StatusCode::REQUEST_TIMEOUT,
                 &format!(
@@ -358,14 +355,49 @@ impl ApiError {
     }
 }
 
+impl ApiError {
+    /// The 502 body of `BadPayerResponse`: what could not be read, and the document itself.
+    fn bad_payer_response(&self) -> Value {
+        let Self::BadPayerResponse {
+            payer,
+            document,
+            reason,
+            x12,
+        } = self
+        else {
+            return Value::Null;
+        };
+        json!({
+            "message": format!("The payer's response (via {payer}) is not a readable {document}: {reason}."),
+            "code": self.code(),
+            "x12": x12.expose(),
+        })
+    }
+}
+
 /// Stedi's unknown-payer 400: the eligibility error shape, AAA 79 "Invalid Participant
-/// Identification" at the payer loop. The payer ID is an identifier of the payer, not PHI.
-fn not_configured(payer_id: &str) -> Value {
-    let description = if payer_id.is_empty() {
-        "The 270 names no payer in 2100A NM109, and this gateway has no default payer route."
-            .to_owned()
-    } else {
-        format!("Payer {payer_id} is not configured on this gateway.")
+/// Identification" at the payer loop. The payer ID is an identifier of the payer, not PHI. With
+/// `transaction`, the payer is routed but its connector does not serve that transaction.
+fn not_configured(e: &ConnectorError) -> Value {
+    let (payer_id, transaction) = match e {
+        ConnectorError::NotServed {
+            payer_id,
+            transaction,
+            ..
+        } => (payer_id.as_str(), Some(*transaction)),
+        ConnectorError::NotConfigured { payer_id } => (payer_id.as_str(), None),
+        _ => ("", None),
+    };
+    let description: String = match transaction {
+        Some(t) => format!(
+            "Payer {payer_id} is not configured for {} on this gateway: its connection serves other transactions.",
+            t.describe()
+        ),
+        None if payer_id.is_empty() => {
+            "The request names no payer in 2100A NM109, and this gateway has no default payer route."
+                .to_owned()
+        }
+        None => format!("Payer {payer_id} is not configured on this gateway."),
     };
     json!({
         "status": "ERROR",
@@ -375,7 +407,11 @@ fn not_configured(payer_id: &str) -> Value {
             "description": description,
             "followupAction": CORRECT_AND_RESUBMIT,
             "location": "Loop 2100A",
-            "possibleResolutions": "Check the payer ID in 2100A NM109, or ask the gateway's operator to route it (payers.routes) or to set a default route (payers.default).",
+            "possibleResolutions": if transaction.is_some() {
+                "Check the payer ID in 2100A NM109, or ask the gateway's operator to route it to a connection that serves this transaction (payers.connectors.<name>.transactions)."
+            } else {
+                "Check the payer ID in 2100A NM109, or ask the gateway's operator to route it (payers.routes) or to set a default route (payers.default)."
+            },
             "rule": "payer_not_configured",
             "field": "NM109",
         }],
@@ -485,6 +521,7 @@ mod tests {
         let errors = [
             ApiError::BadPayerResponse {
                 payer: "sandbox".into(),
+                document: "271",
                 reason: "segment 2: no `BHT`".into(),
                 x12: Redacted(x12.into()),
             },

@@ -117,19 +117,32 @@ async fn build_and_answer(
 /// The 270 for a JSON body under the rules of the path called (with what the caller should be
 /// told about it), or why there is none.
 pub fn to_270(bytes: &[u8], envelope: &Envelope, dialect: Dialect) -> Result<Built, ApiError> {
+    built(bytes, "an eligibility request", dialect, |b| {
+        request::to_270_as(b, envelope, &Stamp::now(), dialect)
+    })
+}
+
+/// What a JSON body built (`build` runs on a non-blank body), or the error naming why not, in
+/// `dialect`'s convention; `what` names the request object expected ("an eligibility request").
+pub fn built(
+    bytes: &[u8],
+    what: &str,
+    dialect: Dialect,
+    build: impl FnOnce(&[u8]) -> Result<Built, Refusal>,
+) -> Result<Built, ApiError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::BadBody {
-            message: "The request body is empty; send a JSON eligibility request object.".into(),
+            message: format!("The request body is empty; send a JSON object ({what})."),
             path: None,
         });
     }
-    request::to_270_as(bytes, envelope, &Stamp::now(), dialect).map_err(|refusal| match refusal {
+    build(bytes).map_err(|refusal| match refusal {
         Refusal::NotAnObject(e) => ApiError::BadBody {
             message: if e.line == 0 {
-                "The request body must be a JSON object (an eligibility request).".into()
+                format!("The request body must be a JSON object ({what}).")
             } else {
                 format!(
-                    "The request body is not valid JSON (line {}, column {}); send a JSON eligibility request object.",
+                    "The request body is not valid JSON (line {}, column {}); send a JSON object ({what}).",
                     e.line, e.column
                 )
             },

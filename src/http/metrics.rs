@@ -257,7 +257,7 @@ fn method_label(method: &str) -> String {
 fn outcome(e: &ConnectorError) -> &'static str {
     match e {
         ConnectorError::Timeout { .. } => "timeout",
-        ConnectorError::NotConfigured { .. } => "not_configured",
+        ConnectorError::NotConfigured { .. } | ConnectorError::NotServed { .. } => "not_configured",
         ConnectorError::Unreachable { .. } => "unreachable",
         ConnectorError::Dropped { .. } => "dropped",
         ConnectorError::Tls { .. } => "tls",

@@ -3,11 +3,13 @@
 
 pub mod auth;
 pub mod body;
+mod claim_status;
 pub mod cpu;
 mod eligibility;
 mod enhanced;
 mod enhanced_doc;
 pub mod error;
+mod flow;
 pub mod in_flight;
 pub mod json;
 mod layers;
@@ -165,6 +167,7 @@ pub fn router(state: Arc<AppState>, settings: &Settings) -> Router {
     }
     r = r.route(JSON_STEDI_PATH, post(json::stedi));
     r = enhanced::routes(r);
+    r = claim_status::routes(r);
     r = r.route(oauth::TOKEN_PATH, post(oauth::token));
     // Only the routes above take a credential; the throttle runs before it is read.
     let (failed_auth, counted) = (Arc::clone(&state.failed_auth), Arc::clone(&state.metrics));
@@ -174,6 +177,7 @@ pub fn router(state: Arc<AppState>, settings: &Settings) -> Router {
     for p in HEALTH_PATHS {
         r = r.route(p, get(health));
     }
+    r = r.route(claim_status::HEALTH_PATH, get(claim_status::health));
     r = r.route(probes::LIVEZ, get(probes::livez));
     r = r.route(probes::READYZ, get(probes::readyz));
     let doc = openapi::rendered();

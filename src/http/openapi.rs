@@ -32,6 +32,7 @@ use crate::eligibility::request::EligibilityRequest;
 /// The path.
 pub const PATH: &str = "/openapi.json";
 
+mod claim_status;
 mod rules;
 
 /// `{"x12": "<270>"}`: the request body of both raw-X12 paths.
@@ -584,13 +585,15 @@ fn paths() -> utoipa::openapi::Paths {
         Object::with_type(Type::Object),
     );
     p = p.path(PATH, PathItem::new(HttpMethod::Get, doc.build()));
-    super::enhanced_doc::paths(p).build()
+    let p = super::enhanced_doc::paths(p);
+    claim_status::paths(p).build()
 }
 
 /// The whole document.
 pub fn document() -> Document {
     let mut doc = Doc::openapi();
     doc.paths = paths();
+    claim_status::components(&mut doc);
     doc
 }
 

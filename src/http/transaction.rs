@@ -201,7 +201,9 @@ fn npi<'a>(q: &Inquiry<'a>) -> Option<&'a str> {
 /// The canonical status of a failed exchange.
 pub fn status_of(e: &ApiError) -> Status {
     match e {
-        ApiError::Connector(ConnectorError::NotConfigured { .. }) => Status::PayerNotInSystem,
+        ApiError::Connector(
+            ConnectorError::NotConfigured { .. } | ConnectorError::NotServed { .. },
+        ) => Status::PayerNotInSystem,
         ApiError::Connector(_) => Status::PayerUnavailable,
         _ => Status::ProcessingError,
     }

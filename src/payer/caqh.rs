@@ -11,7 +11,7 @@ use reqwest::header::{ACCEPT, CONTENT_TYPE};
 use super::mime;
 use super::soap::{self, Answer, RealTimeRequest};
 use super::transport::{Upstream, retry_after};
-use super::{ConnectorError, Outbound};
+use super::{ConnectorError, Outbound, Transaction};
 use crate::config::{ConnectorSettings, CoreEnvelope, SettingsError};
 use crate::telemetry::Redacted;
 use crate::x12::date::Stamp;
@@ -32,6 +32,8 @@ pub struct CaqhConnector {
     /// Empty when a client certificate authenticates instead.
     password: Redacted<String>,
     envelope: CoreEnvelope,
+    /// Whether it sends 270s and 276s.
+    serves: (bool, bool),
 }
 
 /// Now in UTC, ISO 8601 to the second: `2026-01-02T03:04:05Z`.
@@ -69,6 +71,7 @@ impl CaqhConnector {
             username: field(&cfg.username),
             password: Redacted(cfg.password(name).read(lookup)?.unwrap_or_default()),
             envelope: cfg.envelope.unwrap_or_default(),
+            serves: (cfg.serves("eligibility"), cfg.serves("claim_status")),
         })
     }
 
@@ -77,23 +80,32 @@ impl CaqhConnector {
         &self.upstream
     }
 
-    /// Sends the 270 in a real-time envelope and returns the 271 from the answer's `Payload`.
+    /// Whether it sends `transaction`.
+    pub fn serves(&self, transaction: Transaction) -> bool {
+        match transaction {
+            Transaction::Eligibility => self.serves.0,
+            Transaction::ClaimStatus => self.serves.1,
+        }
+    }
+
+    /// Sends the 270 (or 276) in a real-time envelope and returns the 271 (or 277) from the
+    /// answer's `Payload`.
     pub async fn send(&self, out: Outbound<'_>) -> Result<String, ConnectorError> {
         let payload_id = uuid::Uuid::new_v4().to_string();
-        let env = &out.inquiry.envelope;
+        let env = out.controls();
         // CORE asks for the PayloadID to be logged with the control numbers, so one exchange can
         // be traced across every hop; none of these is PHI.
         tracing::info!(
             connector = self.upstream.name(),
             payload_id = %payload_id,
-            isa13 = env.control_number,
-            gs06 = env.group_control_number,
-            st02 = env.transaction_control_number,
-            bht03 = env.reference.unwrap_or(""),
+            isa13 = env.isa13,
+            gs06 = env.gs06,
+            st02 = env.st02,
+            bht03 = env.bht03,
             "CORE real-time request"
         );
         let fields = RealTimeRequest {
-            payload_type: out.transaction.core_payload_type(),
+            payload_type: out.transaction().core_payload_type(),
             payload_id: &payload_id,
             timestamp: &utc_now(),
             sender_id: &self.sender_id,
@@ -167,9 +179,10 @@ impl CaqhConnector {
             return Err(self.upstream.status_error(endpoint, status, retry_after));
         }
         if r.payload_type.contains("999") {
-            return Err(self
-                .upstream
-                .bad("the payer answered with a 999 acknowledgment: it rejected the 270 we sent"));
+            return Err(self.upstream.bad(format!(
+                "the payer answered with a 999 acknowledgment: it rejected the {} we sent",
+                out.transaction().request_set()
+            )));
         }
         if r.payload.is_empty() {
             return Err(self.upstream.bad("the CORE response has no Payload"));

@@ -1,5 +1,5 @@
 //! Payer connectors: the one place the gateway calls out. A `Connector` takes the (repaired) 270
-//! and returns the payer's document as received; the caller maps it. Every call has a deadline.
+//! or the 276 and returns the payer's document as received; the caller maps it. Every call has a deadline.
 //! Kinds: the built-in sandbox, `http` (a Change-compatible raw-X12 endpoint: Change/Optum or
 //! Stedi) and `caqh-core` (CAQH CORE Phase II real-time SOAP). [`Payers`] picks one per request.
 
@@ -18,6 +18,7 @@ mod upstream_token;
 
 use std::time::Duration;
 
+use crate::claim_status::StatusInquiry;
 use crate::eligibility::Inquiry;
 pub use events::{BreakerState, Events, Unobserved};
 pub use route::{Payers, Ticket};
@@ -27,26 +28,128 @@ pub use upstream_token::OnFetch;
 /// What a connector needs from the request.
 #[derive(Debug, Clone, Copy)]
 pub struct Outbound<'a> {
-    /// The 270 to send, repaired when repairs applied.
+    /// The X12 to send (the 270 or 276), repaired when repairs applied.
     pub x12: &'a str,
-    /// The same 270, read.
-    pub inquiry: &'a Inquiry<'a>,
-    /// Which transaction this is (CORE's `PayloadType` follows it).
-    pub transaction: Transaction,
+    /// The same X12, read.
+    pub query: Query<'a>,
+}
+
+/// The request's X12, read: what the sandbox answers from and the connectors log.
+#[derive(Debug, Clone, Copy)]
+pub enum Query<'a> {
+    /// A 270.
+    Eligibility(&'a Inquiry<'a>),
+    /// A 276.
+    ClaimStatus(&'a StatusInquiry<'a>),
+}
+
+/// Interchange, group and transaction control numbers and BHT03 of the request (not PHI).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Controls<'a> {
+    /// ISA13.
+    pub isa13: &'a str,
+    /// GS06.
+    pub gs06: &'a str,
+    /// ST02.
+    pub st02: &'a str,
+    /// BHT03.
+    pub bht03: &'a str,
+}
+
+impl<'a> Outbound<'a> {
+    /// A 270 and its reading.
+    pub fn eligibility(x12: &'a str, inquiry: &'a Inquiry<'a>) -> Self {
+        Self {
+            x12,
+            query: Query::Eligibility(inquiry),
+        }
+    }
+
+    /// A 276 and its reading.
+    pub fn claim_status(x12: &'a str, inquiry: &'a StatusInquiry<'a>) -> Self {
+        Self {
+            x12,
+            query: Query::ClaimStatus(inquiry),
+        }
+    }
+
+    /// Which transaction this is (CORE's `PayloadType` and the upstream route follow it).
+    pub fn transaction(&self) -> Transaction {
+        match self.query {
+            Query::Eligibility(_) => Transaction::Eligibility,
+            Query::ClaimStatus(_) => Transaction::ClaimStatus,
+        }
+    }
+
+    /// The control numbers, for logs that trace one exchange across hops.
+    pub fn controls(&self) -> Controls<'a> {
+        match self.query {
+            Query::Eligibility(q) => Controls {
+                isa13: q.envelope.control_number,
+                gs06: q.envelope.group_control_number,
+                st02: q.envelope.transaction_control_number,
+                bht03: q.envelope.reference.unwrap_or(""),
+            },
+            Query::ClaimStatus(q) => Controls {
+                isa13: q.control_number.unwrap_or(""),
+                gs06: q.group_control_number.unwrap_or(""),
+                st02: q.transaction_control_number.unwrap_or(""),
+                bht03: q.reference.unwrap_or(""),
+            },
+        }
+    }
 }
 
 /// The X12 transaction a connector sends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Transaction {
     /// A 270 eligibility inquiry (005010X279A1).
     Eligibility,
+    /// A 276 claim status request (005010X212).
+    ClaimStatus,
 }
 
 impl Transaction {
+    /// Both, in the order settings name them.
+    pub const ALL: [Self; 2] = [Self::Eligibility, Self::ClaimStatus];
+
     /// CORE's `PayloadType` for the request.
     pub fn core_payload_type(self) -> &'static str {
         match self {
             Self::Eligibility => "X12_270_Request_005010X279A1",
+            Self::ClaimStatus => "X12_276_Request_005010X212",
+        }
+    }
+
+    /// The name in settings (`payers.connectors.<name>.transactions`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Eligibility => "eligibility",
+            Self::ClaimStatus => "claim_status",
+        }
+    }
+
+    /// The name in prose ("eligibility", "claim status").
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::Eligibility => "eligibility",
+            Self::ClaimStatus => "claim status",
+        }
+    }
+
+    /// The request document: `270` or `276`.
+    pub fn request_set(self) -> &'static str {
+        match self {
+            Self::Eligibility => "270",
+            Self::ClaimStatus => "276",
+        }
+    }
+
+    /// The answer document: `271` or `277`.
+    pub fn response_set(self) -> &'static str {
+        match self {
+            Self::Eligibility => "271",
+            Self::ClaimStatus => "277",
         }
     }
 }
@@ -68,6 +171,17 @@ pub enum ConnectorError {
     NotConfigured {
         /// 2100A NM109 (an identifier of the payer, not PHI).
         payer_id: String,
+    },
+    /// The payer's route leads to a connector limited to other transactions
+    /// (`payers.connectors.<name>.transactions`).
+    #[error("payer {payer_id:?} is routed to connector {connector}, which does not serve {}", transaction.describe())]
+    NotServed {
+        /// 2100A NM109.
+        payer_id: String,
+        /// The connector's name.
+        connector: String,
+        /// What the request is.
+        transaction: Transaction,
     },
     /// The upstream could not be connected to (refused, unresolvable, TLS failure).
     #[error("upstream {upstream} could not be reached")]
@@ -129,7 +243,7 @@ pub enum ConnectorError {
         retry_after: Option<Duration>,
     },
     /// The answer is not what the protocol promises (not JSON, no `x12`, not SOAP, no payload).
-    #[error("upstream {upstream} did not answer with a 271: {reason}")]
+    #[error("upstream {upstream} did not answer as expected: {reason}")]
     BadResponse {
         /// Connector name, with the upstream's host.
         upstream: String,
@@ -205,11 +319,21 @@ impl Connector {
         self.upstream().map(transport::Upstream::timeout)
     }
 
-    /// Sends the 270 and returns the payer's document as received.
+    /// Whether this connector sends `transaction` (`transactions` in its settings; the sandbox
+    /// serves both).
+    pub fn serves(&self, transaction: Transaction) -> bool {
+        match self {
+            Self::Sandbox(_) => true,
+            Self::Http(c) => c.serves(transaction),
+            Self::Caqh(c) => c.serves(transaction),
+        }
+    }
+
+    /// Sends the 270 or 276 and returns the payer's document as received.
     pub async fn send(&self, out: Outbound<'_>) -> Result<String, ConnectorError> {
         match self {
-            Self::Sandbox(s) => Ok(s.answer(out.inquiry).await),
-            Self::Http(c) => c.send(out.x12).await,
+            Self::Sandbox(s) => Ok(s.answer(out.query).await),
+            Self::Http(c) => c.send(out.x12, out.transaction()).await,
             Self::Caqh(c) => c.send(out).await,
         }
     }

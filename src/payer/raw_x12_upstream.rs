@@ -1,5 +1,6 @@
-//! A raw-X12 upstream (connector kind `http`): forwards the 270 as `{"x12": "..."}` to a
-//! Change-compatible raw-X12 endpoint and returns the 271 from the answer's `x12` field. Flavour
+//! A raw-X12 upstream (connector kind `http`): forwards the 270 (or 276) as `{"x12": "..."}` to a
+//! Change-compatible raw-X12 endpoint (eligibility's, or claim status's) and returns the 271 (or
+//! 277) from the answer's `x12` field. Flavour
 //! `change` authenticates with an OAuth token from the upstream's token endpoint (refreshed once,
 //! and the call retried once, when the upstream answers 401); flavour `stedi` sends its API key in
 //! `Authorization`.
@@ -9,9 +10,9 @@ use std::sync::Arc;
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue};
 use reqwest::{Response, StatusCode};
 
-use super::ConnectorError;
 use super::transport::{Upstream, endpoint, retry_after};
 use super::upstream_token::{OnFetch, UpstreamToken};
+use super::{ConnectorError, Transaction};
 use crate::config::{ConnectorSettings, HttpFlavor, SettingsError};
 use crate::telemetry::Redacted;
 
@@ -29,6 +30,10 @@ enum Auth {
 pub struct RawX12Connector {
     upstream: Upstream,
     auth: Auth,
+    /// Whether it sends 270s.
+    eligibility: bool,
+    /// The claim status raw-X12 endpoint, when it sends 276s.
+    claim_status: Option<reqwest::Url>,
 }
 
 impl RawX12Connector {
@@ -60,7 +65,33 @@ impl RawX12Connector {
                 Arc::clone(on_token_fetch),
             )))
         };
-        Ok(Self { upstream, auth })
+        // The settings check makes sure a connector asked to serve claim status has a route for it.
+        let claim_status = match cfg.claim_status_endpoint() {
+            Some(url) if cfg.serves("claim_status") => {
+                Some(endpoint(name, "claim_status_url", &url)?)
+            }
+            _ => None,
+        };
+        if cfg.transactions.is_none() && claim_status.is_none() {
+            tracing::warn!(
+                connector = name,
+                "serves eligibility only: its claim status route cannot be derived from `url`; set `claim_status_url`, or `transactions = [\"eligibility\"]` to say so"
+            );
+        }
+        Ok(Self {
+            upstream,
+            auth,
+            eligibility: cfg.serves("eligibility"),
+            claim_status,
+        })
+    }
+
+    /// Whether it sends `transaction`.
+    pub fn serves(&self, transaction: Transaction) -> bool {
+        match transaction {
+            Transaction::Eligibility => self.eligibility,
+            Transaction::ClaimStatus => self.claim_status.is_some(),
+        }
     }
 
     /// The endpoint.
@@ -68,24 +99,36 @@ impl RawX12Connector {
         &self.upstream
     }
 
-    /// Sends the 270 and returns the 271 from the answer.
-    pub async fn send(&self, x12: &str) -> Result<String, ConnectorError> {
+    /// Sends the 270 (or 276) to its endpoint and returns the 271 (or 277) from the answer.
+    pub async fn send(
+        &self,
+        x12: &str,
+        transaction: Transaction,
+    ) -> Result<String, ConnectorError> {
+        let url = match transaction {
+            Transaction::Eligibility => self.upstream.url(),
+            // Routing refuses a transaction the connector does not serve; this is the backstop.
+            Transaction::ClaimStatus => self.claim_status.as_ref().ok_or_else(|| {
+                self.upstream
+                    .bad("this connector has no claim status endpoint")
+            })?,
+        };
         let body = serde_json::json!({ "x12": x12 }).to_string();
         match &self.auth {
             Auth::ApiKey(key) => {
-                let res = self.post(&body, key.expose()).await?;
+                let res = self.post(url, &body, key.expose()).await?;
                 self.answer(res).await
             }
             Auth::Change(tokens) => {
                 let token = tokens.get(&self.upstream).await?;
-                let res = self.post(&body, token.expose()).await?;
+                let res = self.post(url, &body, token.expose()).await?;
                 if res.status() != StatusCode::UNAUTHORIZED {
                     return self.answer(res).await;
                 }
                 // Tokens can be revoked before they expire: one fresh token, one retry.
                 tokens.forget(&token).await;
                 let token = tokens.get(&self.upstream).await?;
-                let res = self.post(&body, token.expose()).await?;
+                let res = self.post(url, &body, token.expose()).await?;
                 self.answer(res).await
             }
         }
@@ -93,12 +136,13 @@ impl RawX12Connector {
 
     async fn post(
         &self,
+        url: &reqwest::Url,
         body: &str,
         authorization: &HeaderValue,
     ) -> Result<Response, ConnectorError> {
         self.upstream
             .client()
-            .post(self.upstream.url().clone())
+            .post(url.clone())
             .header(CONTENT_TYPE, "application/json")
             .header(ACCEPT, "application/json")
             .header(AUTHORIZATION, authorization.clone())
@@ -108,7 +152,7 @@ impl RawX12Connector {
             .map_err(|e| self.upstream.fault(e))
     }
 
-    /// The 271 in the answer's `x12`. A 400 that still carries an `x12` is a payer rejection the
+    /// The 271 (or 277) in the answer's `x12`. A 400 that still carries an `x12` is a payer rejection the
     /// mapper reports in `errors[]` (Stedi declares some AAA answers under 400).
     async fn answer(&self, res: Response) -> Result<String, ConnectorError> {
         let status = res.status();

@@ -13,7 +13,7 @@ use super::raw_x12_upstream::RawX12Connector;
 use super::tls::TlsFiles;
 use super::transport::{ClientSpec, Upstream, endpoint};
 use super::upstream_token::OnFetch;
-use super::{Connector, ConnectorError, Outbound, retry, sandbox};
+use super::{Connector, ConnectorError, Outbound, Transaction, retry, sandbox};
 use crate::config::{ConnectorKind, Mode, SANDBOX, Settings, SettingsError};
 
 /// Where a payer ID goes.
@@ -142,8 +142,33 @@ impl Payers {
         }
     }
 
-    /// The connector for a request of an account in `mode` to `payer_id`.
+    /// The connector for an eligibility request of an account in `mode` to `payer_id`.
     pub fn route(&self, mode: Mode, payer_id: &str) -> Result<&Connector, ConnectorError> {
+        self.route_for(mode, payer_id, Transaction::Eligibility)
+    }
+
+    /// The connector for a `transaction` request of an account in `mode` to `payer_id`; a route
+    /// to a connector that does not serve the transaction is refused (`NotServed`), never passed
+    /// on to the default.
+    pub fn route_for(
+        &self,
+        mode: Mode,
+        payer_id: &str,
+        transaction: Transaction,
+    ) -> Result<&Connector, ConnectorError> {
+        let connector = self.target(mode, payer_id)?;
+        if connector.serves(transaction) {
+            Ok(connector)
+        } else {
+            Err(ConnectorError::NotServed {
+                payer_id: payer_id.to_owned(),
+                connector: connector.name().to_owned(),
+                transaction,
+            })
+        }
+    }
+
+    fn target(&self, mode: Mode, payer_id: &str) -> Result<&Connector, ConnectorError> {
         if mode == Mode::Sandbox {
             return Ok(&self.sandbox);
         }
@@ -307,6 +332,86 @@ mod tests {
         assert_eq!(
             p.route(Mode::Production, "00006").unwrap().label(),
             "up (up.example)"
+        );
+    }
+
+    #[test]
+    fn a_connector_serves_the_transactions_it_is_given_and_others_are_refused_by_name() {
+        // `url` ends in Stedi's eligibility route: claim status is derived, both served.
+        let mut derived = STEDI.to_vec();
+        derived.push((
+            "GATEWAY__PAYERS__CONNECTORS__UP__URL",
+            "https://up.example/2024-04-01/change/medicalnetwork/eligibility/v3/raw-x12",
+        ));
+        let p = Payers::from_settings(&settings(&derived), &key).unwrap();
+        for t in Transaction::ALL {
+            assert_eq!(
+                p.route_for(Mode::Production, "00006", t).unwrap().name(),
+                "up"
+            );
+        }
+        // A `url` claim status cannot be derived from: eligibility only, unless asked.
+        let p = Payers::from_settings(&settings(&STEDI), &key).unwrap();
+        assert!(p.route(Mode::Production, "00006").is_ok());
+        let e = p
+            .route_for(Mode::Production, "00006", Transaction::ClaimStatus)
+            .unwrap_err();
+        assert!(matches!(e, ConnectorError::NotServed { .. }), "{e:?}");
+        assert_eq!(
+            e.to_string(),
+            "payer \"00006\" is routed to connector up, which does not serve claim status"
+        );
+        let mut asked = STEDI.to_vec();
+        asked.push((
+            "GATEWAY__PAYERS__CONNECTORS__UP__TRANSACTIONS",
+            "eligibility, claim_status",
+        ));
+        let e = Settings::load_with(
+            None,
+            Some(
+                asked
+                    .iter()
+                    .map(|(k, v)| ((*k).into(), (*v).into()))
+                    .collect(),
+            ),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("payers.connectors.up.claim_status_url"), "{e}");
+        let mut only_claims = derived.clone();
+        only_claims.push((
+            "GATEWAY__PAYERS__CONNECTORS__UP__TRANSACTIONS",
+            "claim_status",
+        ));
+        let p = Payers::from_settings(&settings(&only_claims), &key).unwrap();
+        assert!(matches!(
+            p.route(Mode::Production, "00006"),
+            Err(ConnectorError::NotServed {
+                transaction: Transaction::Eligibility,
+                ..
+            })
+        ));
+        // Sandbox accounts are always served.
+        assert!(
+            p.route_for(Mode::Sandbox, "00006", Transaction::ClaimStatus)
+                .is_ok()
+        );
+        let mut unknown = STEDI.to_vec();
+        unknown.push(("GATEWAY__PAYERS__CONNECTORS__UP__TRANSACTIONS", "claims"));
+        let e = Settings::load_with(
+            None,
+            Some(
+                unknown
+                    .iter()
+                    .map(|(k, v)| ((*k).into(), (*v).into()))
+                    .collect(),
+            ),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("payers.connectors.up.transactions") && e.contains("`claims`"),
+            "{e}"
         );
     }
 

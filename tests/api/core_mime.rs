@@ -24,7 +24,8 @@ struct MimeFake {
     error: Option<(&'static str, &'static str)>,
 }
 
-fn form(fields: &[(&str, &str)]) -> (String, String) {
+/// A multipart/form-data body of `fields`: (content type, body).
+pub fn form(fields: &[(&str, &str)]) -> (String, String) {
     let b = "fake-boundary-42";
     let mut body = String::new();
     for (n, v) in fields {

@@ -8,6 +8,7 @@
 )]
 
 mod caqh;
+mod claim_status;
 mod claim_status_build;
 mod cli;
 mod cluster_limits;

@@ -234,11 +234,7 @@ async fn a_pkcs12_identity_opened_with_its_password_is_presented() {
     let reply = payers
         .send(
             payers.admit(connector).unwrap(),
-            eligibility_gateway::payer::Outbound {
-                x12: &checked.text,
-                inquiry: &inquiry,
-                transaction: eligibility_gateway::payer::Transaction::Eligibility,
-            },
+            eligibility_gateway::payer::Outbound::eligibility(&checked.text, &inquiry),
         )
         .await;
     assert!(reply.is_ok(), "{reply:?}");

@@ -1,7 +1,7 @@
 //! The sandbox's claim status answers: canned 277s for the Change claim status sandbox's members
 //! (`claim-status.md` §5), built with our X12 writer so they are structurally valid by
-//! construction, and mapped by the same 277 mapper as any payer's. Not wired to a route yet: the
-//! 276 reader that fills [`ClaimStatusQuery`] comes with the claim status routes.
+//! construction, and mapped by the same 277 mapper as any payer's. The claim status routes read
+//! the 276 into a [`ClaimStatusQuery`] and the sandbox connector answers it here.
 //!
 //! What the stored Change pages show is the first canned claim (F1:65:1E, paid 219 of 1229, check
 //! 1111111, service date 20160722, payer claim number AAAAAAAAAAA1) and that a second claim with
@@ -24,26 +24,8 @@ const PAYER_NAME: &str = "Unknown";
 /// fixed so answers are reproducible).
 const DEFAULT_TRACE: &str = "000000001";
 
-/// What a 276 asks the sandbox, read by the caller; every value may be absent.
-#[derive(Debug, Default, Clone)]
-pub struct ClaimStatusQuery<'a> {
-    /// 2100A NM109 (`tradingPartnerServiceId`), echoed as the payer ID.
-    pub payer_id: Option<&'a str>,
-    /// 2100B organisation or last name and its ID (ETIN or tax ID).
-    pub billing_provider: (Option<&'a str>, Option<&'a str>),
-    /// 2100C organisation name and NPI.
-    pub service_provider: (Option<&'a str>, Option<&'a str>),
-    /// 2100D member ID, first name, last name.
-    pub subscriber: (Option<&'a str>, Option<&'a str>, Option<&'a str>),
-    /// 2100E first and last name, when the patient is a dependent.
-    pub dependent: Option<(Option<&'a str>, Option<&'a str>)>,
-    /// 2200D/E TRN02.
-    pub tracking_number: Option<&'a str>,
-    /// 276 BHT03, echoed in the 277's BHT03.
-    pub reference: Option<&'a str>,
-    /// ISA15 of the 276 (`P` or `T`).
-    pub usage: Option<&'a str>,
-}
+/// What a 276 asks the sandbox (`claim_status::inquiry::read`).
+pub use crate::claim_status::StatusInquiry as ClaimStatusQuery;
 
 /// Which canned answer a query gets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

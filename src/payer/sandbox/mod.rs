@@ -1,7 +1,8 @@
 //! The built-in sandbox payer. It behaves like Change Healthcare's eligibility sandbox: fixed
 //! members get active coverage, the documented test payer IDs reproduce their scenarios, anyone
 //! else is "subscriber not found". It answers with a real 271 built from the 270, which then goes
-//! through the same parser and mapper as any payer's answer.
+//! through the same parser and mapper as any payer's answer; claim status 276s get the canned 277s
+//! of `claim_status`.
 
 mod benefits;
 pub mod claim_status;
@@ -11,6 +12,7 @@ mod scenario;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
+use super::Query;
 use crate::eligibility::Inquiry;
 use benefits::write as scenario_benefits;
 pub use scenario::Scenario;
@@ -32,16 +34,27 @@ impl SandboxPayer {
         }
     }
 
-    /// The 271 for `inquiry`, after the configured delay.
-    pub async fn answer(&self, inquiry: &Inquiry<'_>) -> String {
-        self.answer_as(inquiry, Scenario::of(inquiry)).await
+    /// The 271 (or 277) for the request, after the configured delay.
+    pub async fn answer(&self, query: Query<'_>) -> String {
+        match query {
+            Query::Eligibility(inquiry) => self.answer_as(inquiry, Scenario::of(inquiry)).await,
+            Query::ClaimStatus(q) => {
+                self.wait().await;
+                let control = self.next_control.fetch_add(1, Ordering::Relaxed) % 1_000_000_000;
+                claim_status::claim_status_answer(q, control, &crate::x12::date::Stamp::now())
+            }
+        }
+    }
+
+    async fn wait(&self) {
+        if !self.delay.is_zero() {
+            tokio::time::sleep(self.delay).await;
+        }
     }
 
     /// The 271 of `scenario` for `inquiry`, whoever the member is, after the configured delay.
     pub async fn answer_as(&self, inquiry: &Inquiry<'_>, scenario: Scenario) -> String {
-        if !self.delay.is_zero() {
-            tokio::time::sleep(self.delay).await;
-        }
+        self.wait().await;
         let control = self.next_control.fetch_add(1, Ordering::Relaxed) % 1_000_000_000;
         reply::build(inquiry, scenario, control, &crate::x12::date::Stamp::now())
     }
