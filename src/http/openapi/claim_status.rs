@@ -36,7 +36,9 @@ pub fn components(doc: &mut Document) {
             serde_json::from_str(SANDBOX_REQUEST).unwrap_or_default();
         // Change's sandbox sends a 10-character taxId, which Stedi's path refuses (nine digits):
         // the one example serves both paths.
-        example["providers"][0]["taxId"] = "123456789".into();
+        if let Some(tax_id) = example.pointer_mut("/providers/0/taxId") {
+            *tax_id = "123456789".into();
+        }
         o.examples = vec![example];
     }
     schemas.push((ClaimStatusRequest::name().into_owned(), request));
