@@ -594,6 +594,8 @@ pub fn document() -> Document {
     let mut doc = Doc::openapi();
     doc.paths = paths();
     claim_status::components(&mut doc);
+    // Again for the claim status request model added above.
+    NullMeansAbsent.modify(&mut doc);
     doc
 }
 
