@@ -716,3 +716,84 @@ async fn a_json_request_with_problems_is_refused_in_each_anchors_convention() {
     assert!(!text.contains("1880-13-45"), "{text}");
     assert_eq!(app.free_slots(), 5, "a refused request takes no slot");
 }
+
+/// One error as the 276 validator reports it over HTTP; `at` is (loop, element reference,
+/// segment position, byte offset), `say` the description and the resolution.
+fn error(rule: &str, at: (&str, &str, u32, u32), x12: &str, say: [&str; 2]) -> Value {
+    let (location, field, position, byte) = at;
+    let (segment, element) = field.split_at(field.len() - 2);
+    json!({
+        "code": "71",
+        "description": say[0],
+        "followupAction": "Please Correct and Resubmit",
+        "location": location,
+        "possibleResolutions": say[1],
+        "rule": rule,
+        "field": field,
+        "segment": segment,
+        "segmentPosition": position,
+        "element": element.parse::<u8>().unwrap(),
+        "byteOffset": byte,
+        "x12ErrorCode": x12,
+    })
+}
+
+/// Invalid 276s get every problem at once, each placed exactly, alike on Change's and Stedi's
+/// raw paths, and take no slot; a repairable one is answered with the repair as a warning.
+#[tokio::test]
+async fn invalid_276s_get_every_problem_placed_on_both_raw_paths() {
+    let app = spawn_app(|_| {}).await;
+    let sent = example("subscriber");
+    #[rustfmt::skip]
+    let table = [
+        (
+            sent.replace("TRN*1*ABCD~", "TRN*1~"),
+            vec![error("element_missing", ("Loop 2200D", "TRN02", 12, 454), "1",
+                ["TRN02 in Loop 2200D is required but missing or empty.",
+                "Fill TRN02."])],
+        ),
+        (
+            sent.replace("RD8*20100101-20100102", "RD8*20100105-20100102"),
+            vec![error("date_range_order", ("Loop 2200D", "DTP03", 14, 488), "8",
+                ["DTP03 in Loop 2200D is a range whose start is after its end.",
+                "Send DTP03 as CCYYMMDD (DTP02 = D8) or CCYYMMDD-CCYYMMDD with the earlier date first (DTP02 = RD8)."])],
+        ),
+        (
+            sent.replace("NM1*1P*2", "NM1*PE*2").replace("DMG*D8*18800102*M~", "DMG*D8*18800230*M~"),
+            vec![
+                error("invalid_code", ("Loop 2100C", "NM101", 8, 340), "7",
+                    ["NM101 in Loop 2100C is not a valid code here. Allowed: 1P.",
+                    "Use a code that 005010X212 allows for NM101 in Loop 2100C."]),
+                error("invalid_date", ("Loop 2000D", "DMG02", 10, 402), "8",
+                    ["DMG02 (date of birth) in Loop 2000D is not a date that exists (CCYYMMDD).",
+                    "Send the date of birth as CCYYMMDD."]),
+            ],
+        ),
+    ];
+    for (x12, want) in &table {
+        for path in [CHANGE_RAW_CS, STEDI_RAW_CS] {
+            let (status, body) = post_raw(&app, path, Some(DEMO_KEY), x12).await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{path}: {body}");
+            assert_eq!(body, json!({ "status": "ERROR", "errors": want }), "{path}");
+        }
+    }
+    assert_eq!(app.free_slots(), 5, "a refused 276 takes no slot");
+    let miscounted = sent.replace("SE*15*0001", "SE*12*0001");
+    for path in [CHANGE_RAW_CS, STEDI_RAW_CS] {
+        let (status, body) = post_raw(&app, path, Some(DEMO_KEY), &miscounted).await;
+        assert_eq!(status, StatusCode::OK, "{path}: {body}");
+        assert_eq!(body["claims"][0]["claimStatus"]["statusCategoryCode"], "F1");
+        assert_eq!(
+            body["warnings"],
+            json!([{
+                "code": "request::276::se01_recounted",
+                "description": "SE01 does not match the number of segments in the transaction set. It was recounted.",
+                "location": "Transaction set trailer",
+                "segment": "SE",
+                "segmentPosition": 15,
+                "element": 1,
+            }]),
+            "{path}"
+        );
+    }
+}
