@@ -5,10 +5,10 @@
 use std::collections::HashSet;
 
 use super::schema::{self, CLAIM_REF_CODES};
+use crate::x12::Segment;
 use crate::x12::check::found::{Found, Problems};
 use crate::x12::check::spec::{Hl, Level, Rules, Txn};
 use crate::x12::check::{common, is_patient};
-use crate::x12::Segment;
 
 /// The 005010X212 276's rules.
 #[derive(Debug, Clone, Copy)]
