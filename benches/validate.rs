@@ -14,6 +14,41 @@ const VALID: &str = include_str!("../tests/fixtures/x12/LinuxForHealth-x12/demo-
 const REPAIR: &str =
     include_str!("../tests/fixtures/x12/irobayna-stupidedi/270-X279A1-request-subscriber.edi");
 
+/// A single-claim 276 (`LinuxForHealth`, 569 bytes; a line break after each segment, removed
+/// for the `valid` case) and a three-claim one with a service line (stupidedi, 947 bytes, `>`
+/// as repetition separator: standardised).
+const CLAIM_276: &str = include_str!(
+    "../tests/fixtures/claimstatus/LinuxForHealth-x12/information-receiver-level-status.276"
+);
+const CLAIMS_276: &str =
+    include_str!("../tests/fixtures/claimstatus/irobayna-stupidedi/276-claim-request.edi");
+
+/// The 276 next to the 270 in the same run: the same shared checks on the other transaction.
+fn claim_status(c: &mut Criterion) {
+    use eligibility_gateway::claim_status::validate;
+    let valid = CLAIM_276.replace('\n', "");
+    let opts = Options::default();
+    let mut g = c.benchmark_group("validate_276");
+    g.throughput(Throughput::Elements(1));
+    for (name, doc) in [
+        ("valid", valid.as_str()),
+        ("whitespace_repaired", CLAIM_276),
+        ("three_claims_delimiters_repaired", CLAIMS_276),
+    ] {
+        g.bench_function(format!("baseline_scan_{name}"), |b| {
+            b.iter(|| black_box(doc).bytes().filter(|&c| c == b'~').count());
+        });
+        g.bench_function(format!("check_and_repair_{name}"), |b| {
+            b.iter(|| {
+                let o = validate::check_on(black_box(doc), &opts, "20261123");
+                assert!(o.is_valid());
+                o.text.len()
+            });
+        });
+    }
+    g.finish();
+}
+
 fn bench(c: &mut Criterion) {
     let messy = VALID
         .replace('~', "~\r\n")
@@ -117,5 +152,5 @@ fn value_add(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench, value_add);
+criterion_group!(benches, bench, claim_status, value_add);
 criterion_main!(benches);

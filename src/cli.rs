@@ -32,10 +32,11 @@ pub struct Cli {
 pub enum Command {
     /// Start the gateway (the default).
     Serve,
-    /// Check a 270 against 005010X279A1 and print the report as JSON (errors, warnings, and the
-    /// repaired X12 when repairs applied); exit 0 when valid or repaired, 1 when invalid.
+    /// Check a 270 against 005010X279A1, or a 276 against 005010X212 (detected from ST01), and
+    /// print the report as JSON (errors, warnings, and the repaired X12 when repairs applied);
+    /// exit 0 when valid or repaired, 1 when invalid.
     Validate {
-        /// The 270 file, or `-` for standard input.
+        /// The 270 or 276 file, or `-` for standard input.
         file: String,
         /// Report needed repairs as errors instead of applying them.
         #[arg(long)]
@@ -168,9 +169,15 @@ fn pretty(v: &impl serde::Serialize) -> String {
 }
 
 /// The `validate` report: `{"valid", "repaired", "errors", "warnings", "x12"?}`; `x12` is the
-/// repaired 270 when repairs applied.
+/// repaired text when repairs applied. A 276 (ST01) is checked as a claim status request,
+/// anything else as a 270.
 pub fn validate(text: &str, opts: &Options) -> (String, bool) {
-    let o = validate::check(file_content(text), opts);
+    let text = file_content(text);
+    let o = if first_st01(text) == Some("276") {
+        crate::claim_status::validate::check(text, opts)
+    } else {
+        validate::check(text, opts)
+    };
     let valid = o.is_valid();
     let mut report = serde_json::Map::new();
     report.insert("valid".into(), valid.into());

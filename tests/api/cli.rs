@@ -78,6 +78,35 @@ fn validate_exits_0_for_a_valid_270_and_1_for_an_invalid_one() {
 }
 
 #[test]
+fn validate_detects_a_276_and_checks_it_as_a_claim_status_request() {
+    let claim_status = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/claimstatus");
+    let (code, out, _) = run(
+        &[
+            "validate",
+            &format!("{claim_status}/irobayna-stupidedi/276-claim-request.edi"),
+        ],
+        None,
+    );
+    assert_eq!(code, 0, "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["valid"], true);
+    assert_eq!(
+        v["warnings"][0]["code"], "request::276::delimiters_standardised",
+        "{out}"
+    );
+    let text = std::fs::read_to_string(format!(
+        "{claim_status}/LinuxForHealth-x12/information-receiver-level-status.276"
+    ))
+    .unwrap()
+    .replace("AMT*T3*", "AMT*R*");
+    let (code, out, _) = run(&["validate", "-"], Some(&text));
+    assert_eq!(code, 1, "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["errors"][0]["rule"], "invalid_code", "{out}");
+    assert_eq!(v["errors"][0]["location"], "Loop 2200D", "{out}");
+}
+
+#[test]
 fn hash_key_prints_the_stored_form() {
     let (code, out, _) = run(&["hash-key", "sandbox-api-key"], None);
     assert_eq!(

@@ -83,11 +83,11 @@ fn every_277_fixture_is_listed() {
                 .unwrap()
                 .to_string_lossy()
                 .into_owned();
-            // The 276s beside the 277s are the validator's (src/claim_status/validate/tests.rs).
-            let is_276 = p.extension().is_some_and(|e| e == "276")
+            // 276 requests (the 276 validator's fixtures) are no answers.
+            let request = p.extension().is_some_and(|e| e == "276")
                 || p.file_name()
                     .is_some_and(|n| n.to_string_lossy().starts_with("276-"));
-            if p.extension().is_none_or(|e| e != "json") && !is_276 {
+            if p.extension().is_none_or(|e| e != "json") && !request {
                 on_disk.push(rel);
             }
         }

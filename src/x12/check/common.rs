@@ -5,6 +5,7 @@ use super::found::{Found, Problems};
 use crate::x12::{Segment, date};
 
 /// NM108 and NM109 go together (X12 syntax rule P0809).
+#[inline]
 pub fn nm1_id_pair(out: &mut Problems, location: &'static str, seg: &Segment<'_>) {
     if seg.element(8).is_some() != seg.element(9).is_some() {
         let missing = if seg.element(8).is_some() { 9 } else { 8 };
@@ -16,6 +17,7 @@ pub fn nm1_id_pair(out: &mut Problems, location: &'static str, seg: &Segment<'_>
 }
 
 /// DMG02, a `D8` date of birth, exists and is not after `today`.
+#[inline]
 pub fn birth_date(out: &mut Problems, location: &'static str, seg: &Segment<'_>, today: &str) {
     if let Some(dob) = seg.element(2).filter(|d| date::is_ccyymmdd(d)) {
         if dob > today {
@@ -44,6 +46,7 @@ pub fn birth_date(out: &mut Problems, location: &'static str, seg: &Segment<'_>,
 
 /// DTP03 is a date (`D8`) or a range (`RD8`) that exists, with its start first. Returns the
 /// date (or the range's start) when it is well formed, for rules that compare it.
+#[inline]
 pub fn dtp_dates<'a>(
     out: &mut Problems,
     location: &'static str,

@@ -161,6 +161,9 @@ fn wrong_version(segs: &[Segment<'_>], id: &Identity, out: &mut Problems) -> boo
     let isa12 = segs.first().and_then(|s| s.element(12));
     let gs = segs.iter().find(|s| s.tag == "GS");
     let gs08 = gs.and_then(|s| s.element(8));
+    if !old(isa12) && !old(gs08) {
+        return false;
+    }
     let (v, st, was) = (id.version, id.st01, id.old_version);
     let resolution = format!("Send a {v} {st}: ISA12 = 00501 (ISA11 = `^`), GS08 and ST03 = {v}.");
     let found = if old(isa12) && (old(gs08) || gs08.is_none()) {
@@ -189,14 +192,15 @@ fn wrong_version(segs: &[Segment<'_>], id: &Identity, out: &mut Problems) -> boo
 /// at the first ST whose ST01 names it, else at a GS08 naming its version; its transaction sets
 /// are then not checked against this one's rules (no cascade).
 fn wrong_transaction<R>(segs: &[Segment<'_>], spec: &Spec<R>, out: &mut Problems) -> bool {
-    let at_st = segs.iter().find_map(|s| {
-        let st01 = s.element(1).filter(|_| s.tag == "ST")?;
+    // The tag first: reading an element cuts the segment.
+    let at_st = segs.iter().filter(|s| s.tag == "ST").find_map(|s| {
+        let st01 = s.element(1)?;
         let other = spec.others.iter().find(|o| o.st01 == st01)?;
         Some((s, 1, other))
     });
     let at_gs = || {
-        segs.iter().find_map(|s| {
-            let gs08 = s.element(8).filter(|_| s.tag == "GS")?;
+        segs.iter().filter(|s| s.tag == "GS").find_map(|s| {
+            let gs08 = s.element(8)?;
             let other = spec.others.iter().find(|o| o.version == gs08)?;
             Some((s, 8, other))
         })

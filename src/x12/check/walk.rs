@@ -113,6 +113,9 @@ impl<'a, R: Rules> Walk<'a, '_, R> {
     /// loop from the loop it nests in or from anything nested there (a new claim after a line).
     fn opens(&self, tag: &str) -> Option<usize> {
         let level = self.spec.levels.get(self.level?)?;
+        if level.inner.is_empty() || self.at == At::Other {
+            return None;
+        }
         let k = level.inner.iter().position(|i| i.trigger == tag)?;
         let want = level.inner.get(k)?.parent;
         let mut here = match self.at {
@@ -343,13 +346,8 @@ impl<'a, R: Rules> Walk<'a, '_, R> {
     fn finish(mut self, st_index: u32) -> Summary {
         let levels = self.spec.levels;
         let mut patients = 0;
-        for level in levels.iter().filter(|l| l.required) {
-            if !self
-                .t
-                .hls
-                .iter()
-                .any(|h| levels.get(h.level).is_some_and(|l| l.code == level.code))
-            {
+        for (i, level) in levels.iter().enumerate().filter(|(_, l)| l.required) {
+            if !self.t.hls.iter().any(|h| h.level == i) {
                 let name = level.header.name;
                 self.t.out.push(
                     Found::segment("loop_missing", "I7", name, st_index, "ST").say(
