@@ -199,8 +199,10 @@ async fn real_time(
     let mut res = match result {
         Ok(_) => {
             let status = cap_status(&cap);
-            let t = cap.conclude(state, caller, status, 200, Vec::new());
-            (StatusCode::OK, axum::Json(render(&t))).into_response()
+            let t = cap.conclude(caller, status, 200, Vec::new());
+            let res = (StatusCode::OK, axum::Json(render(&t.transaction))).into_response();
+            transaction::keep(state, t);
+            res
         }
         Err(e) => {
             let status = transaction::status_of(&e);
@@ -209,11 +211,14 @@ async fn real_time(
             let (code, msgs) = messages(&e);
             if payer_fault {
                 // The payer's side failed: still a transaction, as Optum answers it.
-                let t = cap.conclude(state, caller, status, 200, msgs);
-                (StatusCode::OK, axum::Json(render(&t))).into_response()
+                let t = cap.conclude(caller, status, 200, msgs);
+                let res = (StatusCode::OK, axum::Json(render(&t.transaction))).into_response();
+                transaction::keep(state, t);
+                res
             } else {
-                cap.conclude(state, caller, status, code.as_u16(), msgs.clone());
-                error(code, &msgs)
+                let res = error(code, &msgs);
+                transaction::keep(state, cap.conclude(caller, status, code.as_u16(), msgs));
+                res
             }
         }
     };
@@ -522,7 +527,11 @@ async fn fetch(
         Ok(recorder) => match settled(recorder).await.get(&caller.account, &id).await {
             Ok(Some(t)) => (StatusCode::OK, axum::Json(render(&t))).into_response(),
             Ok(None) => error(StatusCode::NOT_FOUND, &["record not found".into()]),
-            Err(store::StoreError::Crypto(_) | store::StoreError::Details { .. }) => error(
+            Err(
+                store::StoreError::Crypto(_)
+                | store::StoreError::Details { .. }
+                | store::StoreError::Frame(_),
+            ) => error(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &["Unable to deserialize record".into()],
             ),

@@ -216,7 +216,7 @@ impl Capture {
         headers: ExchangeHeaders,
     ) -> Result<Self, Box<(Self, ApiError)>> {
         let capture = Self {
-            id: uuid::Uuid::new_v4().to_string(),
+            id: store::new_id(),
             route,
             headers,
             details: Details::default(),
@@ -282,7 +282,11 @@ impl Capture {
 
     /// The body answered.
     pub fn answered(&mut self, body: &[u8]) {
-        self.details.response = Some(String::from_utf8_lossy(body).into_owned());
+        // The serialiser writes UTF-8: the strict check is a fast scan, the lossy one a slow walk.
+        self.details.response = Some(std::str::from_utf8(body).map_or_else(
+            |_| String::from_utf8_lossy(body).into_owned(),
+            str::to_owned,
+        ));
     }
 
     /// The account's stored answer to a materially identical request within its window, unless
@@ -314,15 +318,14 @@ impl Capture {
         }
     }
 
-    /// Builds the record of this exchange and queues it (when the store is on).
+    /// Builds the record of this exchange; [`keep`] queues it.
     pub fn conclude(
         self,
-        state: &AppState,
         caller: &Caller,
         status: Status,
         http_status: u16,
         errors: Vec<String>,
-    ) -> store::Transaction {
+    ) -> NewTransaction {
         let mut details = self.details;
         details.http_status = http_status;
         details.errors = errors;
@@ -344,15 +347,12 @@ impl Capture {
             npi: self.npi,
             details,
         };
-        if let Some(recorder) = &state.store {
-            // A replay is not itself replayed: the original stays the one to match.
-            let dedup_key = self.dedup_key.filter(|_| t.source_id.is_none());
-            recorder.record(NewTransaction {
-                transaction: t.clone(),
-                dedup_key,
-            });
+        // A replay is not itself replayed: the original stays the one to match.
+        let dedup_key = self.dedup_key.filter(|_| t.source_id.is_none());
+        NewTransaction {
+            transaction: t,
+            dedup_key,
         }
-        t
     }
 
     /// Records the outcome of a v3 or raw-X12 route and answers it with `x-transaction-id`.
@@ -370,7 +370,7 @@ impl Capture {
                     crate::eligibility::status::classify,
                 );
                 let code = res.status().as_u16();
-                self.conclude(state, caller, status, code, Vec::new());
+                keep(state, self.conclude(caller, status, code, Vec::new()));
                 res
             }
             Err(e) => {
@@ -382,7 +382,8 @@ impl Capture {
                     this.details.response =
                         Some(format!("{} {}", res.status().as_u16(), errors.join("; ")));
                 }
-                this.conclude(state, caller, status, res.status().as_u16(), errors);
+                let code = res.status().as_u16();
+                keep(state, this.conclude(caller, status, code, errors));
                 res
             }
         };
@@ -390,6 +391,13 @@ impl Capture {
             res.headers_mut().insert(HEADER, v);
         }
         res
+    }
+}
+
+/// Queues the record of an exchange for the store's writer (when the store is on).
+pub fn keep(state: &AppState, record: NewTransaction) {
+    if let Some(recorder) = &state.store {
+        recorder.record(record);
     }
 }
 
