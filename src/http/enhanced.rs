@@ -63,6 +63,49 @@ fn error(status: StatusCode, messages: &[String]) -> Response {
     (status, axum::Json(body)).into_response()
 }
 
+/// The caller of a v1 route. A refused credential answers in Optum's v1 shapes, not Change's:
+/// 401 is `PermissionDeniedError` (`{error, error_description, traceId}`), anything else the
+/// `Error` array (the gateway has no 403 of its own: an unknown key is a 401).
+pub struct V1Caller(pub Caller);
+
+impl axum::extract::FromRequestParts<Arc<AppState>> for V1Caller {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, Self::Rejection> {
+        let refused = match Caller::from_request_parts(parts, state).await {
+            Ok(caller) => return Ok(Self(caller)),
+            Err(e) => e,
+        };
+        let TraceId(trace) = match TraceId::from_request_parts(parts, state).await {
+            Ok(t) => t,
+            Err(never) => match never {},
+        };
+        let ApiError::Unauthorized(why) = refused else {
+            let (status, msgs) = messages(&refused);
+            return Err(error(status, &msgs));
+        };
+        let code = if parts
+            .headers
+            .contains_key(axum::http::header::AUTHORIZATION)
+        {
+            "invalid_token"
+        } else {
+            "invalid_request"
+        };
+        // The anchor's headers (WWW-Authenticate) stay; only the body takes Optum's shape.
+        let (mut head, _) = refused.into_response().into_parts();
+        head.headers.remove(axum::http::header::CONTENT_LENGTH);
+        let body = json!({ "error": code, "error_description": why, "traceId": trace });
+        Err(Response::from_parts(
+            head,
+            axum::body::Body::from(body.to_string()),
+        ))
+    }
+}
+
 /// The messages of a gateway error, from its anchor-shaped body.
 fn messages(e: &ApiError) -> (StatusCode, Vec<String>) {
     let (status, body) = e.status_and_body();
@@ -126,7 +169,7 @@ async fn post_json(
     State(state): State<Arc<AppState>>,
     trace: TraceId,
     headers: ExchangeHeaders,
-    caller: Caller,
+    V1Caller(caller): V1Caller,
     body: Result<BodyBytes, ApiError>,
 ) -> Response {
     let built = body.and_then(|BodyBytes(bytes)| to_270(&state, &bytes));
@@ -137,7 +180,7 @@ async fn post_x12(
     State(state): State<Arc<AppState>>,
     trace: TraceId,
     headers: ExchangeHeaders,
-    caller: Caller,
+    V1Caller(caller): V1Caller,
     body: Result<RawX12Request, ApiError>,
 ) -> Response {
     let sent = body.map(|b| (b.x12, Vec::new()));
@@ -519,7 +562,7 @@ async fn fetch(
     State(state): State<Arc<AppState>>,
     trace: TraceId,
     headers: ExchangeHeaders,
-    caller: Caller,
+    V1Caller(caller): V1Caller,
     Path(id): Path<String>,
 ) -> Response {
     let mut res = match store_of(&state) {
@@ -546,7 +589,7 @@ async fn healthcheck(
     State(state): State<Arc<AppState>>,
     trace: TraceId,
     headers: ExchangeHeaders,
-    caller: Caller,
+    V1Caller(caller): V1Caller,
 ) -> Response {
     let healthy = match &state.store {
         Some(r) => r.store().ping().await.is_ok(),
@@ -671,7 +714,7 @@ async fn search(
     State(state): State<Arc<AppState>>,
     trace: TraceId,
     headers: ExchangeHeaders,
-    caller: Caller,
+    V1Caller(caller): V1Caller,
     RawQuery(raw): RawQuery,
 ) -> Response {
     let mut res = match (store_of(&state), parse_query(raw.as_deref())) {

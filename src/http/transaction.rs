@@ -89,6 +89,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ExchangeHeaders {
 #[derive(Debug, Clone, Default)]
 pub struct Dedup {
     default_hours: u32,
+    exclude_prior_month: bool,
     by_account: HashMap<String, u32>,
 }
 
@@ -97,6 +98,7 @@ impl Dedup {
     pub fn from_settings(s: &Settings) -> Self {
         Self {
             default_hours: s.deduplication.lookback_hours,
+            exclude_prior_month: s.deduplication.exclude_prior_month,
             by_account: s
                 .accounts
                 .iter()
@@ -112,6 +114,31 @@ impl Dedup {
             .copied()
             .unwrap_or(self.default_hours)
     }
+
+    /// The earliest time, Unix ms, an answer replayed now may have been given: `hours` back,
+    /// and not before this month began (UTC) when prior months are excluded.
+    pub fn since_ms(&self, now_ms: i64, hours: u32) -> i64 {
+        let window = now_ms - i64::from(hours) * 3_600_000;
+        if self.exclude_prior_month {
+            window.max(month_start_ms(now_ms))
+        } else {
+            window
+        }
+    }
+}
+
+/// The first millisecond of the UTC calendar month holding `ms`.
+fn month_start_ms(ms: i64) -> i64 {
+    let days = ms.div_euclid(86_400_000);
+    // Howard Hinnant's civil-from-days, then back to the month's first day.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day_of_month = doy - (153 * mp + 2) / 5; // 0-based
+    (days - day_of_month) * 86_400_000
 }
 
 /// One exchange under way.
@@ -298,7 +325,7 @@ impl Capture {
         }
         let recorder = state.store.as_ref()?;
         let key = self.dedup_key.as_deref()?;
-        let since = store::now_ms() - i64::from(hours) * 3_600_000;
+        let since = state.dedup.since_ms(store::now_ms(), hours);
         let started = Instant::now();
         match recorder.store().find_duplicate(account, key, since).await {
             Ok(found) => {
@@ -416,4 +443,28 @@ pub fn recorder(
             Box::new(|_| {}),
         ))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_month_starts_on_its_first_day_at_midnight_utc() {
+        // 2026-03-01T00:00:00Z, 2024-02-29T13:00:00Z (leap day), 1999-12-31T23:59:59.999Z.
+        assert_eq!(month_start_ms(1_772_323_200_000), 1_772_323_200_000);
+        assert_eq!(month_start_ms(1_772_323_199_999), 1_769_904_000_000);
+        assert_eq!(month_start_ms(1_709_211_600_000), 1_706_745_600_000);
+        assert_eq!(month_start_ms(946_684_799_999), 944_006_400_000);
+    }
+
+    #[test]
+    fn prior_months_are_excluded_only_when_asked() {
+        let mut d = Dedup::default();
+        let now = 1_772_409_600_000; // 2026-03-02T00:00:00Z
+        assert_eq!(d.since_ms(now, 72), now - 72 * 3_600_000);
+        d.exclude_prior_month = true;
+        assert_eq!(d.since_ms(now, 72), 1_772_323_200_000);
+        assert_eq!(d.since_ms(now, 1), now - 3_600_000);
+    }
 }
