@@ -389,7 +389,108 @@ fn person_json(p: &store::Person, v3: Option<&Value>) -> Value {
         "dateOfBirth",
         dob.as_deref().or(nonempty(p.birth_date.as_ref())),
     );
+    let relationship = from("relationToSubscriber").map(str::to_ascii_lowercase);
+    put("relationship", relationship.as_deref());
+    if let Some(a) = v3.and_then(|m| m.get("address")) {
+        let line = |k: &str| a.get(k).and_then(Value::as_str);
+        let lines: Vec<&str> = ["address1", "address2"]
+            .into_iter()
+            .filter_map(line)
+            .collect();
+        let mut addr = Map::new();
+        if !lines.is_empty() {
+            addr.insert("lines".into(), json!(lines));
+        }
+        for (from_key, to_key) in [("city", "city"), ("state", "state"), ("postalCode", "zip")] {
+            if let Some(v) = line(from_key) {
+                addr.insert(to_key.into(), json!(v));
+            }
+        }
+        if !addr.is_empty() {
+            out.insert("address".into(), Value::Object(addr));
+        }
+    }
     Value::Object(out)
+}
+
+/// Optum's `payer` contact fields from the 271's 2100A PER (as the v3 JSON carries it).
+fn payer_contacts(payer: &mut Map<String, Value>, contact: &Value) {
+    if let Some(n) = contact.get("name").and_then(Value::as_str) {
+        payer.insert("contactName".into(), json!(n));
+    }
+    for c in contact
+        .get("contacts")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let field = match c.get("communicationMode").and_then(Value::as_str) {
+            Some("Telephone" | "Work Phone Number") => "phone",
+            Some("Telephone Extension") => "contactExtension",
+            Some("Electronic Mail") => "email",
+            Some("Facsimile") => "fax",
+            Some("Uniform Resource Locator (URL)") => "url",
+            _ => continue,
+        };
+        if let Some(n) = c.get("communicationNumber").and_then(Value::as_str) {
+            payer.entry(field).or_insert_with(|| json!(n));
+        }
+    }
+}
+
+/// `YYYY-MM-DD` of a 271 `CCYYMMDD`.
+fn iso(d: &str) -> Option<String> {
+    match (d.get(..4), d.get(4..6), d.get(6..8)) {
+        (Some(y), Some(m), Some(day)) if d.len() == 8 => Some(format!("{y}-{m}-{day}")),
+        _ => None,
+    }
+}
+
+/// Optum's `plan` from the subscriber's plan REFs and the plan dates (DTP*291/346) of the 271.
+fn plan_json(v3: &Value) -> Map<String, Value> {
+    let info = |k: &str| {
+        v3.pointer(&format!("/planInformation/{k}"))
+            .or_else(|| v3.pointer(&format!("/subscriber/{k}")))
+            .and_then(Value::as_str)
+    };
+    let mut plan = Map::new();
+    if let Some(n) = info("planNumber") {
+        plan.insert("number".into(), json!(n));
+    }
+    if let Some(d) = info("planDescription") {
+        plan.insert("name".into(), json!(d));
+    }
+    let mut group = Map::new();
+    if let Some(n) = info("groupNumber") {
+        plan.insert("groupOrPolicyNumber".into(), json!(n));
+        group.insert("number".into(), json!(n));
+    }
+    if let Some(d) = info("groupDescription") {
+        group.insert("name".into(), json!(d));
+    }
+    if !group.is_empty() {
+        plan.insert("group".into(), Value::Object(group));
+    }
+    let date = |k: &str| {
+        v3.pointer(&format!("/planDateInformation/{k}"))
+            .and_then(Value::as_str)
+    };
+    if let Some(range) = date("plan").or_else(|| date("eligibility")) {
+        let (begin, end) = range.split_once('-').unwrap_or((range, ""));
+        if let Some(b) = iso(begin) {
+            plan.insert("beginDate".into(), json!(b));
+        }
+        if let Some(e) = iso(end) {
+            plan.insert("endDate".into(), json!(e));
+        }
+    }
+    if let Some(b) = date("planBegin").and_then(iso) {
+        plan.insert("planBeginDate".into(), json!(b));
+    }
+    if let Some(e) = date("premiumPaidToDateEnd").and_then(iso) {
+        plan.insert("subscriberPremiumPaidEndDate".into(), json!(e));
+    }
+    plan
 }
 
 fn benefits(v3: &Value) -> Vec<Value> {
@@ -520,7 +621,16 @@ pub fn render(t: &store::Transaction) -> Value {
     if let Some(n) = name {
         payer.insert("name".into(), json!(n));
     }
+    if let Some(c) = v3
+        .as_ref()
+        .and_then(|v| v.pointer("/payer/contactInformation"))
+    {
+        payer_contacts(&mut payer, c);
+    }
     out.insert("payer".into(), Value::Object(payer));
+    if let Some(plan) = v3.as_ref().map(plan_json).filter(|p| !p.is_empty()) {
+        out.insert("plan".into(), Value::Object(plan));
+    }
     out.insert(
         "benefits".into(),
         Value::Array(v3.as_ref().map(benefits).unwrap_or_default()),

@@ -970,3 +970,44 @@ async fn answers_from_a_prior_month_are_replayed_only_when_not_excluded() {
         assert_eq!(t["sourceType"], expected, "exclude_prior_month = {exclude}");
     }
 }
+
+/// The canonical `Transaction` carries what the 271 says about the plan, the payer's contacts and
+/// the patient's relationship and address, not only names and benefits.
+#[tokio::test]
+async fn the_transaction_carries_plan_payer_contacts_and_relationship_from_the_271() {
+    let app = spawn_app(|_| {}).await;
+    let res = app
+        .raw_sent(
+            "/rcm/eligibility/v1/real-time/x12",
+            &crate::helpers::member_inquiry(),
+            &[],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let id = txn_id(&res);
+    let posted: Value = res.json().await.unwrap();
+    let x12 = posted["x12-271"].as_str().unwrap().to_owned();
+    let plan = &posted["plan"];
+    // Each value is the 271's own: its REF*18/6P and DTP*291 and 2100A PER.
+    let number = plan["number"].as_str().expect("plan.number");
+    assert!(x12.contains(&format!("REF*18*{number}")), "{plan}");
+    let group = plan["groupOrPolicyNumber"].as_str().expect("group number");
+    assert!(x12.contains(&format!("REF*6P*{group}")), "{plan}");
+    assert_eq!(plan["group"]["number"], group);
+    let begin = plan["beginDate"].as_str().expect("plan.beginDate");
+    assert!(
+        x12.contains(&format!("DTP*291*RD8*{}", begin.replace('-', ""))),
+        "{plan}"
+    );
+    let phone = posted["payer"]["phone"].as_str().expect("payer.phone");
+    assert!(x12.contains(&format!("TE*{phone}")), "{}", posted["payer"]);
+    assert_eq!(
+        posted["subscriber"]["relationship"], "self",
+        "{}",
+        posted["subscriber"]
+    );
+    // The stored transaction renders the same.
+    let stored = app.stored(&id).await;
+    assert_eq!(stored["plan"], *plan);
+    assert_eq!(stored["payer"], posted["payer"]);
+}
