@@ -120,11 +120,13 @@ impl Postgres {
 
 impl Drop for Postgres {
     fn drop(&mut self) {
-        // The postgres process runs as another user when we are root: signal it through runuser.
-        let _ = Command::new("kill")
-            .arg("-INT")
-            .arg(self.child.id().to_string())
-            .status();
+        // Signal the postmaster itself (its pid heads postmaster.pid): runuser, our child when
+        // root, does not pass SIGINT on, and waiting for it hung the bench after its report.
+        let pid = std::fs::read_to_string(self.dir.join("data/postmaster.pid"))
+            .ok()
+            .and_then(|t| t.lines().next().map(str::to_owned))
+            .unwrap_or_else(|| self.child.id().to_string());
+        let _ = Command::new("kill").arg("-INT").arg(pid.trim()).status();
         let _ = self.child.wait();
         let _ = std::fs::remove_dir_all(&self.dir);
     }

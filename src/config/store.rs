@@ -149,4 +149,8 @@ impl StoreSettings {
 pub struct DeduplicationSettings {
     /// How far back a materially identical request is replayed (hours); 0 turns it off.
     pub lookback_hours: u32,
+    /// Never replay an answer from an earlier calendar month (UTC): coverage changes on month
+    /// boundaries (Optum's "prior-month exclusion").
+    #[serde(default)]
+    pub exclude_prior_month: bool,
 }

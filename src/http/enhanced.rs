@@ -63,6 +63,49 @@ fn error(status: StatusCode, messages: &[String]) -> Response {
     (status, axum::Json(body)).into_response()
 }
 
+/// The caller of a v1 route. A refused credential answers in Optum's v1 shapes, not Change's:
+/// 401 is `PermissionDeniedError` (`{error, error_description, traceId}`), anything else the
+/// `Error` array (the gateway has no 403 of its own: an unknown key is a 401).
+pub struct V1Caller(pub Caller);
+
+impl axum::extract::FromRequestParts<Arc<AppState>> for V1Caller {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, Self::Rejection> {
+        let refused = match Caller::from_request_parts(parts, state).await {
+            Ok(caller) => return Ok(Self(caller)),
+            Err(e) => e,
+        };
+        let TraceId(trace) = match TraceId::from_request_parts(parts, state).await {
+            Ok(t) => t,
+            Err(never) => match never {},
+        };
+        let ApiError::Unauthorized(why) = refused else {
+            let (status, msgs) = messages(&refused);
+            return Err(error(status, &msgs));
+        };
+        let code = if parts
+            .headers
+            .contains_key(axum::http::header::AUTHORIZATION)
+        {
+            "invalid_token"
+        } else {
+            "invalid_request"
+        };
+        // The anchor's headers (WWW-Authenticate) stay; only the body takes Optum's shape.
+        let (mut head, _) = refused.into_response().into_parts();
+        head.headers.remove(axum::http::header::CONTENT_LENGTH);
+        let body = json!({ "error": code, "error_description": why, "traceId": trace });
+        Err(Response::from_parts(
+            head,
+            axum::body::Body::from(body.to_string()),
+        ))
+    }
+}
+
 /// The messages of a gateway error, from its anchor-shaped body.
 fn messages(e: &ApiError) -> (StatusCode, Vec<String>) {
     let (status, body) = e.status_and_body();
@@ -126,7 +169,7 @@ async fn post_json(
     State(state): State<Arc<AppState>>,
     trace: TraceId,
     headers: ExchangeHeaders,
-    caller: Caller,
+    V1Caller(caller): V1Caller,
     body: Result<BodyBytes, ApiError>,
 ) -> Response {
     let built = body.and_then(|BodyBytes(bytes)| to_270(&state, &bytes));
@@ -137,7 +180,7 @@ async fn post_x12(
     State(state): State<Arc<AppState>>,
     trace: TraceId,
     headers: ExchangeHeaders,
-    caller: Caller,
+    V1Caller(caller): V1Caller,
     body: Result<RawX12Request, ApiError>,
 ) -> Response {
     let sent = body.map(|b| (b.x12, Vec::new()));
@@ -199,8 +242,10 @@ async fn real_time(
     let mut res = match result {
         Ok(_) => {
             let status = cap_status(&cap);
-            let t = cap.conclude(state, caller, status, 200, Vec::new());
-            (StatusCode::OK, axum::Json(render(&t))).into_response()
+            let t = cap.conclude(caller, status, 200, Vec::new());
+            let res = (StatusCode::OK, axum::Json(render(&t.transaction))).into_response();
+            transaction::keep(state, t);
+            res
         }
         Err(e) => {
             let status = transaction::status_of(&e);
@@ -209,11 +254,14 @@ async fn real_time(
             let (code, msgs) = messages(&e);
             if payer_fault {
                 // The payer's side failed: still a transaction, as Optum answers it.
-                let t = cap.conclude(state, caller, status, 200, msgs);
-                (StatusCode::OK, axum::Json(render(&t))).into_response()
+                let t = cap.conclude(caller, status, 200, msgs);
+                let res = (StatusCode::OK, axum::Json(render(&t.transaction))).into_response();
+                transaction::keep(state, t);
+                res
             } else {
-                cap.conclude(state, caller, status, code.as_u16(), msgs.clone());
-                error(code, &msgs)
+                let res = error(code, &msgs);
+                transaction::keep(state, cap.conclude(caller, status, code.as_u16(), msgs));
+                res
             }
         }
     };
@@ -341,7 +389,108 @@ fn person_json(p: &store::Person, v3: Option<&Value>) -> Value {
         "dateOfBirth",
         dob.as_deref().or(nonempty(p.birth_date.as_ref())),
     );
+    let relationship = from("relationToSubscriber").map(str::to_ascii_lowercase);
+    put("relationship", relationship.as_deref());
+    if let Some(a) = v3.and_then(|m| m.get("address")) {
+        let line = |k: &str| a.get(k).and_then(Value::as_str);
+        let lines: Vec<&str> = ["address1", "address2"]
+            .into_iter()
+            .filter_map(line)
+            .collect();
+        let mut addr = Map::new();
+        if !lines.is_empty() {
+            addr.insert("lines".into(), json!(lines));
+        }
+        for (from_key, to_key) in [("city", "city"), ("state", "state"), ("postalCode", "zip")] {
+            if let Some(v) = line(from_key) {
+                addr.insert(to_key.into(), json!(v));
+            }
+        }
+        if !addr.is_empty() {
+            out.insert("address".into(), Value::Object(addr));
+        }
+    }
     Value::Object(out)
+}
+
+/// Optum's `payer` contact fields from the 271's 2100A PER (as the v3 JSON carries it).
+fn payer_contacts(payer: &mut Map<String, Value>, contact: &Value) {
+    if let Some(n) = contact.get("name").and_then(Value::as_str) {
+        payer.insert("contactName".into(), json!(n));
+    }
+    for c in contact
+        .get("contacts")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let field = match c.get("communicationMode").and_then(Value::as_str) {
+            Some("Telephone" | "Work Phone Number") => "phone",
+            Some("Telephone Extension") => "contactExtension",
+            Some("Electronic Mail") => "email",
+            Some("Facsimile") => "fax",
+            Some("Uniform Resource Locator (URL)") => "url",
+            _ => continue,
+        };
+        if let Some(n) = c.get("communicationNumber").and_then(Value::as_str) {
+            payer.entry(field).or_insert_with(|| json!(n));
+        }
+    }
+}
+
+/// `YYYY-MM-DD` of a 271 `CCYYMMDD`.
+fn iso(d: &str) -> Option<String> {
+    match (d.get(..4), d.get(4..6), d.get(6..8)) {
+        (Some(y), Some(m), Some(day)) if d.len() == 8 => Some(format!("{y}-{m}-{day}")),
+        _ => None,
+    }
+}
+
+/// Optum's `plan` from the subscriber's plan REFs and the plan dates (DTP*291/346) of the 271.
+fn plan_json(v3: &Value) -> Map<String, Value> {
+    let info = |k: &str| {
+        v3.pointer(&format!("/planInformation/{k}"))
+            .or_else(|| v3.pointer(&format!("/subscriber/{k}")))
+            .and_then(Value::as_str)
+    };
+    let mut plan = Map::new();
+    if let Some(n) = info("planNumber") {
+        plan.insert("number".into(), json!(n));
+    }
+    if let Some(d) = info("planDescription") {
+        plan.insert("name".into(), json!(d));
+    }
+    let mut group = Map::new();
+    if let Some(n) = info("groupNumber") {
+        plan.insert("groupOrPolicyNumber".into(), json!(n));
+        group.insert("number".into(), json!(n));
+    }
+    if let Some(d) = info("groupDescription") {
+        group.insert("name".into(), json!(d));
+    }
+    if !group.is_empty() {
+        plan.insert("group".into(), Value::Object(group));
+    }
+    let date = |k: &str| {
+        v3.pointer(&format!("/planDateInformation/{k}"))
+            .and_then(Value::as_str)
+    };
+    if let Some(range) = date("plan").or_else(|| date("eligibility")) {
+        let (begin, end) = range.split_once('-').unwrap_or((range, ""));
+        if let Some(b) = iso(begin) {
+            plan.insert("beginDate".into(), json!(b));
+        }
+        if let Some(e) = iso(end) {
+            plan.insert("endDate".into(), json!(e));
+        }
+    }
+    if let Some(b) = date("planBegin").and_then(iso) {
+        plan.insert("planBeginDate".into(), json!(b));
+    }
+    if let Some(e) = date("premiumPaidToDateEnd").and_then(iso) {
+        plan.insert("subscriberPremiumPaidEndDate".into(), json!(e));
+    }
+    plan
 }
 
 fn benefits(v3: &Value) -> Vec<Value> {
@@ -472,7 +621,16 @@ pub fn render(t: &store::Transaction) -> Value {
     if let Some(n) = name {
         payer.insert("name".into(), json!(n));
     }
+    if let Some(c) = v3
+        .as_ref()
+        .and_then(|v| v.pointer("/payer/contactInformation"))
+    {
+        payer_contacts(&mut payer, c);
+    }
     out.insert("payer".into(), Value::Object(payer));
+    if let Some(plan) = v3.as_ref().map(plan_json).filter(|p| !p.is_empty()) {
+        out.insert("plan".into(), Value::Object(plan));
+    }
     out.insert(
         "benefits".into(),
         Value::Array(v3.as_ref().map(benefits).unwrap_or_default()),
@@ -514,7 +672,7 @@ async fn fetch(
     State(state): State<Arc<AppState>>,
     trace: TraceId,
     headers: ExchangeHeaders,
-    caller: Caller,
+    V1Caller(caller): V1Caller,
     Path(id): Path<String>,
 ) -> Response {
     let mut res = match store_of(&state) {
@@ -522,7 +680,11 @@ async fn fetch(
         Ok(recorder) => match settled(recorder).await.get(&caller.account, &id).await {
             Ok(Some(t)) => (StatusCode::OK, axum::Json(render(&t))).into_response(),
             Ok(None) => error(StatusCode::NOT_FOUND, &["record not found".into()]),
-            Err(store::StoreError::Crypto(_) | store::StoreError::Details { .. }) => error(
+            Err(
+                store::StoreError::Crypto(_)
+                | store::StoreError::Details { .. }
+                | store::StoreError::Frame(_),
+            ) => error(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &["Unable to deserialize record".into()],
             ),
@@ -537,7 +699,7 @@ async fn healthcheck(
     State(state): State<Arc<AppState>>,
     trace: TraceId,
     headers: ExchangeHeaders,
-    caller: Caller,
+    V1Caller(caller): V1Caller,
 ) -> Response {
     let healthy = match &state.store {
         Some(r) => r.store().ping().await.is_ok(),
@@ -662,7 +824,7 @@ async fn search(
     State(state): State<Arc<AppState>>,
     trace: TraceId,
     headers: ExchangeHeaders,
-    caller: Caller,
+    V1Caller(caller): V1Caller,
     RawQuery(raw): RawQuery,
 ) -> Response {
     let mut res = match (store_of(&state), parse_query(raw.as_deref())) {

@@ -89,6 +89,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ExchangeHeaders {
 #[derive(Debug, Clone, Default)]
 pub struct Dedup {
     default_hours: u32,
+    exclude_prior_month: bool,
     by_account: HashMap<String, u32>,
 }
 
@@ -97,6 +98,7 @@ impl Dedup {
     pub fn from_settings(s: &Settings) -> Self {
         Self {
             default_hours: s.deduplication.lookback_hours,
+            exclude_prior_month: s.deduplication.exclude_prior_month,
             by_account: s
                 .accounts
                 .iter()
@@ -112,6 +114,31 @@ impl Dedup {
             .copied()
             .unwrap_or(self.default_hours)
     }
+
+    /// The earliest time, Unix ms, an answer replayed now may have been given: `hours` back,
+    /// and not before this month began (UTC) when prior months are excluded.
+    pub fn since_ms(&self, now_ms: i64, hours: u32) -> i64 {
+        let window = now_ms - i64::from(hours) * 3_600_000;
+        if self.exclude_prior_month {
+            window.max(month_start_ms(now_ms))
+        } else {
+            window
+        }
+    }
+}
+
+/// The first millisecond of the UTC calendar month holding `ms`.
+fn month_start_ms(ms: i64) -> i64 {
+    let days = ms.div_euclid(86_400_000);
+    // Howard Hinnant's civil-from-days, then back to the month's first day.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day_of_month = doy - (153 * mp + 2) / 5; // 0-based
+    (days - day_of_month) * 86_400_000
 }
 
 /// One exchange under way.
@@ -218,7 +245,7 @@ impl Capture {
         headers: ExchangeHeaders,
     ) -> Result<Self, Box<(Self, ApiError)>> {
         let capture = Self {
-            id: uuid::Uuid::new_v4().to_string(),
+            id: store::new_id(),
             route,
             headers,
             details: Details::default(),
@@ -284,7 +311,11 @@ impl Capture {
 
     /// The body answered.
     pub fn answered(&mut self, body: &[u8]) {
-        self.details.response = Some(String::from_utf8_lossy(body).into_owned());
+        // The serialiser writes UTF-8: the strict check is a fast scan, the lossy one a slow walk.
+        self.details.response = Some(std::str::from_utf8(body).map_or_else(
+            |_| String::from_utf8_lossy(body).into_owned(),
+            str::to_owned,
+        ));
     }
 
     /// The account's stored answer to a materially identical request within its window, unless
@@ -296,7 +327,7 @@ impl Capture {
         }
         let recorder = state.store.as_ref()?;
         let key = self.dedup_key.as_deref()?;
-        let since = store::now_ms() - i64::from(hours) * 3_600_000;
+        let since = state.dedup.since_ms(store::now_ms(), hours);
         let started = Instant::now();
         match recorder.store().find_duplicate(account, key, since).await {
             Ok(found) => {
@@ -316,15 +347,14 @@ impl Capture {
         }
     }
 
-    /// Builds the record of this exchange and queues it (when the store is on).
+    /// Builds the record of this exchange; [`keep`] queues it.
     pub fn conclude(
         self,
-        state: &AppState,
         caller: &Caller,
         status: Status,
         http_status: u16,
         errors: Vec<String>,
-    ) -> store::Transaction {
+    ) -> NewTransaction {
         let mut details = self.details;
         details.http_status = http_status;
         details.errors = errors;
@@ -346,15 +376,12 @@ impl Capture {
             npi: self.npi,
             details,
         };
-        if let Some(recorder) = &state.store {
-            // A replay is not itself replayed: the original stays the one to match.
-            let dedup_key = self.dedup_key.filter(|_| t.source_id.is_none());
-            recorder.record(NewTransaction {
-                transaction: t.clone(),
-                dedup_key,
-            });
+        // A replay is not itself replayed: the original stays the one to match.
+        let dedup_key = self.dedup_key.filter(|_| t.source_id.is_none());
+        NewTransaction {
+            transaction: t,
+            dedup_key,
         }
-        t
     }
 
     /// Records the outcome of a v3 or raw-X12 route and answers it with `x-transaction-id`.
@@ -372,7 +399,7 @@ impl Capture {
                     crate::eligibility::status::classify,
                 );
                 let code = res.status().as_u16();
-                self.conclude(state, caller, status, code, Vec::new());
+                keep(state, self.conclude(caller, status, code, Vec::new()));
                 res
             }
             Err(e) => {
@@ -384,7 +411,8 @@ impl Capture {
                     this.details.response =
                         Some(format!("{} {}", res.status().as_u16(), errors.join("; ")));
                 }
-                this.conclude(state, caller, status, res.status().as_u16(), errors);
+                let code = res.status().as_u16();
+                keep(state, this.conclude(caller, status, code, errors));
                 res
             }
         };
@@ -392,6 +420,13 @@ impl Capture {
             res.headers_mut().insert(HEADER, v);
         }
         res
+    }
+}
+
+/// Queues the record of an exchange for the store's writer (when the store is on).
+pub fn keep(state: &AppState, record: NewTransaction) {
+    if let Some(recorder) = &state.store {
+        recorder.record(record);
     }
 }
 
@@ -410,4 +445,28 @@ pub fn recorder(
             Box::new(|_| {}),
         ))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_month_starts_on_its_first_day_at_midnight_utc() {
+        // 2026-03-01T00:00:00Z, 2024-02-29T13:00:00Z (leap day), 1999-12-31T23:59:59.999Z.
+        assert_eq!(month_start_ms(1_772_323_200_000), 1_772_323_200_000);
+        assert_eq!(month_start_ms(1_772_323_199_999), 1_769_904_000_000);
+        assert_eq!(month_start_ms(1_709_211_600_000), 1_706_745_600_000);
+        assert_eq!(month_start_ms(946_684_799_999), 944_006_400_000);
+    }
+
+    #[test]
+    fn prior_months_are_excluded_only_when_asked() {
+        let mut d = Dedup::default();
+        let now = 1_772_409_600_000; // 2026-03-02T00:00:00Z
+        assert_eq!(d.since_ms(now, 72), now - 72 * 3_600_000);
+        d.exclude_prior_month = true;
+        assert_eq!(d.since_ms(now, 72), 1_772_323_200_000);
+        assert_eq!(d.since_ms(now, 1), now - 3_600_000);
+    }
 }

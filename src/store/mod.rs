@@ -5,6 +5,7 @@
 //! values out: what is at rest is ciphertext plus keyed hashes (see [`crypto`]).
 
 pub mod crypto;
+mod frame;
 mod keys;
 mod metrics;
 mod open;
@@ -21,6 +22,9 @@ pub use self::metrics::StoreMetrics;
 pub use self::open::{Backend, open};
 pub use self::recorder::{Health, Recorder};
 
+/// Rows a write may take `store.timeout_ms` for.
+const WRITE_SHARE: usize = 32;
+
 /// Statuses whose stored answer is never replayed: the payer did not answer.
 pub const NOT_REPLAYED: [&str; 2] = ["payer_unavailable", "processing_error"];
 
@@ -36,6 +40,9 @@ pub enum StoreError {
     /// A sealed value could not be opened.
     #[error(transparent)]
     Crypto(#[from] CryptoError),
+    /// A row's sealed frame is damaged (it opened, so this is a bug, not tampering).
+    #[error("stored details unreadable: {0}")]
+    Frame(&'static str),
     /// A row's sealed details are not what this version writes.
     #[error("stored details unreadable: line {line}, column {column}")]
     Details {
@@ -219,9 +226,15 @@ impl Store {
         rows::prepare(&self.keys, new)
     }
 
-    /// Writes prepared rows in one database transaction: all or none.
+    /// Writes prepared rows in one database transaction: all or none. A batch may take
+    /// `store.timeout_ms` per [`WRITE_SHARE`] rows begun: a full batch under load is not lost to
+    /// the bound a single record is held to.
     pub(crate) async fn write(&self, rows: &[rows::Prepared]) -> Result<(), StoreError> {
-        self.bounded(rows::insert_many(&self.pool, rows)).await
+        let shares = u32::try_from(rows.len().div_ceil(WRITE_SHARE).max(1)).unwrap_or(u32::MAX);
+        let limit = self.timeout.saturating_mul(shares);
+        tokio::time::timeout(limit, rows::insert_many(&self.pool, self.backend, rows))
+            .await
+            .unwrap_or(Err(StoreError::Timeout(limit)))
     }
 
     /// The account's transaction `id`; `None` when unknown or another account's.
@@ -274,6 +287,21 @@ impl Store {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// A new transaction id: a UUID v7 (time first, then 74 random bits), so the primary-key index
+/// grows at its end. A random v4 put each record on a random index page, and rewriting those
+/// pages was the writer's largest cost once records were compressed.
+pub fn new_id() -> String {
+    let mut random = [0u8; 10];
+    if getrandom::fill(&mut random).is_err() {
+        // No system randomness: still unique enough within one process's records.
+        fastrand::fill(&mut random);
+    }
+    let ms = u64::try_from(now_ms()).unwrap_or(0);
+    uuid::Builder::from_unix_timestamp_millis(ms, &random)
+        .into_uuid()
+        .to_string()
 }
 
 /// Now, Unix milliseconds.

@@ -6,7 +6,8 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 
 use super::{
-    Details, Keyring, NOT_REPLAYED, NewTransaction, Order, Query, StoreError, Transaction,
+    Backend, Details, Keyring, NOT_REPLAYED, NewTransaction, Order, Query, StoreError, Transaction,
+    frame,
 };
 
 /// Hash field names: part of each hash, so equal values in different fields never match.
@@ -56,11 +57,7 @@ pub struct Prepared {
 /// Seals and hashes `new` (CPU work: the writer runs it off the async workers).
 pub fn prepare(keys: &Keyring, new: &NewTransaction) -> Result<Prepared, StoreError> {
     let t = &new.transaction;
-    let details = serde_json::to_vec(&t.details).map_err(|e| StoreError::Details {
-        line: e.line(),
-        column: e.column(),
-    })?;
-    let sealed = keys.seal(&aad(&t.id, &t.account), &details)?;
+    let sealed = keys.seal(&aad(&t.id, &t.account), &frame::pack(&t.details)?)?;
     let hash =
         |f: &str, v: Option<&str>| v.filter(|v| !v.trim().is_empty()).map(|v| keys.hash(f, v));
     let d = &t.details;
@@ -94,8 +91,10 @@ const PER_ROW: usize = 19;
 /// Rows per `INSERT`: 50 × 19 = 950 values, under SQLite's oldest limit (999) and PostgreSQL's.
 const ROWS_PER_INSERT: usize = 50;
 
-/// `INSERT … VALUES (…), (…)` for `rows` rows, placeholders numbered in order.
-fn insert_sql(rows: usize) -> String {
+/// `INSERT … VALUES (…), (…)` for `rows` rows. PostgreSQL gets `$n`; SQLite gets `?`, bound in
+/// order: sqlx resolves each named SQLite placeholder by a linear scan of the statement's names,
+/// which made binding a 950-value insert quadratic (the top writer frame in the profile).
+fn insert_sql(rows: usize, backend: Backend) -> String {
     let mut sql = String::from(
         "INSERT INTO transactions (id, account, processed_ms, route, status, source_type, \
          source_id, correlation_id, payer_id, npi, first_name_h, last_name_h, member_id_h, \
@@ -105,7 +104,14 @@ fn insert_sql(rows: usize) -> String {
         sql.push_str(if r == 0 { "(" } else { ", (" });
         for c in 0..PER_ROW {
             let sep = if c == 0 { "" } else { ", " };
-            let _ = write!(sql, "{sep}${}", r * PER_ROW + c + 1);
+            match backend {
+                Backend::Sqlite => {
+                    let _ = write!(sql, "{sep}?");
+                }
+                Backend::Postgres => {
+                    let _ = write!(sql, "{sep}${}", r * PER_ROW + c + 1);
+                }
+            }
         }
         sql.push(')');
     }
@@ -113,13 +119,17 @@ fn insert_sql(rows: usize) -> String {
 }
 
 /// Writes `rows` in one transaction (one commit, so one fsync, for the lot): all or none.
-pub async fn insert_many(pool: &AnyPool, rows: &[Prepared]) -> Result<(), StoreError> {
+pub async fn insert_many(
+    pool: &AnyPool,
+    backend: Backend,
+    rows: &[Prepared],
+) -> Result<(), StoreError> {
     if rows.is_empty() {
         return Ok(());
     }
     let mut tx = pool.begin().await?;
     for chunk in rows.chunks(ROWS_PER_INSERT) {
-        let sql = insert_sql(chunk.len());
+        let sql = insert_sql(chunk.len(), backend);
         let mut q = sqlx::query(&sql);
         for p in chunk {
             q = q
@@ -149,11 +159,7 @@ fn read(keys: &Keyring, row: &AnyRow) -> Result<Transaction, StoreError> {
     let account: String = row.try_get("account")?;
     let key_id: String = row.try_get("key_id")?;
     let sealed: Vec<u8> = row.try_get("sealed")?;
-    let plain = keys.open(&key_id, &aad(&id, &account), &sealed)?;
-    let details: Details = serde_json::from_slice(&plain).map_err(|e| StoreError::Details {
-        line: e.line(),
-        column: e.column(),
-    })?;
+    let details = frame::unpack(&keys.open(&key_id, &aad(&id, &account), &sealed)?)?;
     Ok(Transaction {
         id,
         account,

@@ -875,3 +875,139 @@ async fn a_transaction_is_found_right_after_its_answer() {
         assert_eq!(found[0]["id"], json!(id), "round {round}: search at once");
     }
 }
+
+/// A refused credential on the v1 routes answers in Optum's v1 shapes: 401 is
+/// `{error, error_description, traceId}`, a bad request the `Error` array; never Change's body.
+#[tokio::test]
+async fn v1_routes_refuse_credentials_in_optums_shapes() {
+    let app = spawn_app(|_| {}).await;
+    let posts = ["/rcm/eligibility/v1", "/rcm/eligibility/v1/real-time/x12"];
+    let gets = [
+        TXNS,
+        "/rcm/eligibility/v1/transactions/x",
+        "/rcm/eligibility/v1/healthcheck",
+    ];
+    for (path, key) in posts
+        .iter()
+        .chain(&gets)
+        .flat_map(|p| [(*p, None), (*p, Some("not-a-key"))])
+    {
+        let mut req = if posts.contains(&path) {
+            app.post(path)
+                .header("content-type", "application/json")
+                .body(MINIMAL)
+        } else {
+            app.client().get(format!("{}{path}", app.base))
+        };
+        req = req.header("x-request-id", "trace-401");
+        if let Some(k) = key {
+            req = req.header("Authorization", k);
+        }
+        let res = req.send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{path}");
+        let body: Value = res.json().await.unwrap();
+        let expected = if key.is_some() {
+            "invalid_token"
+        } else {
+            "invalid_request"
+        };
+        assert_eq!(body["error"], expected, "{path}: {body}");
+        assert!(
+            body["error_description"]
+                .as_str()
+                .is_some_and(|d| !d.is_empty()),
+            "{path}: {body}"
+        );
+        assert_eq!(body["traceId"], "trace-401", "{path}: {body}");
+        assert!(body.get("code").is_none(), "not Change's shape: {body}");
+    }
+    let res = app
+        .client()
+        .get(format!("{}{TXNS}", app.base))
+        .header("Authorization", DEMO_KEY)
+        .header("Authorization", DEMO_KEY)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let errors: Vec<String> = res.json().await.unwrap();
+    assert!(
+        errors[0].starts_with("Failed Precondition - ") && errors[0].contains("Authorization"),
+        "{errors:?}"
+    );
+}
+
+/// `deduplication.exclude_prior_month`: an answer given in an earlier calendar month (UTC) is
+/// not replayed, however long the window; without it, it is.
+#[tokio::test]
+async fn answers_from_a_prior_month_are_replayed_only_when_not_excluded() {
+    use sqlx::Connection as _;
+    for exclude in [false, true] {
+        let app = spawn_app(|s| {
+            s.deduplication.lookback_hours = 24 * 62;
+            s.deduplication.exclude_prior_month = exclude;
+        })
+        .await;
+        let first = txn_id(&app.raw_sent(RAW, &member(40, "MONTHLY"), &[]).await);
+        app.stored(&first).await;
+        // Back-date the answer by 32 days: always in an earlier month, always in the window.
+        let db = app.data.0.join("gateway.db");
+        let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.display()))
+            .await
+            .unwrap();
+        let done = sqlx::query(
+            "UPDATE transactions SET processed_ms = processed_ms - 32 * 86400000 WHERE id = ?",
+        )
+        .bind(&first)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+        assert_eq!(done.rows_affected(), 1);
+        drop(conn);
+        let again = txn_id(&app.raw_sent(RAW, &member(40, "MONTHLY"), &[]).await);
+        let t = app.stored(&again).await;
+        let expected = if exclude { "new" } else { "duplicate" };
+        assert_eq!(t["sourceType"], expected, "exclude_prior_month = {exclude}");
+    }
+}
+
+/// The canonical `Transaction` carries what the 271 says about the plan, the payer's contacts and
+/// the patient's relationship and address, not only names and benefits.
+#[tokio::test]
+async fn the_transaction_carries_plan_payer_contacts_and_relationship_from_the_271() {
+    let app = spawn_app(|_| {}).await;
+    let res = app
+        .raw_sent(
+            "/rcm/eligibility/v1/real-time/x12",
+            &crate::helpers::member_inquiry(),
+            &[],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let id = txn_id(&res);
+    let posted: Value = res.json().await.unwrap();
+    let x12 = posted["x12-271"].as_str().unwrap().to_owned();
+    let plan = &posted["plan"];
+    // Each value is the 271's own: its REF*18/6P and DTP*291 and 2100A PER.
+    let number = plan["number"].as_str().expect("plan.number");
+    assert!(x12.contains(&format!("REF*18*{number}")), "{plan}");
+    let group = plan["groupOrPolicyNumber"].as_str().expect("group number");
+    assert!(x12.contains(&format!("REF*6P*{group}")), "{plan}");
+    assert_eq!(plan["group"]["number"], group);
+    let begin = plan["beginDate"].as_str().expect("plan.beginDate");
+    assert!(
+        x12.contains(&format!("DTP*291*RD8*{}", begin.replace('-', ""))),
+        "{plan}"
+    );
+    let phone = posted["payer"]["phone"].as_str().expect("payer.phone");
+    assert!(x12.contains(&format!("TE*{phone}")), "{}", posted["payer"]);
+    assert_eq!(
+        posted["subscriber"]["relationship"], "self",
+        "{}",
+        posted["subscriber"]
+    );
+    // The stored transaction renders the same.
+    let stored = app.stored(&id).await;
+    assert_eq!(stored["plan"], *plan);
+    assert_eq!(stored["payer"], posted["payer"]);
+}
