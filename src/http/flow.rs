@@ -12,10 +12,10 @@ use super::metrics::Answered;
 use super::request_id::TraceId;
 use crate::config::Mode;
 use crate::eligibility::Rejected;
-use crate::eligibility::model::{Meta, Warning};
-use crate::eligibility::validate::{Options, Outcome, OverBudget};
+use crate::eligibility::model::Meta;
 use crate::limit::Refused;
 use crate::payer::{Connector, Outbound};
+use crate::x12::check::{Options, Outcome, OverBudget, Warning};
 
 /// A transaction's validator (`eligibility::validate::check_within`,
 /// `claim_status::validate::check_within`).
