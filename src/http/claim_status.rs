@@ -21,9 +21,9 @@ use super::flow;
 use super::request_id::TraceId;
 use crate::claim_status::map277::{self, Context, DateStyle};
 use crate::claim_status::{inquiry, request, validate};
-use crate::eligibility::model::Warning;
-use crate::eligibility::request::Dialect;
+use crate::json_request::Dialect;
 use crate::payer::{Outbound, Transaction};
+use crate::x12::check::Warning;
 use crate::x12::date::Stamp;
 
 /// Change's raw X12 path.

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 use serde::de::DeserializeOwned;
 
-use crate::eligibility::model::Warning;
+use crate::x12::check::Warning;
 
 pub use checker::{Checker, MAX_PROBLEMS, Problem, is_amount, npi_check_digit_ok};
 pub use control::next_control_number;

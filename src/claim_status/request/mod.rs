@@ -204,7 +204,7 @@ fn new_tracking_number() -> String {
 
 /// Change allows gender `U`; 005010X212 DMG03 takes only `F` or `M`, so `U` is not sent and the
 /// caller is told so.
-fn unknown_genders(req: &ClaimStatusRequest) -> Vec<crate::eligibility::model::Warning> {
+fn unknown_genders(req: &ClaimStatusRequest) -> Vec<crate::x12::check::Warning> {
     let sub = crate::json_request::obj(&req.subscriber).and_then(|s| val(&s.gender));
     let dep = crate::json_request::obj(&req.dependent).and_then(|d| val(&d.gender));
     [("subscriber", "Loop 2000D", sub), ("dependent", "Loop 2000E", dep)]

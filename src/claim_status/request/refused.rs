@@ -4,8 +4,8 @@
 
 use super::build::is_billing;
 use super::{ClaimStatusRequest, Path, Problem};
-use crate::eligibility::issue::Issue;
 use crate::json_request::Field;
+use crate::x12::check::Issue;
 
 /// The problems, one per issue, at the JSON fields the issues' loops and elements came from.
 pub fn problems(req: &ClaimStatusRequest, issues: &[Issue]) -> Vec<Problem> {
