@@ -14,6 +14,8 @@ pub mod mutate;
 pub mod repair;
 pub mod schema;
 pub mod spec;
+#[cfg(test)]
+pub mod table;
 pub mod walk;
 
 use std::borrow::Cow;
