@@ -419,14 +419,7 @@ async fn mime_endpoint(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    let ct = headers["content-type"].to_str().unwrap().to_owned();
-    let boundary = multer::parse_boundary(&ct).expect("a multipart request");
-    let mut parts = multer::Multipart::with_reader(&body[..], boundary);
-    let mut fields = HashMap::new();
-    while let Some(field) = parts.next_field().await.expect("well-formed multipart") {
-        let name = field.name().expect("named part").to_owned();
-        fields.insert(name, field.text().await.unwrap());
-    }
+    let fields = crate::core_mime::read_form(&headers, &body).await;
     let payload_id = fields.get("PayloadID").cloned().unwrap_or_default();
     forms.lock().unwrap().push(fields);
     let (ct, body) = crate::core_mime::form(&[

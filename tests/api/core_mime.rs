@@ -39,19 +39,25 @@ pub fn form(fields: &[(&str, &str)]) -> (String, String) {
     (format!("multipart/form-data; boundary={b}"), body)
 }
 
-async fn mime_endpoint(
-    State(fake): State<Arc<MimeFake>>,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
-) -> Response {
+/// The form fields of a CORE HTTP+MIME request, as a payer's endpoint reads them.
+pub async fn read_form(headers: &HeaderMap, body: &[u8]) -> HashMap<String, String> {
     let ct = headers["content-type"].to_str().unwrap().to_owned();
     let boundary = multer::parse_boundary(&ct).expect("a multipart request");
-    let mut parts = multer::Multipart::with_reader(&body[..], boundary);
+    let mut parts = multer::Multipart::with_reader(body, boundary);
     let mut fields = HashMap::new();
     while let Some(field) = parts.next_field().await.expect("well-formed multipart") {
         let name = field.name().expect("named part").to_owned();
         fields.insert(name, field.text().await.unwrap());
     }
+    fields
+}
+
+async fn mime_endpoint(
+    State(fake): State<Arc<MimeFake>>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let fields = read_form(&headers, &body).await;
     let payload_id = fields.get("PayloadID").cloned().unwrap_or_default();
     fake.forms.lock().unwrap().push(fields);
     let (ct, body) = match fake.error {
