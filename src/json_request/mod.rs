@@ -80,6 +80,27 @@ pub fn is_control_number(c: &str) -> bool {
     c.len() == 9 && c.bytes().all(|b| b.is_ascii_digit())
 }
 
+/// Stedi's path deprecated `controlNumber`: one that is not 9 digits is dropped (a generated
+/// one takes its place) with a warning saying so; Change's path checks it instead.
+pub fn replace_bad_control_number(
+    dialect: Dialect,
+    control_number: &mut Text,
+    warnings: &mut Vec<Warning>,
+) {
+    if dialect == Dialect::Stedi
+        && control_number.is_some()
+        && !val(control_number).is_some_and(is_control_number)
+    {
+        *control_number = None;
+        warnings.push(note(
+            "request::json::control_number_replaced",
+            "controlNumber is not 9 digits; it is deprecated on this path and was replaced by a generated one (echoed in controlNumber)."
+                .to_owned(),
+            "Interchange envelope",
+        ));
+    }
+}
+
 /// A warning about how the request was sent.
 pub fn note(code: &str, description: String, location: &str) -> Warning {
     Warning {

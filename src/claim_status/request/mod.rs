@@ -13,7 +13,7 @@ pub mod refused;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::json_request::{Field, is_control_number, note, val};
+use crate::json_request::{Field, note, val};
 use crate::x12::date::Stamp;
 
 pub use crate::json_request::{
@@ -160,18 +160,11 @@ pub fn to_276_as(
 ) -> Result<Built, Refusal> {
     let mut req = parse(bytes).map_err(Refusal::NotAnObject)?;
     let mut warnings = Vec::new();
-    if dialect == Dialect::Stedi
-        && req.control_number.is_some()
-        && !val(&req.control_number).is_some_and(is_control_number)
-    {
-        req.control_number = None;
-        warnings.push(note(
-            "request::json::control_number_replaced",
-            "controlNumber is not 9 digits; it is deprecated on this path and was replaced by a generated one (echoed in controlNumber)."
-                .to_owned(),
-            "Interchange envelope",
-        ));
-    }
+    crate::json_request::replace_bad_control_number(
+        dialect,
+        &mut req.control_number,
+        &mut warnings,
+    );
     let problems = check(&req, &now.ccyymmdd(), dialect);
     if !problems.is_empty() {
         return Err(Refusal::Invalid(problems));

@@ -258,22 +258,11 @@ pub fn to_270_as(
 ) -> Result<Built, Refusal> {
     let mut req = parse(bytes).map_err(Refusal::NotAnObject)?;
     let mut warnings = Vec::new();
-    if dialect == Dialect::Stedi
-        && req.control_number.is_some()
-        && !req
-            .control_number
-            .as_ref()
-            .and_then(Field::given)
-            .is_some_and(|c| is_control_number(c))
-    {
-        req.control_number = None;
-        warnings.push(note(
-            "request::json::control_number_replaced",
-            "controlNumber is not 9 digits; it is deprecated on this path and was replaced by a generated one (echoed in controlNumber)."
-                .to_owned(),
-            "Interchange envelope",
-        ));
-    }
+    crate::json_request::replace_bad_control_number(
+        dialect,
+        &mut req.control_number,
+        &mut warnings,
+    );
     let problems = check(&req, &now.ccyymmdd());
     if !problems.is_empty() {
         return Err(Refusal::Invalid(problems));
