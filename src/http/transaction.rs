@@ -392,16 +392,21 @@ impl Capture {
         result: Result<Response, ApiError>,
     ) -> Response {
         let id = self.id.clone();
+        // With the store off there is nothing to record: no 271 classified, no record built.
+        let recording = state.store.is_some();
         let mut res = match result {
             Ok(res) => {
-                let status = self.details.x12_271.as_deref().map_or(
-                    Status::ProcessingError,
-                    crate::eligibility::status::classify,
-                );
-                let code = res.status().as_u16();
-                keep(state, self.conclude(caller, status, code, Vec::new()));
+                if recording {
+                    let status = self.details.x12_271.as_deref().map_or(
+                        Status::ProcessingError,
+                        crate::eligibility::status::classify,
+                    );
+                    let code = res.status().as_u16();
+                    keep(state, self.conclude(caller, status, code, Vec::new()));
+                }
                 res
             }
+            Err(e) if !recording => e.into_response(),
             Err(e) => {
                 let status = status_of(&e);
                 let errors = vec![e.to_string()];
