@@ -390,12 +390,12 @@ fn exposed(r: &prometheus_client::registry::Registry, name: &str) -> u64 {
 
 #[tokio::test]
 async fn a_burst_of_records_is_written_in_batches_and_none_is_lost() {
-    const SENT: u64 = 1000; // about four batches
+    const SENT: u64 = super::recorder::BATCH as u64 * 5 / 2; // three batches
     let dir = temp_dir();
     let metrics = StoreMetrics::default();
     let mut registry = prometheus_client::registry::Registry::default();
     metrics.register(&mut registry);
-    let recorder = Recorder::start(opened(&dir).await, 1024, 30, metrics, Box::new(|_| {}));
+    let recorder = Recorder::start(opened(&dir).await, 4096, 30, metrics, Box::new(|_| {}));
     // The test's runtime has one thread: every record is queued before the writer runs, so it
     // finds the whole burst waiting.
     for i in 0..SENT {
