@@ -10,7 +10,7 @@
 use crate::x12::Reader;
 
 /// The six values of `status.value`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Status {
     /// Active coverage.
     Eligible,
@@ -72,22 +72,44 @@ pub fn classify(x12_271: &str) -> Status {
     let Ok(reader) = Reader::new(x12_271) else {
         return Status::ProcessingError;
     };
-    let (mut active, mut inactive, mut non_covered) = (false, false, false);
-    let mut level = "";
-    let mut aaa: Option<Status> = None;
+    let mut c = Classifier::default();
     for segment in reader {
         let Ok(s) = segment else { break };
-        match s.tag {
-            "HL" => level = s.element(3).unwrap_or(""),
-            "EB" => match s.element(1).unwrap_or("") {
-                "1" | "2" | "3" | "4" | "5" => active = true,
-                "6" | "7" | "8" => inactive = true,
-                "I" => non_covered = true,
+        c.see(s.tag, |n| s.element(n));
+    }
+    c.status()
+}
+
+/// [`classify`] a segment at a time, for a walk that reads the 271 anyway (the 271 mapper): the
+/// record of an exchange then needs no second pass over it.
+#[derive(Debug, Default)]
+pub struct Classifier<'a> {
+    level: &'a str,
+    active: bool,
+    inactive: bool,
+    non_covered: bool,
+    aaa: Option<Status>,
+    /// An unreadable segment ends the classification (as it ends [`classify`]'s reading).
+    stopped: bool,
+}
+
+impl<'a> Classifier<'a> {
+    /// Notes one segment: its tag and a reader of its elements.
+    pub fn see(&mut self, tag: &str, element: impl Fn(usize) -> Option<&'a str>) {
+        if self.stopped {
+            return;
+        }
+        match tag {
+            "HL" => self.level = element(3).unwrap_or(""),
+            "EB" => match element(1).unwrap_or("") {
+                "1" | "2" | "3" | "4" | "5" => self.active = true,
+                "6" | "7" | "8" => self.inactive = true,
+                "I" => self.non_covered = true,
                 _ => {}
             },
             "AAA" => {
-                let code = s.element(3).unwrap_or("");
-                let found = match (level, code) {
+                let code = element(3).unwrap_or("");
+                let found = match (self.level, code) {
                     (_, "42" | "80") => Status::PayerUnavailable,
                     ("20", "79" | "T4") => Status::PayerNotInSystem,
                     ("22" | "23", "58" | "64" | "65" | "67" | "71" | "72" | "73" | "75") => {
@@ -95,21 +117,30 @@ pub fn classify(x12_271: &str) -> Status {
                     }
                     _ => Status::ProcessingError,
                 };
-                aaa.get_or_insert(found);
+                self.aaa.get_or_insert(found);
             }
             _ => {}
         }
     }
-    if active {
-        Status::Eligible
-    } else if let Some(s) = aaa {
-        s
-    } else if inactive {
-        Status::Ineligible
-    } else if non_covered {
-        Status::PatientUnknown
-    } else {
-        Status::ProcessingError
+
+    /// Stops at an unreadable segment.
+    pub fn stop(&mut self) {
+        self.stopped = true;
+    }
+
+    /// The status of what was seen.
+    pub fn status(&self) -> Status {
+        if self.active {
+            Status::Eligible
+        } else if let Some(s) = self.aaa {
+            s
+        } else if self.inactive {
+            Status::Ineligible
+        } else if self.non_covered {
+            Status::PatientUnknown
+        } else {
+            Status::ProcessingError
+        }
     }
 }
 
@@ -159,8 +190,63 @@ mod tests {
         ];
         for (why, body, want) in cases {
             assert_eq!(classify(&doc(body)), want, "{why}");
+            let ctx = crate::eligibility::map271::Context::default();
+            let (_, status) = crate::eligibility::map271::map_classified(&doc(body), &ctx).unwrap();
+            assert_eq!(status, want, "{why}, classified while mapping");
         }
         assert_eq!(classify("not x12"), Status::ProcessingError);
+    }
+
+    /// The mapper's pass classifies every public 271 as the standalone reading does.
+    #[test]
+    fn classifying_while_mapping_agrees_with_classify_on_public_271s() {
+        let fixtures = [
+            include_str!(
+                "../../tests/fixtures/x12/irobayna-stupidedi/271-X279-response-subscriber.edi"
+            ),
+            include_str!(
+                "../../tests/fixtures/x12/irobayna-stupidedi/271-X279-response-dependent.edi"
+            ),
+            include_str!(
+                "../../tests/fixtures/x12/irobayna-stupidedi/271-X279A1-error-not-eligible-for-inquiries.edi"
+            ),
+            include_str!("../../tests/fixtures/x12/imsweb-x12-parser/x271.txt"),
+            include_str!(
+                "../../tests/fixtures/x12/LinuxForHealth-x12/subscriber-health-benefit-check.271"
+            ),
+            include_str!(
+                "../../tests/fixtures/x12/LinuxForHealth-x12/dependent-health-benefit-check.271"
+            ),
+            include_str!(
+                "../../tests/fixtures/x12/LinuxForHealth-x12/subscriber-health-benefit-check-error.271"
+            ),
+            include_str!(
+                "../../tests/fixtures/x12/Kartik-Hirijaganer-X12-Parser-Encoder/271_active_response.x12"
+            ),
+            include_str!(
+                "../../tests/fixtures/x12/Kartik-Hirijaganer-X12-Parser-Encoder/271_multiple_eb_segments.x12"
+            ),
+            include_str!(
+                "../../tests/fixtures/x12/Kartik-Hirijaganer-X12-Parser-Encoder/271_ls_le_wrapper.x12"
+            ),
+            include_str!(
+                "../../tests/fixtures/x12/Kartik-Hirijaganer-X12-Parser-Encoder/271_rejected_subscriber.x12"
+            ),
+            include_str!(
+                "../../tests/fixtures/x12/Kartik-Hirijaganer-X12-Parser-Encoder/gainwell_271_redacted.edi"
+            ),
+        ];
+        let ctx = crate::eligibility::map271::Context::default();
+        let mut seen = std::collections::HashSet::new();
+        for (i, x12) in fixtures.iter().enumerate() {
+            let (_, status) = crate::eligibility::map271::map_classified(x12, &ctx).unwrap();
+            assert_eq!(status, classify(x12), "fixture {i}");
+            seen.insert(status);
+        }
+        assert!(
+            seen.len() >= 2,
+            "the fixtures cover more than one status: {seen:?}"
+        );
     }
 
     #[test]

@@ -135,7 +135,7 @@ pub async fn exchange(
     let mapped = state
         .cpu
         .run(reply.len(), Instant::now(), move |_| {
-            let mut response = match map271::map(&reply, &ctx) {
+            let (mut response, status) = match map271::map_classified(&reply, &ctx) {
                 Ok(r) => r,
                 Err(e) => {
                     let reason = e.to_string();
@@ -154,17 +154,18 @@ pub async fn exchange(
             let body = response
                 .to_json()
                 .map_err(|e| ApiError::Internal(format!("cannot serialise the response: {e}")))?;
-            Ok((body, response.warnings))
+            Ok((body, response.warnings, status))
         })
         .await?;
     if let Some(answered) = answered {
         answered.read(!matches!(mapped, Err(ApiError::BadPayerResponse { .. })));
     }
-    let (body, warnings) = mapped?;
+    let (body, warnings, status) = mapped?;
+    cap.classified(status);
     for w in &warnings {
         cap.warn(&w.code, &w.description);
     }
-    cap.answered(&body);
+    // The body itself is not recorded: it is the 271's mapping, made again on read.
     Ok(body)
 }
 

@@ -19,7 +19,7 @@ use super::error::ApiError;
 use super::request_id::TraceId;
 use super::transaction::{self, Capture, ExchangeHeaders};
 use crate::eligibility::request::Dialect;
-use crate::eligibility::status::{self as canonical, Status};
+use crate::eligibility::status::Status;
 use crate::store::{self, Order, Query};
 
 /// `POST /rcm/eligibility/v1`.
@@ -240,10 +240,13 @@ async fn real_time(
     };
     let id = cap.id.clone();
     let mut res = match result {
-        Ok(_) => {
-            let status = cap_status(&cap);
+        Ok(body) => {
+            let status = cap.status_271();
             let t = cap.conclude(caller, status, 200, Vec::new());
-            let res = (StatusCode::OK, axum::Json(render(&t.transaction))).into_response();
+            let v3 = serde_json::from_slice::<Value>(&body)
+                .ok()
+                .filter(Value::is_object);
+            let res = (StatusCode::OK, axum::Json(render_with(&t.transaction, v3))).into_response();
             transaction::keep(state, t);
             res
         }
@@ -268,11 +271,6 @@ async fn real_time(
     set(&mut res, transaction::HEADER, Some(&id));
     optum_headers(&mut res, &caller.account, &echo, &trace, true);
     res
-}
-
-fn cap_status(cap: &Capture) -> Status {
-    cap.received_271()
-        .map_or(Status::ProcessingError, canonical::classify)
 }
 
 /// Unix ms as `YYYY-MM-DDTHH:MM:SSZ`.
@@ -561,14 +559,45 @@ fn benefits(v3: &Value) -> Vec<Value> {
     out
 }
 
-/// The canonical `Transaction` of a record.
+/// The canonical `Transaction` of a record read from the store.
 pub fn render(t: &store::Transaction) -> Value {
-    let d = &t.details;
-    let v3: Option<Value> = d
+    render_with(t, answered_json(&t.details))
+}
+
+/// The eligibility JSON of a record: the body kept by older versions, else the stored 271 mapped
+/// again (the store keeps the 271, not the ~7× larger JSON made from it; the same 271 maps to the
+/// same JSON), picking the subscriber the stored 270 traced as the answer did.
+fn answered_json(d: &store::Details) -> Option<Value> {
+    if let Some(v) = d
         .response
         .as_deref()
-        .and_then(|r| serde_json::from_str(r).ok())
-        .filter(Value::is_object);
+        .and_then(|r| serde_json::from_str::<Value>(r).ok())
+        .filter(Value::is_object)
+    {
+        return Some(v);
+    }
+    let x12 = d.x12_271.as_deref()?;
+    let traces = d.x12_270.as_deref().map_or_else(Vec::new, |sent| {
+        let q = crate::eligibility::inquiry::read(sent);
+        q.patient()
+            .traces
+            .iter()
+            .chain(&q.subscriber.traces)
+            .filter_map(|t| t.reference)
+            .map(str::to_owned)
+            .collect()
+    });
+    let ctx = crate::eligibility::map271::Context {
+        traces,
+        ..Default::default()
+    };
+    let mapped = crate::eligibility::map271::map(x12, &ctx).ok()?;
+    serde_json::to_value(&mapped).ok().filter(Value::is_object)
+}
+
+/// The canonical `Transaction` of `t`, given the eligibility JSON answered for it.
+fn render_with(t: &store::Transaction, v3: Option<Value>) -> Value {
+    let d = &t.details;
     let status = Status::parse(&t.status).unwrap_or(Status::ProcessingError);
     let v3_subscriber = v3.as_ref().and_then(|v| v.get("subscriber"));
     let v3_patient = v3

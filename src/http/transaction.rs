@@ -153,6 +153,8 @@ pub struct Capture {
     payer_id: Option<String>,
     npi: Option<String>,
     dedup_key: Option<String>,
+    /// The 271's canonical status, when the mapper classified it.
+    status: Option<Status>,
     /// The original transaction when this one is a replay.
     pub replay_of: Option<String>,
 }
@@ -252,6 +254,7 @@ impl Capture {
             payer_id: None,
             npi: None,
             dedup_key: None,
+            status: None,
             replay_of: None,
         };
         if refusing(state) {
@@ -299,23 +302,25 @@ impl Capture {
         self.route
     }
 
-    /// The 271 received, if any.
-    pub fn received_271(&self) -> Option<&str> {
-        self.details.x12_271.as_deref()
+    /// The canonical status the 271 mapper found.
+    pub fn classified(&mut self, status: Status) {
+        self.status = Some(status);
+    }
+
+    /// The canonical status of the 271 received: the mapper's, else read from the 271
+    /// (`processing_error` when none was received).
+    pub fn status_271(&self) -> Status {
+        self.status.unwrap_or_else(|| {
+            self.details.x12_271.as_deref().map_or(
+                Status::ProcessingError,
+                crate::eligibility::status::classify,
+            )
+        })
     }
 
     /// Warnings answered, as text.
     pub fn warn(&mut self, code: &str, description: &str) {
         self.details.warnings.push(format!("{code}: {description}"));
-    }
-
-    /// The body answered.
-    pub fn answered(&mut self, body: &[u8]) {
-        // The serialiser writes UTF-8: the strict check is a fast scan, the lossy one a slow walk.
-        self.details.response = Some(std::str::from_utf8(body).map_or_else(
-            |_| String::from_utf8_lossy(body).into_owned(),
-            str::to_owned,
-        ));
     }
 
     /// The account's stored answer to a materially identical request within its window, unless
@@ -397,10 +402,7 @@ impl Capture {
         let mut res = match result {
             Ok(res) => {
                 if recording {
-                    let status = self.details.x12_271.as_deref().map_or(
-                        Status::ProcessingError,
-                        crate::eligibility::status::classify,
-                    );
+                    let status = self.status_271();
                     let code = res.status().as_u16();
                     keep(state, self.conclude(caller, status, code, Vec::new()));
                 }

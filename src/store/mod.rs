@@ -87,7 +87,9 @@ pub struct Details {
     pub x12_271: Option<String>,
     /// The payer's name (2100A NM103 of the 270).
     pub payer_name: Option<String>,
-    /// The body answered on the route called.
+    /// What was answered when it is not the 271's mapping (an error: status and messages);
+    /// `None` for an eligibility answer, which is made again from `x12_271` on read. Rows of
+    /// earlier versions hold the JSON answered.
     pub response: Option<String>,
     /// The HTTP status answered.
     pub http_status: u16,

@@ -860,12 +860,17 @@ async fn a_transaction_is_found_right_after_its_answer() {
             .unwrap();
         assert_eq!(res.status(), StatusCode::OK);
         let id = txn_id(&res);
+        let answered: Value = res.json().await.unwrap();
         let got = app.get_with(&format!("{TXNS}/{id}"), DEMO_KEY).await;
         assert_eq!(
             got.status(),
             StatusCode::OK,
             "round {round}: GET by id at once"
         );
+        // The store keeps the 271, not the JSON made from it: read back, it is the same answer.
+        let read: Value = got.json().await.unwrap();
+        assert!(!answered["benefits"].as_array().unwrap().is_empty());
+        assert_eq!(read, answered, "round {round}: read back as answered");
         let found: Value = app
             .get_with(&format!("{TXNS}?correlationId={correlation}"), DEMO_KEY)
             .await

@@ -9,6 +9,7 @@ mod text;
 use std::borrow::Cow;
 
 use super::model::{AaaError, EligibilityResponse, Meta, Payer, Provider, Warning};
+use super::status::{Classifier, Status};
 use crate::x12::CutSegment as Seg;
 use crate::x12::ParseError;
 
@@ -39,7 +40,25 @@ pub enum MapError {
 /// Maps the response to the request: with several subscribers or transactions, the one whose TRN
 /// echoes the request's trace number, else the first.
 pub fn map<'a>(x12: &'a str, ctx: &Context) -> Result<EligibilityResponse<'a>, MapError> {
-    let mut all = map_all(x12, ctx)?;
+    pick(map_all(x12, ctx)?, ctx)
+}
+
+/// [`map`], and the transaction's canonical status ([`classify`]) from the same pass.
+///
+/// [`classify`]: crate::eligibility::status::classify
+pub fn map_classified<'a>(
+    x12: &'a str,
+    ctx: &Context,
+) -> Result<(EligibilityResponse<'a>, Status), MapError> {
+    let mut classifier = Classifier::default();
+    let all = walk_all(x12, ctx, &mut classifier)?;
+    Ok((pick(all, ctx)?, classifier.status()))
+}
+
+fn pick<'a>(
+    mut all: Vec<EligibilityResponse<'a>>,
+    ctx: &Context,
+) -> Result<EligibilityResponse<'a>, MapError> {
     let pick = all
         .iter()
         .position(|r| {
@@ -64,9 +83,19 @@ pub fn map<'a>(x12: &'a str, ctx: &Context) -> Result<EligibilityResponse<'a>, M
 
 /// Maps every subscriber answer in every transaction set, in document order (the CLI prints all).
 pub fn map_all<'a>(x12: &'a str, ctx: &Context) -> Result<Vec<EligibilityResponse<'a>>, MapError> {
+    walk_all(x12, ctx, &mut Classifier::default())
+}
+
+fn walk_all<'a>(
+    x12: &'a str,
+    ctx: &Context,
+    classifier: &mut Classifier<'a>,
+) -> Result<Vec<EligibilityResponse<'a>>, MapError> {
     let (reader, guessed) = crate::x12::open_tolerant(x12)?;
     let mut walk = Walk::new(x12, ctx);
     if guessed {
+        // `classify` reads only a well-formed ISA.
+        classifier.stop();
         walk.warn(
             "response::271::isa_delimiters_guessed",
             "The `ISA` does not have 16 elements with usable delimiters; the delimiters were taken from the segments after it.".into(),
@@ -74,11 +103,18 @@ pub fn map_all<'a>(x12: &'a str, ctx: &Context) -> Result<Vec<EligibilityRespons
     }
     for seg in reader {
         match seg {
-            Ok(seg) => walk.segment(&Seg::new(seg)),
-            Err(e) => walk.warn(
-                "response::271::unreadable_segment",
-                format!("A segment was skipped: {e}."),
-            ),
+            Ok(seg) => {
+                let seg = Seg::new(seg);
+                classifier.see(seg.tag, |n| seg.element(n));
+                walk.segment(&seg);
+            }
+            Err(e) => {
+                classifier.stop();
+                walk.warn(
+                    "response::271::unreadable_segment",
+                    format!("A segment was skipped: {e}."),
+                );
+            }
         }
     }
     walk.finish_transaction();
