@@ -82,25 +82,35 @@ pub fn classify(x12_271: &str) -> Status {
 
 /// [`classify`] a segment at a time, for a walk that reads the 271 anyway (the 271 mapper): the
 /// record of an exchange then needs no second pass over it.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Classifier<'a> {
-    level: &'a str,
+    /// HL03 of the current level; `None` once an unreadable segment ended the classification
+    /// (as it ends [`classify`]'s reading).
+    level: Option<&'a str>,
     active: bool,
     inactive: bool,
     non_covered: bool,
     aaa: Option<Status>,
-    /// An unreadable segment ends the classification (as it ends [`classify`]'s reading).
-    stopped: bool,
+}
+
+impl Default for Classifier<'_> {
+    fn default() -> Self {
+        Self {
+            level: Some(""),
+            active: false,
+            inactive: false,
+            non_covered: false,
+            aaa: None,
+        }
+    }
 }
 
 impl<'a> Classifier<'a> {
     /// Notes one segment: its tag and a reader of its elements.
     pub fn see(&mut self, tag: &str, element: impl Fn(usize) -> Option<&'a str>) {
-        if self.stopped {
-            return;
-        }
+        let Some(level) = self.level else { return };
         match tag {
-            "HL" => self.level = element(3).unwrap_or(""),
+            "HL" => self.level = Some(element(3).unwrap_or("")),
             "EB" => match element(1).unwrap_or("") {
                 "1" | "2" | "3" | "4" | "5" => self.active = true,
                 "6" | "7" | "8" => self.inactive = true,
@@ -109,7 +119,7 @@ impl<'a> Classifier<'a> {
             },
             "AAA" => {
                 let code = element(3).unwrap_or("");
-                let found = match (self.level, code) {
+                let found = match (level, code) {
                     (_, "42" | "80") => Status::PayerUnavailable,
                     ("20", "79" | "T4") => Status::PayerNotInSystem,
                     ("22" | "23", "58" | "64" | "65" | "67" | "71" | "72" | "73" | "75") => {
@@ -125,7 +135,7 @@ impl<'a> Classifier<'a> {
 
     /// Stops at an unreadable segment.
     pub fn stop(&mut self) {
-        self.stopped = true;
+        self.level = None;
     }
 
     /// The status of what was seen.

@@ -246,7 +246,11 @@ async fn real_time(
             let v3 = serde_json::from_slice::<Value>(&body)
                 .ok()
                 .filter(Value::is_object);
-            let res = (StatusCode::OK, axum::Json(render_with(&t.transaction, v3))).into_response();
+            let res = (
+                StatusCode::OK,
+                axum::Json(render_with(&t.transaction, v3.as_ref())),
+            )
+                .into_response();
             transaction::keep(state, t);
             res
         }
@@ -561,7 +565,7 @@ fn benefits(v3: &Value) -> Vec<Value> {
 
 /// The canonical `Transaction` of a record read from the store.
 pub fn render(t: &store::Transaction) -> Value {
-    render_with(t, answered_json(&t.details))
+    render_with(t, answered_json(&t.details).as_ref())
 }
 
 /// The eligibility JSON of a record: the body kept by older versions, else the stored 271 mapped
@@ -596,10 +600,10 @@ fn answered_json(d: &store::Details) -> Option<Value> {
 }
 
 /// The canonical `Transaction` of `t`, given the eligibility JSON answered for it.
-fn render_with(t: &store::Transaction, v3: Option<Value>) -> Value {
+fn render_with(t: &store::Transaction, v3: Option<&Value>) -> Value {
     let d = &t.details;
     let status = Status::parse(&t.status).unwrap_or(Status::ProcessingError);
-    let v3_subscriber = v3.as_ref().and_then(|v| v.get("subscriber"));
+    let v3_subscriber = v3.and_then(|v| v.get("subscriber"));
     let v3_patient = v3
         .as_ref()
         .and_then(|v| v.get("dependents"))
@@ -650,12 +654,12 @@ fn render_with(t: &store::Transaction, v3: Option<Value>) -> Value {
         payer_contacts(&mut payer, c);
     }
     out.insert("payer".into(), Value::Object(payer));
-    if let Some(plan) = v3.as_ref().map(plan_json).filter(|p| !p.is_empty()) {
+    if let Some(plan) = v3.map(plan_json).filter(|p| !p.is_empty()) {
         out.insert("plan".into(), Value::Object(plan));
     }
     out.insert(
         "benefits".into(),
-        Value::Array(v3.as_ref().map(benefits).unwrap_or_default()),
+        Value::Array(v3.map(benefits).unwrap_or_default()),
     );
     if let Some(x) = &d.x12_271 {
         out.insert("x12-271".into(), json!(x));

@@ -187,38 +187,52 @@ fn person(m: &Member<'_>) -> Person {
 /// What makes two requests materially identical: payer, provider NPI, subscriber and dependent
 /// identity, service type codes as a set, dates of service (normalised by the store's hash).
 pub fn dedup_key(q: &Inquiry<'_>) -> String {
-    let who = |m: &Member<'_>| {
-        format!(
-            "{}/{}/{}/{}",
-            m.party.id.unwrap_or(""),
-            m.party.first_name.unwrap_or(""),
-            m.party.name.unwrap_or(""),
-            m.birth_date.unwrap_or("")
-        )
+    let who = |key: &mut String, m: &Member<'_>| {
+        for (i, part) in [m.party.id, m.party.first_name, m.party.name, m.birth_date]
+            .into_iter()
+            .enumerate()
+        {
+            if i > 0 {
+                key.push('/');
+            }
+            key.push_str(part.unwrap_or(""));
+        }
     };
-    let members: Vec<&Member<'_>> = std::iter::once(&q.subscriber).chain(&q.dependent).collect();
-    let mut stcs: Vec<&str> = members
-        .iter()
+    let members = || std::iter::once(&q.subscriber).chain(&q.dependent);
+    let mut stcs: Vec<&str> = members()
         .flat_map(|m| m.service_types.iter().copied())
         .collect();
     stcs.sort_unstable();
     stcs.dedup();
-    let mut dates: Vec<String> = members
-        .iter()
+    let mut dates: Vec<(&str, &str)> = members()
         .flat_map(|m| m.dates.iter())
         .filter(|(qualifier, _, _)| *qualifier == "291")
-        .map(|(_, format, value)| format!("{format}:{value}"))
+        .map(|(_, format, value)| (*format, *value))
         .collect();
     dates.sort_unstable();
-    format!(
-        "v1|payer={}|npi={}|subscriber={}|dependent={}|stc={}|dos={}",
-        q.payer_id().unwrap_or(""),
-        npi(q).unwrap_or(""),
-        who(&q.subscriber),
-        q.dependent.as_ref().map(who).unwrap_or_default(),
-        stcs.join(","),
-        dates.join(",")
-    )
+    let mut key = String::with_capacity(160);
+    key.push_str("v1|payer=");
+    key.push_str(q.payer_id().unwrap_or(""));
+    key.push_str("|npi=");
+    key.push_str(npi(q).unwrap_or(""));
+    key.push_str("|subscriber=");
+    who(&mut key, &q.subscriber);
+    key.push_str("|dependent=");
+    if let Some(d) = &q.dependent {
+        who(&mut key, d);
+    }
+    key.push_str("|stc=");
+    key.push_str(&stcs.join(","));
+    key.push_str("|dos=");
+    for (i, (format, value)) in dates.iter().enumerate() {
+        if i > 0 {
+            key.push(',');
+        }
+        key.push_str(format);
+        key.push(':');
+        key.push_str(value);
+    }
+    key
 }
 
 fn npi<'a>(q: &Inquiry<'a>) -> Option<&'a str> {
@@ -268,8 +282,9 @@ impl Capture {
         self.details.x12_270 = Some(x12.to_owned());
     }
 
-    /// What the accepted 270 says about who and where.
-    pub fn learn(&mut self, q: &Inquiry<'_>) {
+    /// What the accepted 270 says about who and where; with `deduplicate` (the account's window
+    /// is open), what later requests match it on.
+    pub fn learn(&mut self, q: &Inquiry<'_>, deduplicate: bool) {
         self.details.subscriber = person(&q.subscriber);
         self.details.patient = q
             .dependent
@@ -289,7 +304,9 @@ impl Capture {
         self.details.payer_name = q.payer.name.map(str::to_owned);
         self.payer_id = q.payer_id().map(str::to_owned);
         self.npi = npi(q).map(str::to_owned);
-        self.dedup_key = Some(dedup_key(q));
+        // Only requests recorded while deduplication is on can be matched later (the store
+        // indexes no others).
+        self.dedup_key = deduplicate.then(|| dedup_key(q));
     }
 
     /// The 271 received (or replayed).
@@ -457,6 +474,60 @@ pub fn recorder(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The deduplication key as first written: stored hashes of it must keep matching.
+    fn dedup_key_v1(q: &Inquiry<'_>) -> String {
+        let who = |m: &Member<'_>| {
+            format!(
+                "{}/{}/{}/{}",
+                m.party.id.unwrap_or(""),
+                m.party.first_name.unwrap_or(""),
+                m.party.name.unwrap_or(""),
+                m.birth_date.unwrap_or("")
+            )
+        };
+        let members: Vec<&Member<'_>> =
+            std::iter::once(&q.subscriber).chain(&q.dependent).collect();
+        let mut stcs: Vec<&str> = members
+            .iter()
+            .flat_map(|m| m.service_types.iter().copied())
+            .collect();
+        stcs.sort_unstable();
+        stcs.dedup();
+        let mut dates: Vec<String> = members
+            .iter()
+            .flat_map(|m| m.dates.iter())
+            .filter(|(qualifier, _, _)| *qualifier == "291")
+            .map(|(_, format, value)| format!("{format}:{value}"))
+            .collect();
+        dates.sort_unstable();
+        format!(
+            "v1|payer={}|npi={}|subscriber={}|dependent={}|stc={}|dos={}",
+            q.payer_id().unwrap_or(""),
+            npi(q).unwrap_or(""),
+            who(&q.subscriber),
+            q.dependent.as_ref().map(who).unwrap_or_default(),
+            stcs.join(","),
+            dates.join(",")
+        )
+    }
+
+    #[test]
+    fn the_deduplication_key_is_spelled_as_before() {
+        let head = "ISA*00*          *00*          *ZZ*S              *ZZ*R              *260101*1200*^*00501*000000001*0*T*:~GS*HS*S*R*20260101*1200*1*X*005010X279A1~ST*270*0001*005010X279A1~BHT*0022*13*1*20260101*1200~HL*1**20*1~NM1*PR*2*P*****PI*842610001~HL*2*1*21*1~NM1*1P*2*C*****XX*1234567893~";
+        let cases = [
+            "HL*3*2*22*0~TRN*1*1*9877281234~NM1*IL*1*DOE*JOHN****MI*M1~DMG*D8*19800102~DTP*291*RD8*20260101-20260131~DTP*291*D8*20251231~EQ*30~EQ*1~EQ*30~",
+            "HL*3*2*22*1~NM1*IL*1*DOE*JANE****MI*M2~HL*4*3*23*0~NM1*03*1*DOE*KID~DMG*D8*20100101~DTP*291*D8*20260101~EQ*88~",
+            "HL*3*2*22*0~NM1*IL*1*DOE~",
+        ];
+        for body in cases {
+            let x12 = format!("{head}{body}SE*9*0001~GE*1*1~IEA*1*000000001~");
+            let q = crate::eligibility::inquiry::read(&x12);
+            let key = dedup_key(&q);
+            assert!(key.contains("payer=842610001|npi=1234567893"), "{key}");
+            assert_eq!(key, dedup_key_v1(&q), "{body}");
+        }
+    }
 
     #[test]
     fn a_month_starts_on_its_first_day_at_midnight_utc() {

@@ -30,7 +30,9 @@ struct Key {
     /// Short public name of the secret (hex of a keyed hash), stored beside each row.
     id: String,
     aead: Aes256Gcm,
-    search: [u8; 32],
+    /// HMAC-SHA256 keyed with the search key, cloned per hash: keying costs two SHA-256
+    /// blocks, as much as the hash itself.
+    search: Hmac<Sha256>,
 }
 
 fn derive(secret: &[u8; SECRET_LEN], label: &str) -> [u8; 32] {
@@ -54,13 +56,16 @@ impl Key {
         Self {
             id,
             aead: Aes256Gcm::new(&aead_key.into()),
-            search: derive(secret, "eligibility-gateway/store/search-hash/v1"),
+            search: <Hmac<Sha256> as KeyInit>::new_from_slice(&derive(
+                secret,
+                "eligibility-gateway/store/search-hash/v1",
+            ))
+            .unwrap_or_else(|_| unreachable!("hmac accepts any key length")),
         }
     }
 
     fn hash(&self, field: &str, value: &str) -> Vec<u8> {
-        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.search)
-            .unwrap_or_else(|_| unreachable!("hmac accepts any key length"));
+        let mut mac = self.search.clone();
         mac.update(field.as_bytes());
         mac.update(&[0]);
         mac.update(normalise(value).as_bytes());
@@ -137,7 +142,7 @@ impl Keyring {
     /// nonce ‖ ciphertext ‖ tag.
     pub fn seal(&self, aad: &[u8], plain: &[u8]) -> Result<Vec<u8>, CryptoError> {
         let mut nonce = [0u8; NONCE_LEN];
-        getrandom::fill(&mut nonce).map_err(|_| CryptoError::Corrupt)?;
+        super::random::fill(&mut nonce).map_err(|_| CryptoError::Corrupt)?;
         let sealed = self
             .current
             .aead

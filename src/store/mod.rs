@@ -9,8 +9,10 @@ mod frame;
 mod keys;
 mod metrics;
 mod open;
+mod random;
 mod recorder;
 mod rows;
+mod write;
 
 use std::time::Duration;
 
@@ -186,7 +188,10 @@ pub struct Query {
 /// The database and the keys of its sealed columns.
 #[derive(Debug)]
 pub struct Store {
+    /// Reads, purges and pings.
     pool: AnyPool,
+    /// Inserts.
+    writer: write::Writer,
     keys: Keyring,
     backend: Backend,
     timeout: Duration,
@@ -219,24 +224,25 @@ impl Store {
 
     /// Writes one transaction.
     pub async fn record(&self, new: &NewTransaction) -> Result<(), StoreError> {
-        let row = rows::prepare(&self.keys, new)?;
-        self.write(std::slice::from_ref(&row)).await
+        let row = rows::prepare(&self.keys, new.clone())?;
+        self.write(vec![row]).await
     }
 
     /// Seals and hashes one transaction for [`Store::write`] (CPU work, no I/O).
-    pub(crate) fn prepare(&self, new: &NewTransaction) -> Result<rows::Prepared, StoreError> {
+    pub(crate) fn prepare(&self, new: NewTransaction) -> Result<rows::Prepared, StoreError> {
         rows::prepare(&self.keys, new)
     }
 
     /// Writes prepared rows in one database transaction: all or none. A batch may take
     /// `store.timeout_ms` per [`WRITE_SHARE`] rows begun: a full batch under load is not lost to
     /// the bound a single record is held to.
-    pub(crate) async fn write(&self, rows: &[rows::Prepared]) -> Result<(), StoreError> {
+    pub(crate) async fn write(&self, rows: Vec<rows::Prepared>) -> Result<(), StoreError> {
         let shares = u32::try_from(rows.len().div_ceil(WRITE_SHARE).max(1)).unwrap_or(u32::MAX);
         let limit = self.timeout.saturating_mul(shares);
-        tokio::time::timeout(limit, rows::insert_many(&self.pool, self.backend, rows))
-            .await
-            .unwrap_or(Err(StoreError::Timeout(limit)))
+        match tokio::time::timeout(limit, self.writer.insert(rows)).await {
+            Ok(written) => Ok(written?),
+            Err(_) => Err(StoreError::Timeout(limit)),
+        }
     }
 
     /// The account's transaction `id`; `None` when unknown or another account's.
@@ -285,8 +291,9 @@ impl Store {
         .await
     }
 
-    /// Closes the pool (tests stop a store this way).
+    /// Closes the pools (tests stop a store this way).
     pub async fn close(&self) {
+        self.writer.close().await;
         self.pool.close().await;
     }
 }
@@ -296,7 +303,7 @@ impl Store {
 /// pages was the writer's largest cost once records were compressed.
 pub fn new_id() -> String {
     let mut random = [0u8; 10];
-    if getrandom::fill(&mut random).is_err() {
+    if random::fill(&mut random).is_err() {
         // No system randomness: still unique enough within one process's records.
         fastrand::fill(&mut random);
     }

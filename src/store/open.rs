@@ -7,7 +7,10 @@ use std::time::Duration;
 
 use sqlx::any::AnyPoolOptions;
 use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::postgres::PgPoolOptions;
+use sqlx::sqlite::SqlitePoolOptions;
 
+use super::write::Writer;
 use super::{Store, keys};
 use crate::config::{SettingsError, StoreSettings, redact_url};
 
@@ -30,6 +33,11 @@ impl Backend {
     }
 }
 
+/// In WAL mode NORMAL syncs at checkpoints, not at every commit: a power cut may lose the last
+/// commits but never corrupts the file (SQLite's documented guarantee), and the store is an audit
+/// trail, not the answer.
+const SQLITE_SYNC: &str = "PRAGMA synchronous=NORMAL";
+
 /// How long start-up waits for the database.
 const CONNECT_WAIT: Duration = Duration::from_secs(10);
 
@@ -45,11 +53,18 @@ fn migrator() -> Migrator {
         )
     };
     Migrator {
-        migrations: Cow::Owned(vec![migration(
-            1,
-            "transactions",
-            include_str!("../../migrations/0001_transactions.sql"),
-        )]),
+        migrations: Cow::Owned(vec![
+            migration(
+                1,
+                "transactions",
+                include_str!("../../migrations/0001_transactions.sql"),
+            ),
+            migration(
+                2,
+                "dedup partial",
+                include_str!("../../migrations/0002_dedup_partial.sql"),
+            ),
+        ]),
         ..Migrator::DEFAULT
     }
 }
@@ -149,30 +164,49 @@ pub async fn open(
             )));
         }
     }
+    let unusable = |e: sqlx::Error| invalid(format!("cannot be used ({}): {e}", redact_url(&url)));
     let pool = AnyPoolOptions::new()
         .after_connect(move |conn, _| {
             Box::pin(async move {
                 if backend == Backend::Sqlite {
-                    // In WAL mode NORMAL syncs at checkpoints, not at every commit: a power cut
-                    // may lose the last commits but never corrupts the file (SQLite's
-                    // documented guarantee), and the store is an audit trail, not the answer.
-                    sqlx::query("PRAGMA synchronous=NORMAL")
-                        .execute(&mut *conn)
-                        .await?;
+                    sqlx::query(SQLITE_SYNC).execute(&mut *conn).await?;
                 }
                 Ok(())
             })
         })
         .max_connections(match backend {
-            // One writer at a time anyway; a few readers beside it.
+            // Readers; the writer has its own connection.
             Backend::Sqlite => 4,
             Backend::Postgres => 16,
         })
         .acquire_timeout(settings.timeout())
         .connect_lazy(&url)
-        .map_err(|e| invalid(format!("cannot be used ({}): {e}", redact_url(&url))))?;
+        .map_err(unusable)?;
+    let writer = match backend {
+        Backend::Sqlite => Writer::Sqlite(
+            SqlitePoolOptions::new()
+                .after_connect(|conn, _| {
+                    Box::pin(async move {
+                        sqlx::query(SQLITE_SYNC).execute(&mut *conn).await?;
+                        Ok(())
+                    })
+                })
+                .max_connections(1)
+                .acquire_timeout(settings.timeout())
+                .connect_lazy(&url)
+                .map_err(unusable)?,
+        ),
+        Backend::Postgres => Writer::Postgres(
+            PgPoolOptions::new()
+                .max_connections(2)
+                .acquire_timeout(settings.timeout())
+                .connect_lazy(&url)
+                .map_err(unusable)?,
+        ),
+    };
     Ok(Some(Store {
         pool,
+        writer,
         keys,
         backend,
         timeout: settings.timeout(),

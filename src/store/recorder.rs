@@ -219,7 +219,7 @@ async fn write_batch(
     let sealer = Arc::clone(store);
     let prepared = tokio::task::spawn_blocking(move || {
         records
-            .iter()
+            .into_iter()
             .map(|t| sealer.prepare(t))
             .collect::<Vec<_>>()
     })
@@ -242,13 +242,14 @@ async fn write_batch(
     if rows.is_empty() {
         return;
     }
-    match store.write(&rows).await {
+    let n = rows.len();
+    match store.write(rows).await {
         Ok(()) => {
-            metrics.written(rows.len(), started.elapsed().as_secs_f64());
+            metrics.written(n, started.elapsed().as_secs_f64());
             health.succeeded();
         }
         Err(e) => {
-            metrics.errors("write", rows.len());
+            metrics.errors("write", n);
             health.failed("write", &e);
         }
     }

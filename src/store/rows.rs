@@ -1,4 +1,5 @@
-//! The SQL. Placeholders are `$n` (both drivers take them), bound in order.
+//! The reading SQL, through sqlx's `Any` driver (placeholders `$n`, which both databases take,
+//! bound in order), and the sealing of a row before it is written (see [`super::write`]).
 
 use std::fmt::Write as _;
 
@@ -6,8 +7,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 
 use super::{
-    Backend, Details, Keyring, NOT_REPLAYED, NewTransaction, Order, Query, StoreError, Transaction,
-    frame,
+    Details, Keyring, NOT_REPLAYED, NewTransaction, Order, Query, StoreError, Transaction, frame,
 };
 
 /// Hash field names: part of each hash, so equal values in different fields never match.
@@ -39,39 +39,29 @@ fn member_id(d: &Details) -> Option<&str> {
 
 /// One row ready to insert: sealed and hashed, no PHI in clear.
 pub struct Prepared {
-    id: String,
-    account: String,
-    processed_ms: i64,
-    route: String,
-    status: String,
-    source_type: String,
-    source_id: Option<String>,
-    correlation_id: Option<String>,
-    payer_id: Option<String>,
-    npi: Option<String>,
-    hashes: [Option<Vec<u8>>; 7],
-    key_id: String,
-    sealed: Vec<u8>,
+    pub(super) id: String,
+    pub(super) account: String,
+    pub(super) processed_ms: i64,
+    pub(super) route: String,
+    pub(super) status: String,
+    pub(super) source_type: String,
+    pub(super) source_id: Option<String>,
+    pub(super) correlation_id: Option<String>,
+    pub(super) payer_id: Option<String>,
+    pub(super) npi: Option<String>,
+    pub(super) hashes: [Option<Vec<u8>>; 7],
+    pub(super) key_id: String,
+    pub(super) sealed: Vec<u8>,
 }
 
 /// Seals and hashes `new` (CPU work: the writer runs it off the async workers).
-pub fn prepare(keys: &Keyring, new: &NewTransaction) -> Result<Prepared, StoreError> {
-    let t = &new.transaction;
+pub fn prepare(keys: &Keyring, new: NewTransaction) -> Result<Prepared, StoreError> {
+    let t = new.transaction;
     let sealed = keys.seal(&aad(&t.id, &t.account), &frame::pack(&t.details)?)?;
     let hash =
         |f: &str, v: Option<&str>| v.filter(|v| !v.trim().is_empty()).map(|v| keys.hash(f, v));
     let d = &t.details;
     Ok(Prepared {
-        id: t.id.clone(),
-        account: t.account.clone(),
-        processed_ms: t.processed_ms,
-        route: t.route.clone(),
-        status: t.status.clone(),
-        source_type: t.source_type.clone(),
-        source_id: t.source_id.clone(),
-        correlation_id: t.correlation_id.clone(),
-        payer_id: t.payer_id.clone(),
-        npi: t.npi.clone(),
         hashes: [
             hash(field::FIRST, d.patient.first_name.as_deref()),
             hash(field::LAST, d.patient.last_name.as_deref()),
@@ -83,75 +73,17 @@ pub fn prepare(keys: &Keyring, new: &NewTransaction) -> Result<Prepared, StoreEr
         ],
         key_id: keys.current_id().to_owned(),
         sealed,
+        id: t.id,
+        account: t.account,
+        processed_ms: t.processed_ms,
+        route: t.route,
+        status: t.status,
+        source_type: t.source_type,
+        source_id: t.source_id,
+        correlation_id: t.correlation_id,
+        payer_id: t.payer_id,
+        npi: t.npi,
     })
-}
-
-/// Bound values per row.
-const PER_ROW: usize = 19;
-/// Rows per `INSERT`: 50 × 19 = 950 values, under SQLite's oldest limit (999) and PostgreSQL's.
-const ROWS_PER_INSERT: usize = 50;
-
-/// `INSERT … VALUES (…), (…)` for `rows` rows. PostgreSQL gets `$n`; SQLite gets `?`, bound in
-/// order: sqlx resolves each named SQLite placeholder by a linear scan of the statement's names,
-/// which made binding a 950-value insert quadratic (the top writer frame in the profile).
-fn insert_sql(rows: usize, backend: Backend) -> String {
-    let mut sql = String::from(
-        "INSERT INTO transactions (id, account, processed_ms, route, status, source_type, \
-         source_id, correlation_id, payer_id, npi, first_name_h, last_name_h, member_id_h, \
-         birth_date_h, account_number_h, mrn_h, dedup_h, key_id, sealed) VALUES ",
-    );
-    for r in 0..rows {
-        sql.push_str(if r == 0 { "(" } else { ", (" });
-        for c in 0..PER_ROW {
-            let sep = if c == 0 { "" } else { ", " };
-            match backend {
-                Backend::Sqlite => {
-                    let _ = write!(sql, "{sep}?");
-                }
-                Backend::Postgres => {
-                    let _ = write!(sql, "{sep}${}", r * PER_ROW + c + 1);
-                }
-            }
-        }
-        sql.push(')');
-    }
-    sql
-}
-
-/// Writes `rows` in one transaction (one commit, so one fsync, for the lot): all or none.
-pub async fn insert_many(
-    pool: &AnyPool,
-    backend: Backend,
-    rows: &[Prepared],
-) -> Result<(), StoreError> {
-    if rows.is_empty() {
-        return Ok(());
-    }
-    let mut tx = pool.begin().await?;
-    for chunk in rows.chunks(ROWS_PER_INSERT) {
-        let sql = insert_sql(chunk.len(), backend);
-        let mut q = sqlx::query(&sql);
-        for p in chunk {
-            q = q
-                .bind(p.id.as_str())
-                .bind(p.account.as_str())
-                .bind(p.processed_ms)
-                .bind(p.route.as_str())
-                .bind(p.status.as_str())
-                .bind(p.source_type.as_str())
-                .bind(p.source_id.as_deref())
-                .bind(p.correlation_id.as_deref())
-                .bind(p.payer_id.as_deref())
-                .bind(p.npi.as_deref());
-            for h in &p.hashes {
-                q = q.bind(h.as_deref());
-            }
-            q = q.bind(p.key_id.as_str()).bind(p.sealed.as_slice());
-        }
-        q.execute(&mut *tx).await?;
-    }
-    tx.commit().await?;
-    Ok(())
 }
 
 fn read(keys: &Keyring, row: &AnyRow) -> Result<Transaction, StoreError> {
@@ -358,6 +290,8 @@ pub async fn find_duplicate(
         .map(Arg::Bytes)
         .collect();
     f.any_of("dedup_h", hashes);
+    // Implied by the `IN`, spelled out so both planners use the partial index.
+    f.sql.push_str(" AND dedup_h IS NOT NULL");
     f.and("processed_ms", ">=", Arg::Int(since_ms));
     let (a, b) = (
         f.placeholder(Arg::Text(NOT_REPLAYED[0].to_owned())),

@@ -382,6 +382,27 @@ async fn deduplication_is_off_by_default_and_per_account() {
     }
 }
 
+/// Only requests recorded while deduplication is on can be replayed: the store keeps no
+/// deduplication hash (and its index no entry) for the others.
+#[tokio::test]
+async fn requests_recorded_while_deduplication_was_off_are_not_replayed() {
+    let dir = crate::helpers::TempDir::new();
+    let url = format!("sqlite://{}/gateway.db", dir.0.display());
+    let off = spawn_app(|s| s.store.url = url.clone()).await;
+    let before = txn_id(&off.raw_sent(RAW, &member(45, "LATERON"), &[]).await);
+    off.stored(&before).await;
+    let on = spawn_app(|s| {
+        s.store.url = url.clone();
+        s.deduplication.lookback_hours = 1;
+    })
+    .await;
+    let first = txn_id(&on.raw_sent(RAW, &member(45, "LATERON"), &[]).await);
+    let t = on.stored(&first).await;
+    assert_eq!(t["sourceType"], "new", "recorded while off: not matched");
+    let second = txn_id(&on.raw_sent(RAW, &member(45, "LATERON"), &[]).await);
+    assert_eq!(on.stored(&second).await["sourceId"], first.as_str());
+}
+
 #[tokio::test]
 async fn a_stalled_store_never_hangs_a_request_under_either_setting() {
     use sqlx::Connection as _;
