@@ -1,29 +1,31 @@
-//! What a record's sealed plaintext is. Written today: a marker byte, then LZ4 (block format,
-//! length prepended) of a frame: the JSON of the short details (people, errors, warnings) and
-//! the three long texts (the 270, the 271, the answered body, itself JSON) as raw bytes with
-//! their lengths, so they are neither escaped nor scanned. Rows written before hold bare JSON of
-//! [`Details`], which starts with `{`: both read.
+//! What a record's sealed plaintext is. Written today: a marker byte (2), then LZ4 (block format,
+//! length prepended) of a frame of length-prefixed fields: the people, the short fields, the
+//! errors and warnings, then the two long texts (the 270, the 271) as raw bytes, so nothing is
+//! escaped or scanned. Read too: frames of marker 1 (the short fields as JSON, then three texts,
+//! the answered body last) and rows of bare JSON of [`Details`], which start with `{`.
 
-use serde::Serialize;
+use serde::Deserialize;
 
 use super::{Details, Person, StoreError};
 
-/// First byte of a compressed frame.
-const LZ4_FRAME: u8 = 1;
+/// First byte of a compressed frame whose head is JSON (written before marker 2).
+const LZ4_JSON_HEAD: u8 = 1;
+/// First byte of a compressed frame of length-prefixed fields.
+const LZ4_FIELDS: u8 = 2;
 /// The most a stored record may unpack to: a corrupt length never allocates beyond it.
 const MAX_UNPACKED: usize = 64 << 20;
 
-/// [`Details`] without its long texts, borrowed (the frame's head).
-#[derive(Serialize)]
-struct Head<'a> {
-    patient: &'a Person,
-    subscriber: &'a Person,
-    patient_account_number: &'a Option<String>,
-    medical_record_number: &'a Option<String>,
-    payer_name: &'a Option<String>,
+/// The JSON head of a marker-1 frame.
+#[derive(Deserialize)]
+struct JsonHead {
+    patient: Person,
+    subscriber: Person,
+    patient_account_number: Option<String>,
+    medical_record_number: Option<String>,
+    payer_name: Option<String>,
     http_status: u16,
-    errors: &'a [String],
-    warnings: &'a [String],
+    errors: Vec<String>,
+    warnings: Vec<String>,
 }
 
 fn put(out: &mut Vec<u8>, bytes: &[u8]) {
@@ -32,44 +34,66 @@ fn put(out: &mut Vec<u8>, bytes: &[u8]) {
     out.extend_from_slice(bytes);
 }
 
+fn put_text(out: &mut Vec<u8>, text: Option<&str>) {
+    match text {
+        Some(t) => {
+            out.push(1);
+            put(out, t.as_bytes());
+        }
+        None => out.push(0),
+    }
+}
+
+fn put_list(out: &mut Vec<u8>, items: &[String]) {
+    out.extend_from_slice(&u32::try_from(items.len()).unwrap_or(u32::MAX).to_le_bytes());
+    for item in items {
+        put(out, item.as_bytes());
+    }
+}
+
+fn person_fields(p: &Person) -> [Option<&str>; 6] {
+    [
+        p.first_name.as_deref(),
+        p.last_name.as_deref(),
+        p.middle_name.as_deref(),
+        p.member_id.as_deref(),
+        p.birth_date.as_deref(),
+        p.gender.as_deref(),
+    ]
+}
+
 /// The plaintext to seal for `d`.
-pub fn pack(d: &Details) -> Result<Vec<u8>, StoreError> {
-    let head = sonic_rs::to_vec(&Head {
-        patient: &d.patient,
-        subscriber: &d.subscriber,
-        patient_account_number: &d.patient_account_number,
-        medical_record_number: &d.medical_record_number,
-        payer_name: &d.payer_name,
-        http_status: d.http_status,
-        errors: &d.errors,
-        warnings: &d.warnings,
-    })
-    .map_err(|e| StoreError::Details {
-        line: e.line(),
-        column: e.column(),
-    })?;
+pub fn pack(d: &Details) -> Vec<u8> {
     let texts = [&d.x12_270, &d.x12_271, &d.response];
     let long: usize = texts
         .iter()
         .filter_map(|t| t.as_ref())
         .map(String::len)
         .sum();
-    let mut frame = Vec::with_capacity(head.len() + long + 20);
-    put(&mut frame, &head);
-    for text in texts {
-        match text {
-            Some(t) => {
-                frame.push(1);
-                put(&mut frame, t.as_bytes());
-            }
-            None => frame.push(0),
+    let mut frame = Vec::with_capacity(long + 512);
+    for person in [&d.patient, &d.subscriber] {
+        for field in person_fields(person) {
+            put_text(&mut frame, field);
         }
+    }
+    for field in [
+        &d.patient_account_number,
+        &d.medical_record_number,
+        &d.payer_name,
+    ] {
+        put_text(&mut frame, field.as_deref());
+    }
+    frame.extend_from_slice(&d.http_status.to_le_bytes());
+    put_list(&mut frame, &d.errors);
+    put_list(&mut frame, &d.warnings);
+    for text in texts {
+        put_text(&mut frame, text.as_deref());
     }
     let compressed = lz4_flex::block::compress_prepend_size(&frame);
     let mut out = Vec::with_capacity(compressed.len() + 1);
-    out.push(LZ4_FRAME);
+    out.push(LZ4_FIELDS);
     out.extend_from_slice(&compressed);
-    Ok(out)
+    out
 }
 
 /// Reads a frame front to back.
@@ -94,27 +118,64 @@ impl<'a> Cursor<'a> {
         self.take(len)
     }
 
+    fn string(&mut self) -> Result<String, StoreError> {
+        String::from_utf8(self.bytes()?.to_vec())
+            .map_err(|_| StoreError::Frame("a text is not UTF-8"))
+    }
+
     fn text(&mut self) -> Result<Option<String>, StoreError> {
         match self.take(1)? {
             [0] => Ok(None),
-            [1] => String::from_utf8(self.bytes()?.to_vec())
-                .map(Some)
-                .map_err(|_| StoreError::Frame("a text is not UTF-8")),
+            [1] => self.string().map(Some),
             _ => Err(StoreError::Frame("bad text marker")),
         }
     }
+
+    fn u32(&mut self) -> Result<u32, StoreError> {
+        let n: [u8; 4] = self
+            .take(4)?
+            .try_into()
+            .map_err(|_| StoreError::Frame("truncated"))?;
+        Ok(u32::from_le_bytes(n))
+    }
+
+    fn list(&mut self) -> Result<Vec<String>, StoreError> {
+        let n = self.u32()?;
+        // Each item takes at least its 4-byte length: a corrupt count cannot over-allocate.
+        let cap = usize::try_from(n)
+            .unwrap_or(usize::MAX)
+            .min(self.0.len() / 4);
+        let mut items = Vec::with_capacity(cap);
+        for _ in 0..n {
+            items.push(self.string()?);
+        }
+        Ok(items)
+    }
+
+    fn person(&mut self) -> Result<Person, StoreError> {
+        Ok(Person {
+            first_name: self.text()?,
+            last_name: self.text()?,
+            middle_name: self.text()?,
+            member_id: self.text()?,
+            birth_date: self.text()?,
+            gender: self.text()?,
+        })
+    }
 }
 
-/// The details of an opened plaintext, framed or bare JSON.
+fn json(bytes: &[u8]) -> Result<Details, StoreError> {
+    serde_json::from_slice::<Details>(bytes).map_err(|e| StoreError::Details {
+        line: e.line(),
+        column: e.column(),
+    })
+}
+
+/// The details of an opened plaintext: either frame, or bare JSON.
 pub fn unpack(plain: &[u8]) -> Result<Details, StoreError> {
-    let json = |bytes: &[u8]| {
-        serde_json::from_slice::<Details>(bytes).map_err(|e| StoreError::Details {
-            line: e.line(),
-            column: e.column(),
-        })
-    };
-    let Some((&LZ4_FRAME, packed)) = plain.split_first() else {
-        return json(plain);
+    let (marker, packed) = match plain.split_first() {
+        Some((&m, packed)) if m == LZ4_FIELDS || m == LZ4_JSON_HEAD => (m, packed),
+        _ => return json(plain),
     };
     let (size, body) =
         lz4_flex::block::uncompressed_size(packed).map_err(|_| StoreError::Frame("no length"))?;
@@ -124,10 +185,46 @@ pub fn unpack(plain: &[u8]) -> Result<Details, StoreError> {
     let frame = lz4_flex::block::decompress(body, size)
         .map_err(|_| StoreError::Frame("does not decompress"))?;
     let mut cursor = Cursor(&frame);
-    let mut details = json(cursor.bytes()?)?;
-    details.x12_270 = cursor.text()?;
-    details.x12_271 = cursor.text()?;
-    details.response = cursor.text()?;
+    let details = if marker == LZ4_FIELDS {
+        Details {
+            patient: cursor.person()?,
+            subscriber: cursor.person()?,
+            patient_account_number: cursor.text()?,
+            medical_record_number: cursor.text()?,
+            payer_name: cursor.text()?,
+            http_status: {
+                let n: [u8; 2] = cursor
+                    .take(2)?
+                    .try_into()
+                    .map_err(|_| StoreError::Frame("truncated"))?;
+                u16::from_le_bytes(n)
+            },
+            errors: cursor.list()?,
+            warnings: cursor.list()?,
+            x12_270: cursor.text()?,
+            x12_271: cursor.text()?,
+            response: cursor.text()?,
+        }
+    } else {
+        let head: JsonHead =
+            serde_json::from_slice(cursor.bytes()?).map_err(|e| StoreError::Details {
+                line: e.line(),
+                column: e.column(),
+            })?;
+        Details {
+            patient: head.patient,
+            subscriber: head.subscriber,
+            patient_account_number: head.patient_account_number,
+            medical_record_number: head.medical_record_number,
+            payer_name: head.payer_name,
+            http_status: head.http_status,
+            errors: head.errors,
+            warnings: head.warnings,
+            x12_270: cursor.text()?,
+            x12_271: cursor.text()?,
+            response: cursor.text()?,
+        }
+    };
     if cursor.0.is_empty() {
         Ok(details)
     } else {
@@ -143,24 +240,56 @@ mod tests {
         Details {
             patient: Person {
                 first_name: Some("JOHN".into()),
+                birth_date: Some("1980-01-02".into()),
                 ..Person::default()
             },
+            subscriber: Person {
+                last_name: Some("DOE".into()),
+                member_id: Some(String::new()),
+                ..Person::default()
+            },
+            medical_record_number: Some("MRN 1".into()),
             x12_270: Some("ST*270*0001~".into()),
             x12_271: None,
             response: Some("{\"a\":\"\\\"q\\\"\"}".into()),
-            http_status: 200,
+            http_status: 400,
+            errors: vec!["e: one".into(), String::new()],
             warnings: vec!["w: x".into()],
             ..Details::default()
         }
     }
 
+    /// A frame as marker 1 wrote it: the short fields as JSON, then the three texts.
+    fn pack_json_head(d: &Details) -> Vec<u8> {
+        let head = serde_json::json!({
+            "patient": d.patient, "subscriber": d.subscriber,
+            "patient_account_number": d.patient_account_number,
+            "medical_record_number": d.medical_record_number, "payer_name": d.payer_name,
+            "http_status": d.http_status, "errors": d.errors, "warnings": d.warnings,
+        });
+        let mut frame = Vec::new();
+        put(&mut frame, &serde_json::to_vec(&head).unwrap());
+        for t in [&d.x12_270, &d.x12_271, &d.response] {
+            put_text(&mut frame, t.as_deref());
+        }
+        let mut out = vec![LZ4_JSON_HEAD];
+        out.extend_from_slice(&lz4_flex::block::compress_prepend_size(&frame));
+        out
+    }
+
+    #[test]
+    fn frames_with_a_json_head_still_read() {
+        let d = sample();
+        assert_eq!(unpack(&pack_json_head(&d)).unwrap(), d);
+    }
+
     #[test]
     fn a_frame_round_trips_and_is_smaller_than_its_json() {
         let d = sample();
-        assert_eq!(unpack(&pack(&d).unwrap()).unwrap(), d);
+        assert_eq!(unpack(&pack(&d)).unwrap(), d);
         let mut big = sample();
         big.response = Some("{\"benefit\":\"Active Coverage\"},".repeat(300));
-        let packed = pack(&big).unwrap();
+        let packed = pack(&big);
         assert!(packed.len() * 4 < serde_json::to_vec(&big).unwrap().len());
         assert_eq!(unpack(&packed).unwrap(), big);
     }
@@ -173,11 +302,11 @@ mod tests {
 
     #[test]
     fn a_damaged_frame_is_an_error_not_a_panic() {
-        let packed = pack(&sample()).unwrap();
+        let packed = pack(&sample());
         for cut in 0..packed.len() {
             let _ = unpack(packed.get(..cut).unwrap_or_default());
         }
-        let mut huge = vec![LZ4_FRAME];
+        let mut huge = vec![LZ4_FIELDS];
         huge.extend_from_slice(&u32::MAX.to_le_bytes());
         assert!(matches!(unpack(&huge), Err(StoreError::Frame(_))));
     }

@@ -27,7 +27,11 @@ const COLUMNS: &str = "id, account, processed_ms, route, status, source_type, so
 /// What a row's sealed details are bound to: its id and account, so a sealed value copied into
 /// another row (or another tenant's) fails to open.
 fn aad(id: &str, account: &str) -> Vec<u8> {
-    format!("{id}\u{1f}{account}").into_bytes()
+    let mut aad = Vec::with_capacity(id.len() + account.len() + 1);
+    aad.extend_from_slice(id.as_bytes());
+    aad.push(0x1f);
+    aad.extend_from_slice(account.as_bytes());
+    aad
 }
 
 fn member_id(d: &Details) -> Option<&str> {
@@ -57,7 +61,7 @@ pub struct Prepared {
 /// Seals and hashes `new` (CPU work: the writer runs it off the async workers).
 pub fn prepare(keys: &Keyring, new: NewTransaction) -> Result<Prepared, StoreError> {
     let t = new.transaction;
-    let sealed = keys.seal(&aad(&t.id, &t.account), &frame::pack(&t.details)?)?;
+    let sealed = keys.seal(&aad(&t.id, &t.account), &frame::pack(&t.details))?;
     let hash =
         |f: &str, v: Option<&str>| v.filter(|v| !v.trim().is_empty()).map(|v| keys.hash(f, v));
     let d = &t.details;
