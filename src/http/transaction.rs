@@ -7,8 +7,8 @@ use std::convert::Infallible;
 use std::time::Instant;
 
 use axum::extract::FromRequestParts;
-use axum::http::HeaderValue;
 use axum::http::request::Parts;
+use axum::http::{HeaderName, HeaderValue};
 use axum::response::{IntoResponse, Response};
 
 use super::AppState;
@@ -23,6 +23,8 @@ use crate::store::{self, Details, NewTransaction, Person, Recorder};
 
 /// The response header naming the transaction.
 pub const HEADER: &str = "x-transaction-id";
+/// [`HEADER`], checked once at compile time rather than on every answer.
+const HEADER_NAME: HeaderName = HeaderName::from_static(HEADER);
 /// Optum's correlation header: stored, searchable, echoed.
 pub const CORRELATION: &str = "x-optum-correlation-id";
 /// Optum's per-request opt-out of value-added features (`deduplication`).
@@ -441,7 +443,7 @@ impl Capture {
             }
         };
         if let Ok(v) = HeaderValue::from_str(&id) {
-            res.headers_mut().insert(HEADER, v);
+            res.headers_mut().insert(HEADER_NAME, v);
         }
         res
     }

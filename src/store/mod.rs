@@ -308,9 +308,12 @@ pub fn new_id() -> String {
         fastrand::fill(&mut random);
     }
     let ms = u64::try_from(now_ms()).unwrap_or(0);
+    let mut text = [0u8; uuid::fmt::Hyphenated::LENGTH];
     uuid::Builder::from_unix_timestamp_millis(ms, &random)
         .into_uuid()
-        .to_string()
+        .hyphenated()
+        .encode_lower(&mut text)
+        .to_owned()
 }
 
 /// Now, Unix milliseconds.
