@@ -198,6 +198,17 @@ pub async fn open(
         ),
         Backend::Postgres => Writer::Postgres(
             PgPoolOptions::new()
+                .after_connect(|conn, _| {
+                    Box::pin(async move {
+                        // As SQLite's NORMAL: a commit does not wait for its WAL flush (a crash
+                        // may lose the last fraction of a second of records, never corrupt them),
+                        // so a slow disk delays no batch. This session's inserts only.
+                        sqlx::query("SET synchronous_commit = off")
+                            .execute(&mut *conn)
+                            .await?;
+                        Ok(())
+                    })
+                })
                 .max_connections(2)
                 .acquire_timeout(settings.timeout())
                 .connect_lazy(&url)
