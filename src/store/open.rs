@@ -115,6 +115,7 @@ pub async fn open(
         };
         (Backend::Sqlite, url, Some(dir))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        check_tls_parameters(&url).map_err(&invalid)?;
         (Backend::Postgres, url, None)
     } else {
         return Err(invalid(
@@ -152,8 +153,9 @@ pub async fn open(
         Ok(Ok(())) => {}
         Ok(Err(e)) => {
             return Err(invalid(format!(
-                "cannot be opened ({}): {e}",
-                redact_url(&url)
+                "cannot be opened ({}): {e}{}",
+                redact_url(&url),
+                tls_hint(&e)
             )));
         }
         Err(_) => {
@@ -211,4 +213,57 @@ pub async fn open(
         backend,
         timeout: settings.timeout(),
     }))
+}
+
+/// The PostgreSQL URL's TLS files (`sslrootcert`, `sslcert`, `sslkey`: a path, or PEM inline)
+/// must be readable, named when not (sqlx would say only "No such file"); `sslpassword` is
+/// refused: sqlx reads only unencrypted keys, and would log the unknown parameter's value.
+fn check_tls_parameters(url: &str) -> Result<(), String> {
+    let Some((_, query)) = url.split_once('?') else {
+        return Ok(());
+    };
+    // A malformed query is left to sqlx, whose error names it.
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap_or_default();
+    for (key, value) in pairs {
+        match key.as_str() {
+            "sslpassword" => {
+                return Err(
+                    "sets `sslpassword`, which is not supported: give `sslkey` an \
+                            unencrypted key (`openssl pkey -in key.pem -out key-plain.pem`)"
+                        .into(),
+                );
+            }
+            "sslrootcert" | "ssl-root-cert" | "ssl-ca" | "sslcert" | "ssl-cert" | "sslkey"
+            | "ssl-key" => {
+                if value.trim_start().starts_with("-----BEGIN") {
+                    continue;
+                }
+                if let Err(e) = std::fs::File::open(&value) {
+                    return Err(format!(
+                        "has `{key}` naming `{value}`, which cannot be read: {e}"
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// What to look at when opening PostgreSQL failed over TLS, or for want of it.
+fn tls_hint(e: &sqlx::Error) -> &'static str {
+    match e {
+        sqlx::Error::Tls(_) => "; check the URL's `sslmode`, `sslrootcert`, `sslcert` and `sslkey`",
+        sqlx::Error::Io(io) if io.get_ref().is_some_and(|i| i.is::<rustls::Error>()) => {
+            "; check the URL's `sslmode`, `sslrootcert`, `sslcert` and `sslkey`"
+        }
+        sqlx::Error::Database(db) if db.message().contains("client certificate") => {
+            "; the server wants a client certificate: set `sslcert` and `sslkey` in the URL"
+        }
+        sqlx::Error::Database(db) if db.message().contains("no encryption") => {
+            "; the server accepts only TLS: set `sslmode=verify-full` (with `sslrootcert`) or \
+             `sslmode=require` in the URL"
+        }
+        _ => "",
+    }
 }
