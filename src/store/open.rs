@@ -254,7 +254,7 @@ fn check_tls_parameters(url: &str) -> Result<(), String> {
 fn tls_hint(e: &sqlx::Error) -> &'static str {
     match e {
         sqlx::Error::Tls(_) => "; check the URL's `sslmode`, `sslrootcert`, `sslcert` and `sslkey`",
-        sqlx::Error::Io(io) if io.get_ref().is_some_and(|i| i.is::<rustls::Error>()) => {
+        sqlx::Error::Io(io) if matches!(io.get_ref(), Some(i) if i.is::<rustls::Error>()) => {
             "; check the URL's `sslmode`, `sslrootcert`, `sslcert` and `sslkey`"
         }
         sqlx::Error::Database(db) if db.message().contains("client certificate") => {

@@ -4,6 +4,7 @@
 //! `sslrootcert`, `sslcert`, `sslkey`) reach both of its pools; TLS failures stop start-up naming
 //! the setting, never showing the password.
 
+use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -16,7 +17,7 @@ use crate::helpers::{DEMO_KEY, RAW, SecretFile, TestApp, inquiry, secret_file, s
 use crate::postgres::{as_postgres, bin_dir, free_port, fresh_database, is_root};
 use crate::tls_fakes::Ca;
 
-/// pg_hba.conf lines (after `local all all trust`): TLS or nothing.
+/// `pg_hba.conf` lines (after `local all all trust`): TLS or nothing.
 const TLS_ONLY: &str = "hostssl all all 127.0.0.1/32 trust\n\
                         hostnossl all all 127.0.0.1/32 reject\n";
 
@@ -57,7 +58,7 @@ fn pg_ctl(data: &Path, args: &[&str]) -> std::process::Output {
 }
 
 impl TlsPostgres {
-    /// initdb, certificates, `ssl=on`, `hba` as pg_hba.conf; started (waits at most 30 s).
+    /// initdb, certificates, `ssl=on`, `hba` as `pg_hba.conf`; started (waits at most 30 s).
     fn start(hba: &str) -> Self {
         let dir = std::env::temp_dir().join(format!("eg-pgtls-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&dir).expect("create the PostgreSQL directory");
@@ -101,7 +102,6 @@ impl TlsPostgres {
         std::fs::write(&key, &leaf.key_pem).unwrap();
         std::fs::write(&ca, server.ca.pem()).unwrap();
         // PostgreSQL refuses a key file others can read, or one it does not own.
-        use std::os::unix::fs::PermissionsExt as _;
         std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
         for f in [&cert, &key, &ca] {
             chown_to_postgres(f);
