@@ -280,7 +280,7 @@ async fn a_postgres_that_accepts_only_tls_refuses_an_sslmode_disable_store_at_st
 }
 
 #[tokio::test]
-async fn postgres_verify_full_under_a_wrong_ca_stops_start_up_naming_the_key() {
+async fn postgres_verify_full_under_a_wrong_ca_or_the_public_roots_stops_start_up_naming_the_key() {
     let pg = TlsPostgres::start(TLS_ONLY);
     let other = write_file(&pg.dir, "other-ca.pem", &Ca::new("another CA").pem());
     let url = secret_file(&pg.url(&format!("sslmode=verify-full&sslrootcert={other}")));
@@ -297,6 +297,14 @@ async fn postgres_verify_full_under_a_wrong_ca_stops_start_up_naming_the_key() {
         "{err}"
     );
     assert!(!err.contains(PASSWORD), "{err}");
+    // libpq's `sslrootcert=system`: the public roots (verify-full), which do not hold the test CA.
+    let err = start_up_error(|s| s.store.url = pg.url("sslrootcert=system")).await;
+    assert!(
+        err.contains("`store.url`")
+            && err.contains("sslmode=verify-full")
+            && err.contains("UnknownIssuer"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
