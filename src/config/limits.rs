@@ -249,8 +249,13 @@ impl RedisTarget {
     }
 }
 
-/// `url` with the password of its user part replaced by `<redacted>`, for logs and `Debug`.
+/// `url` with the password of its user part, and any `password`/`sslpassword` query parameter
+/// (PostgreSQL URLs may carry one), replaced by `<redacted>`, for logs and `Debug`.
 pub fn redact_url(url: &str) -> String {
+    redact_query_password(redact_user(url))
+}
+
+fn redact_user(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_owned();
     };
@@ -260,4 +265,20 @@ pub fn redact_url(url: &str) -> String {
         Some((_, host)) => format!("{scheme}://<redacted>@{host}{path}"),
         None => url.to_owned(),
     }
+}
+
+fn redact_query_password(url: String) -> String {
+    let Some((head, query)) = url.split_once('?') else {
+        return url;
+    };
+    let pairs: Vec<String> = query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((key, _)) if key.to_ascii_lowercase().contains("password") => {
+                format!("{key}=<redacted>")
+            }
+            _ => pair.to_owned(),
+        })
+        .collect();
+    format!("{head}?{}", pairs.join("&"))
 }

@@ -472,6 +472,26 @@ fn cluster_urls_become_one_url_per_seed_node_with_the_same_user_tls_and_options(
 }
 
 #[test]
+fn postgres_urls_lose_query_passwords_when_shown() {
+    for (url, shown) in [
+        (
+            "postgres://u@db/x?password=pw&sslmode=require",
+            "postgres://<redacted>@db/x?password=<redacted>&sslmode=require",
+        ),
+        (
+            "postgres://db/x?sslmode=verify-full&sslrootcert=/etc/ca.pem&sslpassword=pw",
+            "postgres://db/x?sslmode=verify-full&sslrootcert=/etc/ca.pem&sslpassword=<redacted>",
+        ),
+        (
+            "postgres://db/x?sslmode=require",
+            "postgres://db/x?sslmode=require",
+        ),
+    ] {
+        assert_eq!(redact_url(url), shown);
+    }
+}
+
+#[test]
 fn redis_urls_lose_their_password_when_shown() {
     for (url, shown) in [
         ("redis://:pw@host:6379/0", "redis://<redacted>@host:6379/0"),

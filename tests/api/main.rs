@@ -41,6 +41,7 @@ mod packaging;
 mod payer_resilience;
 mod phi_logs;
 mod postgres;
+mod postgres_tls;
 mod raw_x12;
 mod readme;
 mod redis_cluster;

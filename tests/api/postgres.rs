@@ -12,7 +12,7 @@ struct Server {
     port: u16,
 }
 
-fn bin_dir() -> PathBuf {
+pub fn bin_dir() -> PathBuf {
     let mut found: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
         .into_iter()
         .flatten()
@@ -29,7 +29,7 @@ fn bin_dir() -> PathBuf {
     })
 }
 
-fn is_root() -> bool {
+pub fn is_root() -> bool {
     Command::new("id")
         .arg("-u")
         .output()
@@ -37,7 +37,7 @@ fn is_root() -> bool {
 }
 
 /// Runs `program args` as the postgres user when root.
-fn as_postgres(program: &std::path::Path, args: &[&str]) -> Command {
+pub fn as_postgres(program: &std::path::Path, args: &[&str]) -> Command {
     if is_root() {
         let mut c = Command::new("runuser");
         c.args(["-u", "postgres", "--"]).arg(program).args(args);
@@ -49,7 +49,7 @@ fn as_postgres(program: &std::path::Path, args: &[&str]) -> Command {
     }
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("a free port")
