@@ -12,6 +12,7 @@ mod open;
 mod random;
 mod recorder;
 mod rows;
+mod tls;
 mod write;
 
 use std::time::Duration;
