@@ -10,8 +10,36 @@ pub struct RedisServer {
     port: u16,
 }
 
-/// A loopback port free right now.
+/// A loopback port free right now, handed out once per test run and below the kernel's
+/// ephemeral range. A server a test stops and restarts on its port (Redis, a replica) would
+/// otherwise lose the port to any listener bound to port 0 meanwhile (an app under test, a fake
+/// payer, another test's Redis), and the "restarted" server answering there would be another's.
 pub fn free_port() -> u16 {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    const SPAN: u32 = 10_000;
+    let ephemeral_start = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|r| r.split_whitespace().next()?.parse::<u32>().ok())
+        .unwrap_or(32_768);
+    let Some(low) = ephemeral_start.checked_sub(SPAN).filter(|l| *l >= 1_024) else {
+        return ephemeral_port();
+    };
+    // Test binaries running at once start at different places.
+    let offset = std::process::id() % 50 * 200;
+    for _ in 0..SPAN {
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let Ok(port) = u16::try_from(low + (offset + n) % SPAN) else {
+            continue;
+        };
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    ephemeral_port()
+}
+
+fn ephemeral_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("a free loopback port")
@@ -37,8 +65,16 @@ impl RedisServer {
     /// (Re)starts it on the same port, empty.
     pub async fn restart(&mut self) {
         self.stop();
-        self.child = Some(spawn_server(self.port, &[]));
+        let child = spawn_server(self.port, &[]);
+        let pid = child.id();
+        self.child = Some(child);
         wait_for_ping(&self.url()).await;
+        assert_eq!(
+            process_id(&self.url()).await,
+            Some(pid),
+            "the server answering on port {} is not the one just started",
+            self.port
+        );
     }
 
     /// Kills it (SIGKILL) and reaps it.
@@ -98,6 +134,20 @@ pub async fn wait_for_ping(url: &str) {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     panic!("redis-server at {url} never answered PING");
+}
+
+/// The process id the server at `url` reports (`INFO server`).
+async fn process_id(url: &str) -> Option<u32> {
+    let client = redis::Client::open(url).ok()?;
+    let mut conn = client.get_multiplexed_async_connection().await.ok()?;
+    let info: String = redis::cmd("INFO")
+        .arg("server")
+        .query_async(&mut conn)
+        .await
+        .ok()?;
+    info.lines()
+        .find_map(|l| l.strip_prefix("process_id:"))
+        .and_then(|p| p.trim().parse().ok())
 }
 
 /// Whether the server at `url` answers PING.

@@ -305,7 +305,12 @@ fn transitions(app: &TestApp, text: &str) -> usize {
 #[tokio::test]
 async fn redis_down_falls_back_to_local_limits_logs_once_and_shares_again_when_back() {
     let mut redis = RedisServer::start().await;
-    let (gated, a, b) = two_replicas(&redis, OnBackendError::Local, |_| {}).await;
+    // A stopped Redis refuses connections at once; the 100 ms default bound only made a loaded
+    // machine's slow call count as an outage (the shared count then came up short).
+    let (gated, a, b) = two_replicas(&redis, OnBackendError::Local, |s| {
+        s.limits.backend_timeout_ms = 2_000;
+    })
+    .await;
     gated.go(1);
     assert_eq!(a.raw_x12(&member_inquiry()).await.0, StatusCode::OK);
     redis.stop();
