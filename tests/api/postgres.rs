@@ -49,6 +49,32 @@ pub fn as_postgres(program: &std::path::Path, args: &[&str]) -> Command {
     }
 }
 
+/// Makes a cluster in `data` (trust authentication, superuser `postgres`, UTF-8).
+pub fn initdb(bin: &std::path::Path, data: &str) {
+    let out = as_postgres(
+        &bin.join("initdb"),
+        &[
+            "-D",
+            data,
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+            "--no-sync",
+            "-E",
+            "UTF8",
+        ],
+    )
+    .stdout(Stdio::null())
+    .output()
+    .expect("run initdb");
+    assert!(
+        out.status.success(),
+        "initdb failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -75,28 +101,7 @@ fn server() -> &'static Server {
         }
         let data = dir.join("data");
         let data_s = data.to_str().expect("UTF-8 temp path");
-        let out = as_postgres(
-            &bin.join("initdb"),
-            &[
-                "-D",
-                data_s,
-                "-A",
-                "trust",
-                "-U",
-                "postgres",
-                "--no-sync",
-                "-E",
-                "UTF8",
-            ],
-        )
-        .stdout(Stdio::null())
-        .output()
-        .expect("run initdb");
-        assert!(
-            out.status.success(),
-            "initdb failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        initdb(&bin, data_s);
         let port = free_port();
         // The server lives while this test binary does: a shell watches our pid, then stops it
         // and removes its directory.

@@ -14,7 +14,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::helpers::{DEMO_KEY, RAW, SecretFile, TestApp, inquiry, secret_file, spawn_app};
-use crate::postgres::{as_postgres, bin_dir, free_port, fresh_database, is_root};
+use crate::postgres::{as_postgres, bin_dir, free_port, fresh_database, initdb, is_root};
 use crate::tls_fakes::Ca;
 
 /// `pg_hba.conf` lines (after `local all all trust`): TLS or nothing.
@@ -70,28 +70,7 @@ impl TlsPostgres {
             ca: Ca::new("test PostgreSQL CA"),
         };
         let data_s = server.data.to_str().expect("UTF-8 temp path");
-        let out = as_postgres(
-            &bin_dir().join("initdb"),
-            &[
-                "-D",
-                data_s,
-                "-A",
-                "trust",
-                "-U",
-                "postgres",
-                "--no-sync",
-                "-E",
-                "UTF8",
-            ],
-        )
-        .stdout(Stdio::null())
-        .output()
-        .expect("run initdb");
-        assert!(
-            out.status.success(),
-            "initdb failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        initdb(&bin_dir(), data_s);
         let leaf = server.ca.server();
         let (cert, key, ca) = (
             server.dir.join("server.crt"),
