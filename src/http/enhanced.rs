@@ -279,17 +279,7 @@ async fn real_time(
 
 /// Unix ms as `YYYY-MM-DDTHH:MM:SSZ`.
 pub fn rfc3339(ms: i64) -> String {
-    let secs = ms.div_euclid(1000);
-    let t = crate::x12::date::Stamp::from_unix(secs);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-        t.year,
-        t.month,
-        t.day,
-        t.hour,
-        t.minute,
-        secs.rem_euclid(60)
-    )
+    crate::x12::date::Stamp::rfc3339(ms.div_euclid(1000))
 }
 
 /// `YYYY-MM-DDTHH:MM:SS[.fff](Z|±HH:MM)` as Unix ms.

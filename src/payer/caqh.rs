@@ -41,17 +41,7 @@ fn utc_now() -> String {
     let secs = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
-    let secs = i64::try_from(secs).unwrap_or(0);
-    let t = Stamp::from_unix(secs);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-        t.year,
-        t.month,
-        t.day,
-        t.hour,
-        t.minute,
-        secs.rem_euclid(60)
-    )
+    Stamp::rfc3339(i64::try_from(secs).unwrap_or(0))
 }
 
 impl CaqhConnector {

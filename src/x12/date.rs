@@ -85,6 +85,20 @@ impl Stamp {
         Self::from_unix(i64::try_from(secs).unwrap_or(0))
     }
 
+    /// A Unix timestamp as RFC 3339 UTC, `YYYY-MM-DDTHH:MM:SSZ`.
+    pub fn rfc3339(secs: i64) -> String {
+        let t = Self::from_unix(secs);
+        format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+            t.year,
+            t.month,
+            t.day,
+            t.hour,
+            t.minute,
+            secs.rem_euclid(60)
+        )
+    }
+
     /// The UTC civil time of a Unix timestamp (days-from-civil inverse, after Howard Hinnant).
     pub fn from_unix(secs: i64) -> Self {
         let days = secs.div_euclid(86_400);
