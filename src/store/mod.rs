@@ -40,6 +40,15 @@ pub enum StoreError {
     /// The call took longer than `store.timeout_ms`.
     #[error("no answer within {0:?}")]
     Timeout(Duration),
+    /// SQLite refused a write.
+    #[error("database: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// The SQLite writer thread still has earlier batches (the file stalled it).
+    #[error("the store's writer is still busy with earlier batches")]
+    WriterBusy,
+    /// The SQLite writer thread is gone (the store is closing).
+    #[error("the store's writer has stopped")]
+    WriterGone,
     /// A sealed value could not be opened.
     #[error(transparent)]
     Crypto(#[from] CryptoError),
@@ -240,8 +249,8 @@ impl Store {
     pub(crate) async fn write(&self, rows: Vec<rows::Prepared>) -> Result<(), StoreError> {
         let shares = u32::try_from(rows.len().div_ceil(WRITE_SHARE).max(1)).unwrap_or(u32::MAX);
         let limit = self.timeout.saturating_mul(shares);
-        match tokio::time::timeout(limit, self.writer.insert(rows)).await {
-            Ok(written) => Ok(written?),
+        match tokio::time::timeout(limit, self.writer.insert(rows, limit)).await {
+            Ok(written) => written,
             Err(_) => Err(StoreError::Timeout(limit)),
         }
     }

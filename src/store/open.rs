@@ -8,9 +8,8 @@ use std::time::Duration;
 use sqlx::any::AnyPoolOptions;
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::postgres::PgPoolOptions;
-use sqlx::sqlite::SqlitePoolOptions;
 
-use super::write::Writer;
+use super::write::{SqliteWriter, Writer};
 use super::{Store, keys, tls};
 use crate::config::{SettingsError, StoreSettings, redact_url};
 
@@ -36,7 +35,7 @@ impl Backend {
 /// In WAL mode NORMAL syncs at checkpoints, not at every commit: a power cut may lose the last
 /// commits but never corrupts the file (SQLite's documented guarantee), and the store is an audit
 /// trail, not the answer.
-const SQLITE_SYNC: &str = "PRAGMA synchronous=NORMAL";
+pub(super) const SQLITE_SYNC: &str = "PRAGMA synchronous=NORMAL";
 
 /// How long start-up waits for the database.
 const CONNECT_WAIT: Duration = Duration::from_secs(10);
@@ -190,17 +189,8 @@ pub async fn open(
         .map_err(unusable)?;
     let writer = match backend {
         Backend::Sqlite => Writer::Sqlite(
-            SqlitePoolOptions::new()
-                .after_connect(|conn, _| {
-                    Box::pin(async move {
-                        sqlx::query(SQLITE_SYNC).execute(&mut *conn).await?;
-                        Ok(())
-                    })
-                })
-                .max_connections(1)
-                .acquire_timeout(settings.timeout())
-                .connect_lazy(&url)
-                .map_err(unusable)?,
+            SqliteWriter::start(sqlite_path(&url).unwrap_or_default())
+                .map_err(|e| invalid(format!("cannot start its writer thread: {e}")))?,
         ),
         Backend::Postgres => Writer::Postgres(
             PgPoolOptions::new()
