@@ -63,6 +63,11 @@ fn migrator() -> Migrator {
                 "dedup partial",
                 include_str!("../../migrations/0002_dedup_partial.sql"),
             ),
+            migration(
+                3,
+                "drop time index",
+                include_str!("../../migrations/0003_drop_time_index.sql"),
+            ),
         ]),
         ..Migrator::DEFAULT
     }

@@ -310,10 +310,27 @@ pub async fn find_duplicate(
     row.map(|r| read(keys, &r)).transpose()
 }
 
+/// The accounts with transactions, each found by one step down the account index (a loose index
+/// scan: neither database skips through an index by itself), not by reading every row.
+const ACCOUNTS: &str = "WITH RECURSIVE a(account) AS ( \
+    SELECT MIN(account) FROM transactions \
+    UNION ALL \
+    SELECT (SELECT MIN(account) FROM transactions WHERE account > a.account) FROM a \
+    WHERE a.account IS NOT NULL) \
+    SELECT account FROM a WHERE account IS NOT NULL";
+
+/// Deletes what was processed before `before_ms`, account by account along the account's time
+/// index (no index on time alone: every insert paid for one that only the hourly purge read).
 pub async fn purge(pool: &AnyPool, before_ms: i64) -> Result<u64, StoreError> {
-    let done = sqlx::query("DELETE FROM transactions WHERE processed_ms < $1")
-        .bind(before_ms)
-        .execute(pool)
-        .await?;
-    Ok(done.rows_affected())
+    let accounts: Vec<String> = sqlx::query_scalar(ACCOUNTS).fetch_all(pool).await?;
+    let mut purged = 0;
+    for account in accounts {
+        let done = sqlx::query("DELETE FROM transactions WHERE account = $1 AND processed_ms < $2")
+            .bind(account)
+            .bind(before_ms)
+            .execute(pool)
+            .await?;
+        purged += done.rows_affected();
+    }
+    Ok(purged)
 }

@@ -259,16 +259,30 @@ async fn duplicates_match_key_account_window_and_answered_outcomes() {
 }
 
 #[tokio::test]
-async fn purge_deletes_only_older_rows() {
+async fn purge_deletes_only_older_rows_of_every_account() {
     let dir = temp_dir();
     let store = opened(&dir).await;
-    let old = transaction("a", 1_000, "eligible");
-    let new = transaction("a", 9_000, "eligible");
-    put(&store, &old, None).await;
-    put(&store, &new, None).await;
-    assert_eq!(store.purge(5_000).await.unwrap(), 1);
-    assert_eq!(store.get("a", &old.id).await.unwrap(), None);
-    assert!(store.get("a", &new.id).await.unwrap().is_some());
+    // Accounts that sort apart, one with nothing old: the walk over accounts finds each.
+    let mut kept = Vec::new();
+    let mut purged = Vec::new();
+    for account in ["a", "b", "demo", "zz-last"] {
+        let new = transaction(account, 9_000, "eligible");
+        put(&store, &new, None).await;
+        kept.push(new);
+        if account != "b" {
+            let old = transaction(account, 1_000, "eligible");
+            put(&store, &old, None).await;
+            purged.push(old);
+        }
+    }
+    assert_eq!(store.purge(5_000).await.unwrap(), 3);
+    for t in &purged {
+        assert_eq!(store.get(&t.account, &t.id).await.unwrap(), None);
+    }
+    for t in &kept {
+        assert!(store.get(&t.account, &t.id).await.unwrap().is_some());
+    }
+    assert_eq!(store.purge(5_000).await.unwrap(), 0);
 }
 
 #[tokio::test]

@@ -563,7 +563,26 @@ async fn keys_rotate_and_old_transactions_still_read() {
 
 #[tokio::test]
 async fn transactions_past_retention_are_purged() {
-    let app = spawn_app(|s| s.store.retention_days = 1).await;
+    purged_on(None).await;
+}
+
+#[tokio::test]
+async fn transactions_past_retention_are_purged_on_postgres() {
+    purged_on(Some(postgres::fresh_database().await)).await;
+}
+
+/// Records an old transaction and a recent one; a replica starting on the same database (SQLite
+/// when `postgres` is `None`) purges the old one only.
+async fn purged_on(postgres: Option<String>) {
+    let key = key_file();
+    let on = |s: &mut Settings, url: &Option<String>| {
+        s.store.retention_days = 1;
+        s.store.encryption_key_file = key.path();
+        if let Some(url) = url {
+            s.store.url.clone_from(url);
+        }
+    };
+    let app = spawn_app(|s| on(s, &postgres)).await;
     let recorder = app.state.store.clone().unwrap();
     let mut old = eligibility_gateway::store::Transaction {
         id: uuid::Uuid::new_v4().to_string(),
@@ -590,12 +609,8 @@ async fn transactions_past_retention_are_purged() {
         .unwrap();
     app.stored(&old.id).await;
     // A replica starting on the same database purges at once.
-    let url = format!("sqlite://{}/gateway.db", app.data.0.display());
-    let _second = spawn_app(|s| {
-        s.store.url = url.clone();
-        s.store.retention_days = 1;
-    })
-    .await;
+    let url = postgres.unwrap_or_else(|| format!("sqlite://{}/gateway.db", app.data.0.display()));
+    let _second = spawn_app(|s| on(s, &Some(url))).await;
     let mut gone = false;
     for _ in 0..500 {
         if app
