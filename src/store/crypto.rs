@@ -2,7 +2,7 @@
 //! HMAC-SHA256 keyed hashes of the normalised fields searches and deduplication match on. Both keys
 //! are derived from one 32-byte secret; older secrets still decrypt and still match (rotation).
 
-use aes_gcm::aead::{Aead, KeyInit, Payload};
+use aes_gcm::aead::{Aead, AeadInOut, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
@@ -11,6 +11,10 @@ use sha2::Sha256;
 /// Bytes of a secret.
 pub const SECRET_LEN: usize = 32;
 const NONCE_LEN: usize = 12;
+/// Bytes of a GCM tag.
+const TAG_LEN: usize = 16;
+/// Bytes of a keyed hash.
+pub const HASH_LEN: usize = 32;
 
 /// Why a sealed value could not be opened.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -64,12 +68,12 @@ impl Key {
         }
     }
 
-    fn hash(&self, field: &str, value: &str) -> Vec<u8> {
+    fn hash(&self, field: &str, value: &str) -> [u8; HASH_LEN] {
         let mut mac = self.search.clone();
         mac.update(field.as_bytes());
         mac.update(&[0]);
         mac.update(normalise(value).as_bytes());
-        mac.finalize().into_bytes().to_vec()
+        mac.finalize().into_bytes().into()
     }
 }
 
@@ -141,16 +145,29 @@ impl Keyring {
     /// Seals `plain` under the current key, bound to `aad` (the row's id and account), as
     /// nonce ‖ ciphertext ‖ tag.
     pub fn seal(&self, aad: &[u8], plain: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        self.seal_with(aad, plain.len(), |out| out.extend_from_slice(plain))
+    }
+
+    /// As [`Keyring::seal`], of what `write` appends (at most `len` bytes): built and encrypted
+    /// in one buffer, with no copy of the plaintext.
+    pub fn seal_with(
+        &self,
+        aad: &[u8],
+        len: usize,
+        write: impl FnOnce(&mut Vec<u8>),
+    ) -> Result<Vec<u8>, CryptoError> {
         let mut nonce = [0u8; NONCE_LEN];
         super::random::fill(&mut nonce).map_err(|_| CryptoError::Corrupt)?;
-        let sealed = self
+        let mut out = Vec::with_capacity(NONCE_LEN + len + TAG_LEN);
+        out.extend_from_slice(&nonce);
+        write(&mut out);
+        let body = out.get_mut(NONCE_LEN..).ok_or(CryptoError::Corrupt)?;
+        let tag = self
             .current
             .aead
-            .encrypt(&Nonce::from(nonce), Payload { msg: plain, aad })
+            .encrypt_inout_detached(&Nonce::from(nonce), aad, body.into())
             .map_err(|_| CryptoError::Corrupt)?;
-        let mut out = Vec::with_capacity(NONCE_LEN + sealed.len());
-        out.extend_from_slice(&nonce);
-        out.extend_from_slice(&sealed);
+        out.extend_from_slice(&tag);
         Ok(out)
     }
 
@@ -171,7 +188,7 @@ impl Keyring {
     }
 
     /// The keyed hash of `value` (normalised) as field `field`, under the current key.
-    pub fn hash(&self, field: &str, value: &str) -> Vec<u8> {
+    pub fn hash(&self, field: &str, value: &str) -> [u8; HASH_LEN] {
         self.current.hash(field, value)
     }
 
@@ -179,7 +196,7 @@ impl Keyring {
     pub fn hashes(&self, field: &str, value: &str) -> Vec<Vec<u8>> {
         std::iter::once(&self.current)
             .chain(&self.older)
-            .map(|k| k.hash(field, value))
+            .map(|k| k.hash(field, value).to_vec())
             .collect()
     }
 }
@@ -222,7 +239,7 @@ mod tests {
         assert_eq!(new.open(old.current_id(), b"x", &sealed).unwrap(), b"plain");
         assert!(
             new.hashes("last", "smith")
-                .contains(&old.hash("last", "SMITH"))
+                .contains(&old.hash("last", "SMITH").to_vec())
         );
     }
 

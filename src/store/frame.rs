@@ -62,18 +62,38 @@ fn person_fields(p: &Person) -> [Option<&str>; 6] {
     ]
 }
 
-/// The plaintext to seal for `d`.
-pub fn pack(d: &Details) -> Vec<u8> {
+thread_local! {
+    /// Each thread's frame under construction, kept between records.
+    static FRAME: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// A kept frame buffer larger than this is let go after use (one huge record does not pin it).
+const FRAME_KEPT: usize = 1 << 20;
+
+/// Builds `d`'s frame (uncompressed) in this thread's buffer and hands it to `then`.
+pub fn framed<T>(d: &Details, then: impl FnOnce(&[u8]) -> T) -> T {
+    FRAME.with_borrow_mut(|frame| {
+        frame.clear();
+        write_frame(d, frame);
+        let out = then(frame);
+        if frame.capacity() > FRAME_KEPT {
+            *frame = Vec::new();
+        }
+        out
+    })
+}
+
+fn write_frame(d: &Details, frame: &mut Vec<u8>) {
     let texts = [&d.x12_270, &d.x12_271, &d.response];
     let long: usize = texts
         .iter()
         .filter_map(|t| t.as_ref())
         .map(String::len)
         .sum();
-    let mut frame = Vec::with_capacity(long + 512);
+    frame.reserve(long + 512);
     for person in [&d.patient, &d.subscriber] {
         for field in person_fields(person) {
-            put_text(&mut frame, field);
+            put_text(frame, field);
         }
     }
     for field in [
@@ -81,19 +101,46 @@ pub fn pack(d: &Details) -> Vec<u8> {
         &d.medical_record_number,
         &d.payer_name,
     ] {
-        put_text(&mut frame, field.as_deref());
+        put_text(frame, field.as_deref());
     }
     frame.extend_from_slice(&d.http_status.to_le_bytes());
-    put_list(&mut frame, &d.errors);
-    put_list(&mut frame, &d.warnings);
+    put_list(frame, &d.errors);
+    put_list(frame, &d.warnings);
     for text in texts {
-        put_text(&mut frame, text.as_deref());
+        put_text(frame, text.as_deref());
     }
-    let compressed = lz4_flex::block::compress_prepend_size(&frame);
-    let mut out = Vec::with_capacity(compressed.len() + 1);
+}
+
+/// The most [`compress_into`] appends for a frame of `len` bytes.
+pub fn packed_max(len: usize) -> usize {
+    1 + 4 + lz4_flex::block::get_maximum_output_size(len)
+}
+
+/// Appends the stored form of `frame`: the marker, then LZ4 with the length prepended.
+pub fn compress_into(frame: &[u8], out: &mut Vec<u8>) {
     out.push(LZ4_FIELDS);
-    out.extend_from_slice(&compressed);
-    out
+    // Lengths fit: a record is bounded by the request body limit, far below 4 GiB.
+    out.extend_from_slice(&u32::try_from(frame.len()).unwrap_or(u32::MAX).to_le_bytes());
+    let start = out.len();
+    out.resize(
+        start + lz4_flex::block::get_maximum_output_size(frame.len()),
+        0,
+    );
+    let written = out
+        .get_mut(start..)
+        .and_then(|room| lz4_flex::block::compress_into(frame, room).ok());
+    // The room is the documented maximum, so compression always fits.
+    out.truncate(start + written.unwrap_or(0));
+}
+
+/// The plaintext sealed for `d` (as records are written).
+#[cfg(test)]
+pub fn pack(d: &Details) -> Vec<u8> {
+    framed(d, |frame| {
+        let mut out = Vec::with_capacity(packed_max(frame.len()));
+        compress_into(frame, &mut out);
+        out
+    })
 }
 
 /// Reads a frame front to back.

@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 
+use super::crypto::HASH_LEN;
 use super::{
     Details, Keyring, NOT_REPLAYED, NewTransaction, Order, Query, StoreError, Transaction, frame,
 };
@@ -53,7 +54,7 @@ pub struct Prepared {
     pub(super) correlation_id: Option<String>,
     pub(super) payer_id: Option<String>,
     pub(super) npi: Option<String>,
-    pub(super) hashes: [Option<Vec<u8>>; 7],
+    pub(super) hashes: [Option<[u8; HASH_LEN]>; 7],
     pub(super) key_id: String,
     pub(super) sealed: Vec<u8>,
 }
@@ -61,7 +62,15 @@ pub struct Prepared {
 /// Seals and hashes `new` (CPU work: the writer runs it off the async workers).
 pub fn prepare(keys: &Keyring, new: NewTransaction) -> Result<Prepared, StoreError> {
     let t = new.transaction;
-    let sealed = keys.seal(&aad(&t.id, &t.account), &frame::pack(&t.details))?;
+    let sealed = frame::framed(&t.details, |frame| {
+        keys.seal_with(
+            &aad(&t.id, &t.account),
+            frame::packed_max(frame.len()),
+            |out| {
+                frame::compress_into(frame, out);
+            },
+        )
+    })?;
     let hash =
         |f: &str, v: Option<&str>| v.filter(|v| !v.trim().is_empty()).map(|v| keys.hash(f, v));
     let d = &t.details;

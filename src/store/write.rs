@@ -16,6 +16,7 @@ use sqlx::PgPool;
 use tokio::sync::oneshot;
 
 use super::StoreError;
+use super::crypto::HASH_LEN;
 use super::rows::Prepared;
 
 const COLUMNS: &str = "id, account, processed_ms, route, status, source_type, source_id, \
@@ -207,7 +208,7 @@ async fn postgres(pool: &PgPool, rows: Vec<Prepared>) -> Result<(), sqlx::Error>
     let (mut source_id, mut correlation_id, mut payer_id, mut npi) =
         (maybe(), maybe(), maybe(), maybe());
     let mut processed_ms = Column::<i64>::with_capacity(n);
-    let mut hashes: [Column<Option<Vec<u8>>>; 7] = Default::default();
+    let mut hashes: [Column<Option<[u8; HASH_LEN]>>; 7] = Default::default();
     let mut sealed = Column::<Vec<u8>>::with_capacity(n);
     for p in rows {
         id.push(p.id);
