@@ -1052,3 +1052,60 @@ async fn the_transaction_carries_plan_payer_contacts_and_relationship_from_the_2
     assert_eq!(stored["plan"], *plan);
     assert_eq!(stored["payer"], posted["payer"]);
 }
+
+/// Mapping stored 271s again is CPU work: a page whose stored X12 is larger than what is checked
+/// inline is rendered in the CPU pool, so it waits while the pool is held and answers after.
+#[tokio::test]
+async fn a_large_page_of_transactions_is_rendered_in_the_cpu_pool() {
+    let app = spawn_app(|s| s.validation.cpu_workers = 1).await;
+    // Each record holds a 270 and a 271 (about 1 KB together for an unknown member): 40 pass
+    // the 16 KB inline bound.
+    let mut last = String::new();
+    for n in 0..40 {
+        last = txn_id(&app.raw_sent(RAW, &member(300 + n, "POOLED"), &[]).await);
+    }
+    app.stored(&last).await;
+    let hold = app.state.cpu.hold();
+    let search = {
+        let (client, url) = (
+            app.client().clone(),
+            format!("{}{TXNS}?patientLastName=pooled&limit=40", app.base),
+        );
+        tokio::spawn(async move {
+            let res = client
+                .get(url)
+                .header("Authorization", DEMO_KEY)
+                .send()
+                .await
+                .expect("GET");
+            (res.status(), res.json::<Value>().await.expect("JSON"))
+        })
+    };
+    let mut running = false;
+    for _ in 0..2000 {
+        if app.state.cpu.running() == 1 {
+            running = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert!(running, "the page is rendered in the pool");
+    assert!(
+        !search.is_finished(),
+        "and is not answered while the pool is held"
+    );
+    // One record alone is rendered where it is read, pool held or not.
+    let one = app.stored(&last).await;
+    assert_eq!(one["id"], last.as_str());
+    drop(hold);
+    let (status, page) = search.await.expect("search");
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(page.as_array().map(Vec::len), Some(40), "{page}");
+    assert!(
+        page.as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["patient"]["lastName"] == "POOLED")
+    );
+    assert_eq!(app.state.cpu.running(), 0);
+}
