@@ -1,8 +1,9 @@
 //! The transaction store: the only place with SQL. One small interface ([`Store::record`],
 //! [`Store::get`], [`Store::search`], [`Store::find_duplicate`], [`Store::purge`]) over SQLite (the
-//! embedded default) or PostgreSQL (shared by replicas), through sqlx's `Any` driver with
-//! runtime-checked queries and embedded migrations. Callers hand plain values in and get plain
-//! values out: what is at rest is ciphertext plus keyed hashes (see [`crypto`]).
+//! embedded default) or PostgreSQL (shared by replicas): reads, purges and the embedded migrations
+//! through sqlx's `Any` driver, inserts through each database's own driver (see [`write`]).
+//! Callers hand plain values in and get plain values out: what is at rest is ciphertext plus
+//! keyed hashes (see [`crypto`]).
 
 pub mod crypto;
 mod frame;
