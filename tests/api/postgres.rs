@@ -49,9 +49,24 @@ pub fn as_postgres(program: &std::path::Path, args: &[&str]) -> Command {
     }
 }
 
+/// Runs `program args` as the postgres user when root; its standard output. Fails the test with
+/// the program's standard error when it does not succeed.
+pub fn run_as_postgres(program: &std::path::Path, args: &[&str]) -> String {
+    let name = program.file_name().unwrap_or_default().to_string_lossy();
+    let out = as_postgres(program, args)
+        .output()
+        .unwrap_or_else(|e| panic!("run {name}: {e}"));
+    assert!(
+        out.status.success(),
+        "{name} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// Makes a cluster in `data` (trust authentication, superuser `postgres`, UTF-8).
 pub fn initdb(bin: &std::path::Path, data: &str) {
-    let out = as_postgres(
+    run_as_postgres(
         &bin.join("initdb"),
         &[
             "-D",
@@ -64,14 +79,6 @@ pub fn initdb(bin: &std::path::Path, data: &str) {
             "-E",
             "UTF8",
         ],
-    )
-    .stdout(Stdio::null())
-    .output()
-    .expect("run initdb");
-    assert!(
-        out.status.success(),
-        "initdb failed: {}",
-        String::from_utf8_lossy(&out.stderr)
     );
 }
 
@@ -160,13 +167,5 @@ pub async fn fresh_database() -> String {
 
 /// `pg_dump` of `url`'s database, as text.
 pub fn dump(url: &str) -> String {
-    let out = as_postgres(&bin_dir().join("pg_dump"), &[url])
-        .output()
-        .expect("run pg_dump");
-    assert!(
-        out.status.success(),
-        "pg_dump failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    run_as_postgres(&bin_dir().join("pg_dump"), &[url])
 }
