@@ -94,7 +94,8 @@ pub async fn open(
     sqlx::any::install_default_drivers();
     let (url, url_key) = settings.resolved_url(lookup)?;
     let invalid = |problem: String| SettingsError::invalid(url_key.clone(), problem);
-    let (backend, url, sqlite_dir) = if let Some(path) = sqlite_path(&url) {
+    // For SQLite, the file and the directory it is in.
+    let (backend, url, sqlite) = if let Some(path) = sqlite_path(&url) {
         if path.as_os_str().is_empty() || path == Path::new(":memory:") {
             return Err(invalid(
                 "must name a file (sqlite://data/gateway.db): an in-memory database would \
@@ -117,7 +118,7 @@ pub async fn open(
         } else {
             format!("{url}?mode=rwc")
         };
-        (Backend::Sqlite, url, Some(dir))
+        (Backend::Sqlite, url, Some((path, dir)))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         tls::check_parameters(&url).map_err(&invalid)?;
         (
@@ -130,7 +131,8 @@ pub async fn open(
             "must start with `sqlite://` or `postgres://`".into(),
         ));
     };
-    let (keys, generated) = keys::keyring(settings, lookup, sqlite_dir.as_deref())?;
+    let sqlite_dir = sqlite.as_ref().map(|(_, dir)| dir.as_path());
+    let (keys, generated) = keys::keyring(settings, lookup, sqlite_dir)?;
     if let Some(path) = generated {
         tracing::warn!(
             path = %path.display(),
@@ -192,12 +194,12 @@ pub async fn open(
         .acquire_timeout(settings.timeout())
         .connect_lazy(&url)
         .map_err(unusable)?;
-    let writer = match backend {
-        Backend::Sqlite => Writer::Sqlite(
-            SqliteWriter::start(sqlite_path(&url).unwrap_or_default())
+    let writer = match sqlite {
+        Some((file, _)) => Writer::Sqlite(
+            SqliteWriter::start(file)
                 .map_err(|e| invalid(format!("cannot start its writer thread: {e}")))?,
         ),
-        Backend::Postgres => Writer::Postgres(
+        None => Writer::Postgres(
             PgPoolOptions::new()
                 .after_connect(|conn, _| {
                     Box::pin(async move {
