@@ -560,16 +560,7 @@ async fn rendered(
     state: &AppState,
     found: Vec<store::Transaction>,
 ) -> Result<Vec<Value>, Box<Response>> {
-    let len = found
-        .iter()
-        .map(|t| {
-            let d = &t.details;
-            [&d.x12_270, &d.x12_271, &d.response]
-                .into_iter()
-                .map(|x| x.as_ref().map_or(0, String::len))
-                .sum::<usize>()
-        })
-        .sum();
+    let len = found.iter().map(|t| t.details.texts_len()).sum();
     state
         .cpu
         .run(len, std::time::Instant::now(), move |_| {

@@ -84,13 +84,7 @@ pub fn framed<T>(d: &Details, then: impl FnOnce(&[u8]) -> T) -> T {
 }
 
 fn write_frame(d: &Details, frame: &mut Vec<u8>) {
-    let texts = [&d.x12_270, &d.x12_271, &d.response];
-    let long: usize = texts
-        .iter()
-        .filter_map(|t| t.as_ref())
-        .map(String::len)
-        .sum();
-    frame.reserve(long + 512);
+    frame.reserve(d.texts_len() + 512);
     for person in [&d.patient, &d.subscriber] {
         for field in person_fields(person) {
             put_text(frame, field);
@@ -106,7 +100,7 @@ fn write_frame(d: &Details, frame: &mut Vec<u8>) {
     frame.extend_from_slice(&d.http_status.to_le_bytes());
     put_list(frame, &d.errors);
     put_list(frame, &d.warnings);
-    for text in texts {
+    for text in [&d.x12_270, &d.x12_271, &d.response] {
         put_text(frame, text.as_deref());
     }
 }

@@ -112,6 +112,16 @@ pub struct Details {
     pub warnings: Vec<String>,
 }
 
+impl Details {
+    /// Bytes of its long texts (the 270, the 271, the answer): what reading or sealing it costs.
+    pub fn texts_len(&self) -> usize {
+        [&self.x12_270, &self.x12_271, &self.response]
+            .into_iter()
+            .map(|t| t.as_ref().map_or(0, String::len))
+            .sum()
+    }
+}
+
 /// One transaction, plain.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Transaction {
