@@ -1,7 +1,8 @@
-//! What a record's sealed plaintext is. Written today: a marker byte (2), then LZ4 (block format,
-//! length prepended) of a frame of length-prefixed fields: the people, the short fields, the
-//! errors and warnings, then the two long texts (the 270, the 271) as raw bytes, so nothing is
-//! escaped or scanned. Read too: frames of marker 1 (the short fields as JSON, then three texts,
+//! What a record's sealed plaintext is. A record's frame is length-prefixed fields: the people,
+//! the short fields, the errors and warnings, then the long texts (the 270, the 271) as raw
+//! bytes, so nothing is escaped or scanned. Written today: a marker byte (3), then LZ4 (block
+//! format, length prepended) of a group of frames, each after its record's id; or, for a record
+//! sealed alone, marker 2 and LZ4 of its frame. Read too: frames of marker 1 (the short fields as JSON, then three texts,
 //! the answered body last) and rows of bare JSON of [`Details`], which start with `{`.
 
 use serde::Deserialize;
@@ -12,6 +13,9 @@ use super::{Details, Person, StoreError};
 const LZ4_JSON_HEAD: u8 = 1;
 /// First byte of a compressed frame of length-prefixed fields.
 const LZ4_FIELDS: u8 = 2;
+/// First byte of a compressed group: several records' frames, each after its transaction id,
+/// compressed as one block (records written together share most of their bytes).
+const LZ4_GROUP: u8 = 3;
 /// The most a stored record may unpack to: a corrupt length never allocates beyond it.
 const MAX_UNPACKED: usize = 64 << 20;
 
@@ -105,14 +109,55 @@ fn write_frame(d: &Details, frame: &mut Vec<u8>) {
     }
 }
 
+/// Builds the frame of a group in this thread's buffer (a count, then each record's id and
+/// length-prefixed frame, in order) and hands it to `then`.
+pub fn grouped<'a, T>(
+    records: impl ExactSizeIterator<Item = (&'a str, &'a Details)>,
+    then: impl FnOnce(&[u8]) -> T,
+) -> T {
+    FRAME.with_borrow_mut(|frame| {
+        frame.clear();
+        frame.extend_from_slice(
+            &u32::try_from(records.len())
+                .unwrap_or(u32::MAX)
+                .to_le_bytes(),
+        );
+        for (id, d) in records {
+            put(frame, id.as_bytes());
+            let at = frame.len();
+            frame.extend_from_slice(&[0; 4]);
+            write_frame(d, frame);
+            let len = u32::try_from(frame.len() - at - 4).unwrap_or(u32::MAX);
+            if let Some(slot) = frame.get_mut(at..at + 4) {
+                slot.copy_from_slice(&len.to_le_bytes());
+            }
+        }
+        let out = then(frame);
+        if frame.capacity() > FRAME_KEPT {
+            *frame = Vec::new();
+        }
+        out
+    })
+}
+
 /// The most [`compress_into`] appends for a frame of `len` bytes.
 pub fn packed_max(len: usize) -> usize {
     1 + 4 + lz4_flex::block::get_maximum_output_size(len)
 }
 
-/// Appends the stored form of `frame`: the marker, then LZ4 with the length prepended.
+/// Appends the stored form of a record's `frame`: the marker, then LZ4 with the length
+/// prepended.
 pub fn compress_into(frame: &[u8], out: &mut Vec<u8>) {
-    out.push(LZ4_FIELDS);
+    compress_marked(LZ4_FIELDS, frame, out);
+}
+
+/// As [`compress_into`], for a group's frame.
+pub fn compress_group_into(frame: &[u8], out: &mut Vec<u8>) {
+    compress_marked(LZ4_GROUP, frame, out);
+}
+
+fn compress_marked(marker: u8, frame: &[u8], out: &mut Vec<u8>) {
+    out.push(marker);
     // Lengths fit: a record is bounded by the request body limit, far below 4 GiB.
     out.extend_from_slice(&u32::try_from(frame.len()).unwrap_or(u32::MAX).to_le_bytes());
     let start = out.len();
@@ -199,6 +244,37 @@ impl<'a> Cursor<'a> {
         Ok(items)
     }
 
+    /// A frame of marker 2, as [`write_frame`] wrote it.
+    fn fields(&mut self) -> Result<Details, StoreError> {
+        Ok(Details {
+            patient: self.person()?,
+            subscriber: self.person()?,
+            patient_account_number: self.text()?,
+            medical_record_number: self.text()?,
+            payer_name: self.text()?,
+            http_status: {
+                let n: [u8; 2] = self
+                    .take(2)?
+                    .try_into()
+                    .map_err(|_| StoreError::Frame("truncated"))?;
+                u16::from_le_bytes(n)
+            },
+            errors: self.list()?,
+            warnings: self.list()?,
+            x12_270: self.text()?,
+            x12_271: self.text()?,
+            response: self.text()?,
+        })
+    }
+
+    fn end(&self) -> Result<(), StoreError> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(StoreError::Frame("trailing bytes"))
+        }
+    }
+
     fn person(&mut self) -> Result<Person, StoreError> {
         Ok(Person {
             first_name: self.text()?,
@@ -218,40 +294,26 @@ fn json(bytes: &[u8]) -> Result<Details, StoreError> {
     })
 }
 
+/// Unpacks a compressed block (after its marker), refusing a length past [`MAX_UNPACKED`].
+fn decompress(packed: &[u8]) -> Result<Vec<u8>, StoreError> {
+    let (size, body) =
+        lz4_flex::block::uncompressed_size(packed).map_err(|_| StoreError::Frame("no length"))?;
+    if size > MAX_UNPACKED {
+        return Err(StoreError::Frame("too long"));
+    }
+    lz4_flex::block::decompress(body, size).map_err(|_| StoreError::Frame("does not decompress"))
+}
+
 /// The details of an opened plaintext: either frame, or bare JSON.
 pub fn unpack(plain: &[u8]) -> Result<Details, StoreError> {
     let (marker, packed) = match plain.split_first() {
         Some((&m, packed)) if m == LZ4_FIELDS || m == LZ4_JSON_HEAD => (m, packed),
         _ => return json(plain),
     };
-    let (size, body) =
-        lz4_flex::block::uncompressed_size(packed).map_err(|_| StoreError::Frame("no length"))?;
-    if size > MAX_UNPACKED {
-        return Err(StoreError::Frame("too long"));
-    }
-    let frame = lz4_flex::block::decompress(body, size)
-        .map_err(|_| StoreError::Frame("does not decompress"))?;
+    let frame = decompress(packed)?;
     let mut cursor = Cursor(&frame);
     let details = if marker == LZ4_FIELDS {
-        Details {
-            patient: cursor.person()?,
-            subscriber: cursor.person()?,
-            patient_account_number: cursor.text()?,
-            medical_record_number: cursor.text()?,
-            payer_name: cursor.text()?,
-            http_status: {
-                let n: [u8; 2] = cursor
-                    .take(2)?
-                    .try_into()
-                    .map_err(|_| StoreError::Frame("truncated"))?;
-                u16::from_le_bytes(n)
-            },
-            errors: cursor.list()?,
-            warnings: cursor.list()?,
-            x12_270: cursor.text()?,
-            x12_271: cursor.text()?,
-            response: cursor.text()?,
-        }
+        cursor.fields()?
     } else {
         let head: JsonHead =
             serde_json::from_slice(cursor.bytes()?).map_err(|e| StoreError::Details {
@@ -272,10 +334,42 @@ pub fn unpack(plain: &[u8]) -> Result<Details, StoreError> {
             response: cursor.text()?,
         }
     };
-    if cursor.0.is_empty() {
+    cursor.end()?;
+    Ok(details)
+}
+
+/// An opened group: its records' frames, read one at a time.
+#[derive(Debug)]
+pub struct Group(Vec<u8>);
+
+impl Group {
+    /// Unpacks an opened group's plaintext.
+    pub fn unpack(plain: &[u8]) -> Result<Self, StoreError> {
+        match plain.split_first() {
+            Some((&LZ4_GROUP, packed)) => Ok(Self(decompress(packed)?)),
+            _ => Err(StoreError::Frame("not a group")),
+        }
+    }
+
+    /// The details at `part`, which must be the record `id`'s (a row pointed at another
+    /// record's part is refused).
+    pub fn details(&self, part: usize, id: &str) -> Result<Details, StoreError> {
+        let mut cursor = Cursor(&self.0);
+        let count = usize::try_from(cursor.u32()?).unwrap_or(usize::MAX);
+        if part >= count {
+            return Err(StoreError::Frame("no such part"));
+        }
+        for _ in 0..part {
+            cursor.bytes()?;
+            cursor.bytes()?;
+        }
+        if cursor.bytes()? != id.as_bytes() {
+            return Err(StoreError::Frame("part of another record"));
+        }
+        let mut record = Cursor(cursor.bytes()?);
+        let details = record.fields()?;
+        record.end()?;
         Ok(details)
-    } else {
-        Err(StoreError::Frame("trailing bytes"))
     }
 }
 

@@ -213,7 +213,7 @@ pub struct Store {
     pool: AnyPool,
     /// Inserts.
     writer: write::Writer,
-    keys: Keyring,
+    keys: std::sync::Arc<Keyring>,
     backend: Backend,
     timeout: Duration,
 }
@@ -249,9 +249,13 @@ impl Store {
         self.write(vec![row]).await
     }
 
-    /// Seals and hashes one transaction for [`Store::write`] (CPU work, no I/O).
-    pub(crate) fn prepare(&self, new: NewTransaction) -> Result<rows::Prepared, StoreError> {
-        rows::prepare(&self.keys, new)
+    /// Seals and hashes a batch for [`Store::write`] (CPU work, no I/O): the rows of each group,
+    /// or how many records a group that failed held and why.
+    pub(crate) fn prepare_batch(
+        &self,
+        records: Vec<NewTransaction>,
+    ) -> Vec<Result<Vec<rows::Prepared>, (usize, StoreError)>> {
+        rows::prepare_batch(&self.keys, records)
     }
 
     /// Writes prepared rows in one database transaction: all or none. A batch may take

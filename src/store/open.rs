@@ -68,6 +68,11 @@ fn migrator() -> Migrator {
                 "drop time index",
                 include_str!("../../migrations/0003_drop_time_index.sql"),
             ),
+            migration(
+                4,
+                "groups",
+                include_str!("../../migrations/0004_groups.sql"),
+            ),
         ]),
         ..Migrator::DEFAULT
     }
@@ -221,7 +226,7 @@ pub async fn open(
     Ok(Some(Store {
         pool,
         writer,
-        keys,
+        keys: std::sync::Arc::new(keys),
         backend,
         timeout: settings.timeout(),
     }))

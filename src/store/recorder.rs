@@ -217,24 +217,18 @@ async fn write_batch(
     let started = Instant::now();
     // Sealing and hashing a batch is CPU work: off the async workers.
     let sealer = Arc::clone(store);
-    let prepared = tokio::task::spawn_blocking(move || {
-        records
-            .into_iter()
-            .map(|t| sealer.prepare(t))
-            .collect::<Vec<_>>()
-    })
-    .await;
+    let prepared = tokio::task::spawn_blocking(move || sealer.prepare_batch(records)).await;
     let Ok(prepared) = prepared else {
         // The sealing panicked: the batch is lost, counted.
         metrics.errors("write", taken);
         return;
     };
-    let mut rows = Vec::with_capacity(prepared.len());
-    for p in prepared {
-        match p {
-            Ok(row) => rows.push(row),
-            Err(e) => {
-                metrics.errors("write", 1);
+    let mut rows = Vec::with_capacity(taken);
+    for group in prepared {
+        match group {
+            Ok(group) => rows.extend(group),
+            Err((n, e)) => {
+                metrics.errors("write", n);
                 health.failed("write", &e);
             }
         }

@@ -23,7 +23,7 @@ mod field {
 }
 
 const COLUMNS: &str = "id, account, processed_ms, route, status, source_type, source_id, \
-    correlation_id, payer_id, npi, key_id, sealed";
+    correlation_id, payer_id, npi, key_id, sealed, group_id, part";
 
 /// What a row's sealed details are bound to: its id and account, so a sealed value copied into
 /// another row (or another tenant's) fails to open.
@@ -57,24 +57,131 @@ pub struct Prepared {
     pub(super) hashes: [Option<[u8; HASH_LEN]>; 7],
     pub(super) key_id: String,
     pub(super) sealed: Vec<u8>,
+    /// The row holding the group this record is sealed in, and its part there.
+    pub(super) group_id: Option<String>,
+    pub(super) part: Option<i64>,
 }
 
-/// Seals and hashes `new` (CPU work: the writer runs it off the async workers).
+/// Seals and hashes `new` alone (CPU work: the writer runs it off the async workers).
 pub fn prepare(keys: &Keyring, new: NewTransaction) -> Result<Prepared, StoreError> {
-    let t = new.transaction;
+    let t = &new.transaction;
     let sealed = frame::framed(&t.details, |frame| {
         keys.seal_with(
             &aad(&t.id, &t.account),
             frame::packed_max(frame.len()),
-            |out| {
-                frame::compress_into(frame, out);
-            },
+            |out| frame::compress_into(frame, out),
         )
     })?;
+    Ok(hashed(keys, new, sealed, None))
+}
+
+/// A group's frame is kept under this many bytes: reading one record unpacks its whole group,
+/// and LZ4 finds repeats no further back than 64 KiB anyway.
+const GROUP_BYTES: usize = 32 << 10;
+
+/// Seals and hashes a batch: each account's records, in order, in groups of up to
+/// [`GROUP_BYTES`] sealed as one value (a record too large for a group is sealed alone).
+/// Records written together share most of their bytes (envelopes, provider, payer, the plan's
+/// benefits), which one block compresses once; sealed apart each record paid for them in
+/// compression, encryption and every byte written. One result per group, in no set order.
+pub fn prepare_batch(
+    keys: &Keyring,
+    records: Vec<NewTransaction>,
+) -> Vec<Result<Vec<Prepared>, (usize, StoreError)>> {
+    let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let mut accounts: Vec<Vec<NewTransaction>> = Vec::new();
+    for r in records {
+        if let Some(list) = index
+            .get(r.transaction.account.as_str())
+            .and_then(|&i| accounts.get_mut(i))
+        {
+            list.push(r);
+        } else {
+            index.insert(r.transaction.account.clone(), accounts.len());
+            accounts.push(vec![r]);
+        }
+    }
+    let mut out = Vec::new();
+    for list in accounts {
+        let mut group = Vec::new();
+        let mut bytes = 0;
+        for r in list {
+            let size = r.transaction.details.texts_len() + 512;
+            if !group.is_empty() && bytes + size > GROUP_BYTES {
+                out.push(counted(keys, std::mem::take(&mut group)));
+                bytes = 0;
+            }
+            bytes += size;
+            group.push(r);
+        }
+        if !group.is_empty() {
+            out.push(counted(keys, group));
+        }
+    }
+    out
+}
+
+fn counted(
+    keys: &Keyring,
+    group: Vec<NewTransaction>,
+) -> Result<Vec<Prepared>, (usize, StoreError)> {
+    let n = group.len();
+    seal_group(keys, group).map_err(|e| (n, e))
+}
+
+/// Seals `group` (one account's) as one value in the row of its newest record.
+fn seal_group(keys: &Keyring, group: Vec<NewTransaction>) -> Result<Vec<Prepared>, StoreError> {
+    if group.len() < 2 {
+        return group.into_iter().map(|r| prepare(keys, r)).collect();
+    }
+    // The newest holds the group: the purge deletes by time, so it goes last (with the rest).
+    let holder = group
+        .iter()
+        .enumerate()
+        .max_by_key(|(_, r)| r.transaction.processed_ms)
+        .map_or(0, |(i, _)| i);
+    let (holder_id, account) = group
+        .get(holder)
+        .map(|r| (r.transaction.id.clone(), r.transaction.account.clone()))
+        .unwrap_or_default();
+    let records = group
+        .iter()
+        .map(|r| (r.transaction.id.as_str(), &r.transaction.details));
+    let mut sealed = Some(frame::grouped(records, |frame| {
+        keys.seal_with(
+            &aad(&holder_id, &account),
+            frame::packed_max(frame.len()),
+            |out| frame::compress_group_into(frame, out),
+        )
+    })?);
+    Ok(group
+        .into_iter()
+        .enumerate()
+        .map(|(part, r)| {
+            let sealed = if part == holder {
+                sealed.take().unwrap_or_default()
+            } else {
+                Vec::new()
+            };
+            let at = (holder_id.clone(), i64::try_from(part).unwrap_or(i64::MAX));
+            hashed(keys, r, sealed, Some(at))
+        })
+        .collect())
+}
+
+/// The row of `new`: its keyed hashes and `sealed`, in group `group` (holder, part) if any.
+fn hashed(
+    keys: &Keyring,
+    new: NewTransaction,
+    sealed: Vec<u8>,
+    group: Option<(String, i64)>,
+) -> Prepared {
+    let t = new.transaction;
     let hash =
         |f: &str, v: Option<&str>| v.filter(|v| !v.trim().is_empty()).map(|v| keys.hash(f, v));
     let d = &t.details;
-    Ok(Prepared {
+    let (group_id, part) = group.unzip();
+    Prepared {
         hashes: [
             hash(field::FIRST, d.patient.first_name.as_deref()),
             hash(field::LAST, d.patient.last_name.as_deref()),
@@ -86,6 +193,8 @@ pub fn prepare(keys: &Keyring, new: NewTransaction) -> Result<Prepared, StoreErr
         ],
         key_id: keys.current_id().to_owned(),
         sealed,
+        group_id,
+        part,
         id: t.id,
         account: t.account,
         processed_ms: t.processed_ms,
@@ -96,33 +205,144 @@ pub fn prepare(keys: &Keyring, new: NewTransaction) -> Result<Prepared, StoreErr
         correlation_id: t.correlation_id,
         payer_id: t.payer_id,
         npi: t.npi,
+    }
+}
+
+/// A row as read, before its sealed details are opened.
+struct Raw {
+    t: Transaction,
+    key_id: String,
+    sealed: Vec<u8>,
+    /// The row holding its group, and its part there.
+    group: Option<(String, usize)>,
+}
+
+fn raw(row: &AnyRow) -> Result<Raw, StoreError> {
+    let group: Option<String> = row.try_get("group_id")?;
+    let part: Option<i64> = row.try_get("part")?;
+    let group = match (group, part) {
+        (Some(g), Some(p)) => Some((g, usize::try_from(p).unwrap_or(usize::MAX))),
+        (None, None) => None,
+        _ => return Err(StoreError::Frame("a group without its part")),
+    };
+    Ok(Raw {
+        t: Transaction {
+            id: row.try_get("id")?,
+            account: row.try_get("account")?,
+            processed_ms: row.try_get("processed_ms")?,
+            route: row.try_get("route")?,
+            status: row.try_get("status")?,
+            source_type: row.try_get("source_type")?,
+            source_id: row.try_get("source_id")?,
+            correlation_id: row.try_get("correlation_id")?,
+            payer_id: row.try_get("payer_id")?,
+            npi: row.try_get("npi")?,
+            details: Details::default(),
+        },
+        key_id: row.try_get("key_id")?,
+        sealed: row.try_get("sealed")?,
+        group,
     })
 }
 
-fn read(keys: &Keyring, row: &AnyRow) -> Result<Transaction, StoreError> {
-    let id: String = row.try_get("id")?;
-    let account: String = row.try_get("account")?;
-    let key_id: String = row.try_get("key_id")?;
-    let sealed: Vec<u8> = row.try_get("sealed")?;
-    let details = frame::unpack(&keys.open(&key_id, &aad(&id, &account), &sealed)?)?;
-    Ok(Transaction {
-        id,
-        account,
-        processed_ms: row.try_get("processed_ms")?,
-        route: row.try_get("route")?,
-        status: row.try_get("status")?,
-        source_type: row.try_get("source_type")?,
-        source_id: row.try_get("source_id")?,
-        correlation_id: row.try_get("correlation_id")?,
-        payer_id: row.try_get("payer_id")?,
-        npi: row.try_get("npi")?,
-        details,
-    })
+/// Reads `rows` (all of `account`): fetches the groups they are sealed in that are not among
+/// them, opens each group once and each lone row, off the async workers when more than one
+/// group is to be opened (each unpacks up to [`GROUP_BYTES`]).
+async fn read_all(
+    pool: &AnyPool,
+    keys: &std::sync::Arc<Keyring>,
+    account: &str,
+    rows: Vec<AnyRow>,
+) -> Result<Vec<Transaction>, StoreError> {
+    let read = rows.iter().map(raw).collect::<Result<Vec<_>, _>>()?;
+    drop(rows);
+    let mut holders: Vec<String> = Vec::new();
+    for r in &read {
+        if let Some((g, _)) = &r.group
+            && !holders.contains(g)
+        {
+            holders.push(g.clone());
+        }
+    }
+    let missing: Vec<&String> = holders
+        .iter()
+        .filter(|g| !read.iter().any(|r| r.t.id == **g))
+        .collect();
+    let mut fetched = Vec::new();
+    if !missing.is_empty() {
+        let mut f = Filter::default();
+        let p = f.placeholder(Arg::Text(account.to_owned()));
+        f.sql = format!("account = {p}");
+        f.any_of(
+            "id",
+            missing.iter().map(|g| Arg::Text((*g).clone())).collect(),
+        );
+        let sql = format!(
+            "SELECT id, key_id, sealed FROM transactions WHERE {}",
+            f.sql
+        );
+        for row in f.bind(sqlx::query(&sql)).fetch_all(pool).await? {
+            let id: String = row.try_get("id")?;
+            let key_id: String = row.try_get("key_id")?;
+            let sealed: Vec<u8> = row.try_get("sealed")?;
+            fetched.push((id, key_id, sealed));
+        }
+    }
+    let account = account.to_owned();
+    if holders.len() > 1 {
+        let keys = std::sync::Arc::clone(keys);
+        tokio::task::spawn_blocking(move || open_all(&keys, &account, read, &fetched))
+            .await
+            .unwrap_or(Err(StoreError::Frame("opening panicked")))
+    } else {
+        open_all(keys, &account, read, &fetched)
+    }
+}
+
+/// Opens the groups (found among `raws` or in `fetched`), then each row's details.
+fn open_all(
+    keys: &Keyring,
+    account: &str,
+    raws: Vec<Raw>,
+    fetched: &[(String, String, Vec<u8>)],
+) -> Result<Vec<Transaction>, StoreError> {
+    let mut groups: Vec<(&str, frame::Group)> = Vec::new();
+    let sealed_groups = raws
+        .iter()
+        .filter(|r| r.group.as_ref().is_some_and(|(g, _)| *g == r.t.id))
+        .map(|r| (r.t.id.as_str(), r.key_id.as_str(), r.sealed.as_slice()))
+        .chain(
+            fetched
+                .iter()
+                .map(|(id, key, sealed)| (id.as_str(), key.as_str(), sealed.as_slice())),
+        );
+    for (id, key_id, sealed) in sealed_groups {
+        let plain = keys.open(key_id, &aad(id, account), sealed)?;
+        groups.push((id, frame::Group::unpack(&plain)?));
+    }
+    let mut found = Vec::with_capacity(raws.len());
+    for r in &raws {
+        let details = match &r.group {
+            Some((g, part)) => groups
+                .iter()
+                .find(|(id, _)| id == g)
+                .ok_or(StoreError::Frame("its group is gone"))?
+                .1
+                .details(*part, &r.t.id)?,
+            None => frame::unpack(&keys.open(&r.key_id, &aad(&r.t.id, account), &r.sealed)?)?,
+        };
+        found.push(details);
+    }
+    Ok(raws
+        .into_iter()
+        .zip(found)
+        .map(|(r, details)| Transaction { details, ..r.t })
+        .collect())
 }
 
 pub async fn get(
     pool: &AnyPool,
-    keys: &Keyring,
+    keys: &std::sync::Arc<Keyring>,
     account: &str,
     id: &str,
 ) -> Result<Option<Transaction>, StoreError> {
@@ -132,7 +352,9 @@ pub async fn get(
         .bind(id)
         .fetch_optional(pool)
         .await?;
-    row.map(|r| read(keys, &r)).transpose()
+    Ok(read_all(pool, keys, account, row.into_iter().collect())
+        .await?
+        .pop())
 }
 
 /// A `WHERE` clause under construction with its arguments, numbered as pushed.
@@ -188,7 +410,7 @@ impl Filter {
 
 pub async fn search(
     pool: &AnyPool,
-    keys: &Keyring,
+    keys: &std::sync::Arc<Keyring>,
     account: &str,
     query: &Query,
 ) -> Result<(Vec<Transaction>, Option<u64>), StoreError> {
@@ -280,16 +502,12 @@ pub async fn search(
         page.sql
     );
     let rows = page.bind(sqlx::query(&sql)).fetch_all(pool).await?;
-    let found = rows
-        .iter()
-        .map(|r| read(keys, r))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok((found, total))
+    Ok((read_all(pool, keys, account, rows).await?, total))
 }
 
 pub async fn find_duplicate(
     pool: &AnyPool,
-    keys: &Keyring,
+    keys: &std::sync::Arc<Keyring>,
     account: &str,
     dedup_key: &str,
     since_ms: i64,
@@ -316,7 +534,9 @@ pub async fn find_duplicate(
         f.sql
     );
     let row = f.bind(sqlx::query(&sql)).fetch_optional(pool).await?;
-    row.map(|r| read(keys, &r)).transpose()
+    Ok(read_all(pool, keys, account, row.into_iter().collect())
+        .await?
+        .pop())
 }
 
 /// The accounts with transactions, each found by one step down the account index (a loose index

@@ -84,6 +84,153 @@ async fn put(store: &Store, t: &Transaction, dedup: Option<&str>) {
         .unwrap();
 }
 
+/// Writes `ts` as the recorder writes a batch: each account's records sealed in groups.
+async fn put_together(store: &Store, ts: &[Transaction]) {
+    let records = ts
+        .iter()
+        .map(|t| NewTransaction {
+            transaction: t.clone(),
+            dedup_key: Some(t.id.clone()),
+        })
+        .collect();
+    let rows = store
+        .prepare_batch(records)
+        .into_iter()
+        .flat_map(|g| g.map_err(|(_, e)| e).unwrap())
+        .collect();
+    store.write(rows).await.unwrap();
+}
+
+/// Each row's account, group, part, time and sealed length.
+async fn layout(store: &Store) -> Vec<(String, String, Option<String>, Option<i64>, i64, i64)> {
+    sqlx::query_as(
+        "SELECT id, account, group_id, part, processed_ms, LENGTH(sealed) FROM transactions",
+    )
+    .fetch_all(&store.pool)
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn records_written_together_are_sealed_in_groups_and_each_reads_back() {
+    let dir = temp_dir();
+    let store = opened(&dir).await;
+    // Two accounts interleaved, 271s large enough that each account needs several groups.
+    let body = "EB*1*IND*30**GOLD PLAN~".repeat(200);
+    let ts: Vec<Transaction> = (0..24)
+        .map(|i| {
+            let mut t = transaction(if i % 2 == 0 { "a" } else { "b" }, 1_000 + i, "eligible");
+            t.details.x12_271 = Some(format!("{body}{i}"));
+            t
+        })
+        .collect();
+    put_together(&store, &ts).await;
+    for t in &ts {
+        assert_eq!(
+            store.get(&t.account, &t.id).await.unwrap().as_ref(),
+            Some(t)
+        );
+        let other = if t.account == "a" { "b" } else { "a" };
+        assert_eq!(
+            store.get(other, &t.id).await.unwrap(),
+            None,
+            "another account"
+        );
+        let dup = store.find_duplicate(&t.account, &t.id, 0).await.unwrap();
+        assert_eq!(dup.as_ref(), Some(t));
+    }
+    let (found, total) = store
+        .search(
+            "a",
+            &Query {
+                limit: 100,
+                count: true,
+                order: Order::OldestFirst,
+                ..Query::default()
+            },
+        )
+        .await
+        .unwrap();
+    let mine: Vec<Transaction> = ts.iter().filter(|t| t.account == "a").cloned().collect();
+    assert_eq!(found, mine);
+    assert_eq!(total, Some(12));
+    // Several groups an account, none across accounts, each in its newest record's row.
+    let rows = layout(&store).await;
+    for account in ["a", "b"] {
+        let mut holders: Vec<&String> = rows
+            .iter()
+            .filter(|r| r.1 == account)
+            .map(|r| r.2.as_ref().unwrap())
+            .collect();
+        holders.dedup();
+        assert!(holders.len() >= 2, "{account}: {} group(s)", holders.len());
+        for h in holders {
+            let members: Vec<_> = rows.iter().filter(|r| r.2.as_ref() == Some(h)).collect();
+            let holder = rows.iter().find(|r| &r.0 == h).unwrap();
+            assert!(members.iter().all(|m| m.1 == account));
+            assert_eq!(holder.4, members.iter().map(|m| m.4).max().unwrap());
+            assert!(holder.5 > 0);
+            assert!(members.iter().filter(|m| m.0 != *h).all(|m| m.5 == 0));
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_grouped_row_pointed_elsewhere_does_not_read() {
+    let dir = temp_dir();
+    let store = opened(&dir).await;
+    let a: Vec<Transaction> = (0..3)
+        .map(|i| transaction("a", 1_000 + i, "eligible"))
+        .collect();
+    let b: Vec<Transaction> = (0..3)
+        .map(|i| transaction("b", 1_000 + i, "eligible"))
+        .collect();
+    put_together(&store, &a).await;
+    put_together(&store, &b).await;
+    // Another record's part of the same group: refused, not answered with its details.
+    sqlx::query("UPDATE transactions SET part = (part + 1) % 3 WHERE id = $1")
+        .bind(&a[0].id)
+        .execute(&store.pool)
+        .await
+        .unwrap();
+    let err = store.get("a", &a[0].id).await.unwrap_err();
+    assert!(matches!(err, StoreError::Frame(_)), "{err}");
+    // Another account's group copied over this account's: it does not open.
+    sqlx::query(
+        "UPDATE transactions SET sealed = (SELECT sealed FROM transactions WHERE id = $1) \
+         WHERE id = $2",
+    )
+    .bind(&a[2].id)
+    .bind(&b[2].id)
+    .execute(&store.pool)
+    .await
+    .unwrap();
+    let err = store.get("b", &b[0].id).await.unwrap_err();
+    assert!(matches!(err, StoreError::Crypto(_)), "{err}");
+    assert_eq!(
+        store.get("a", &a[1].id).await.unwrap().as_ref(),
+        Some(&a[1])
+    );
+}
+
+#[tokio::test]
+async fn purging_part_of_a_group_keeps_the_rest_readable() {
+    let dir = temp_dir();
+    let store = opened(&dir).await;
+    let ts: Vec<Transaction> = [1_000, 9_000, 2_000]
+        .into_iter()
+        .map(|ms| transaction("a", ms, "eligible"))
+        .collect();
+    put_together(&store, &ts).await;
+    assert_eq!(store.purge(5_000).await.unwrap(), 2);
+    assert_eq!(
+        store.get("a", &ts[1].id).await.unwrap().as_ref(),
+        Some(&ts[1])
+    );
+    assert_eq!(store.purge(10_000).await.unwrap(), 1);
+    assert!(layout(&store).await.is_empty());
+}
+
 #[tokio::test]
 async fn records_round_trip_within_their_account_only() {
     let dir = temp_dir();
@@ -116,6 +263,10 @@ async fn the_file_holds_no_phi_in_clear() {
     let dir = temp_dir();
     let store = opened(&dir).await;
     put(&store, &transaction("a", 1_000, "eligible"), Some("KEY")).await;
+    let together: Vec<Transaction> = (0..3)
+        .map(|i| transaction("g", 2_000 + i, "eligible"))
+        .collect();
+    put_together(&store, &together).await;
     store.close().await;
     let mut bytes = std::fs::read(dir.join("gateway.db")).unwrap();
     if let Ok(wal) = std::fs::read(dir.join("gateway.db-wal")) {
@@ -370,6 +521,13 @@ mod round_trip {
                 t.details.warnings = warnings.clone();
                 put(&store, &t, Some(&x12)).await;
                 assert_eq!(store.get("acct", &t.id).await.unwrap(), Some(t.clone()));
+                // And sealed in a group, between two others.
+                let mut together = vec![transaction("acct", 1, "eligible"), t.clone(), transaction("acct", 2, "eligible")];
+                together[1].id = uuid::Uuid::new_v4().to_string();
+                put_together(&store, &together).await;
+                for g in &together {
+                    assert_eq!(store.get("acct", &g.id).await.unwrap().as_ref(), Some(g));
+                }
                 if !last.trim().is_empty() {
                     let (found, _) = store
                         .search("acct", &Query { limit: 5, patient_last_name: Some(last.to_lowercase()), ..Query::default() })
@@ -377,7 +535,7 @@ mod round_trip {
                         .unwrap();
                     // Case-insensitive matching folds ASCII only.
                     if last.is_ascii() {
-                        assert_eq!(found.len(), 1);
+                        assert_eq!(found.len(), 2);
                     }
                 }
                 store.close().await;

@@ -3,7 +3,7 @@
 //! single-row `INSERT` stepped per row with its values bound by reference. Through sqlx each batch
 //! paid its values' copies into sqlx's arguments, their drop, and a hand-off per statement to
 //! sqlx's own thread: about 3 µs of a record's ~23 (profiled). PostgreSQL: one
-//! `INSERT … SELECT FROM UNNEST` of one array per column: 19 values bound per batch, not per row.
+//! `INSERT … SELECT FROM UNNEST` of one array per column: 21 values bound per batch, not per row.
 
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -21,9 +21,9 @@ use super::rows::Prepared;
 
 const COLUMNS: &str = "id, account, processed_ms, route, status, source_type, source_id, \
     correlation_id, payer_id, npi, first_name_h, last_name_h, member_id_h, birth_date_h, \
-    account_number_h, mrn_h, dedup_h, key_id, sealed";
+    account_number_h, mrn_h, dedup_h, key_id, sealed, group_id, part";
 /// Bound values per row.
-const PER_ROW: usize = 19;
+const PER_ROW: usize = 21;
 
 /// The connection rows are written on.
 #[derive(Debug)]
@@ -180,6 +180,8 @@ fn sqlite_insert(conn: &mut Connection, rows: &[Prepared]) -> rusqlite::Result<(
                 h6,
                 &p.key_id,
                 &p.sealed,
+                &p.group_id,
+                &p.part,
             ];
             insert.execute(&values[..])?;
         }
@@ -190,11 +192,11 @@ fn sqlite_insert(conn: &mut Connection, rows: &[Prepared]) -> rusqlite::Result<(
 
 const POSTGRES_SQL: &str = "INSERT INTO transactions (id, account, processed_ms, route, status, \
     source_type, source_id, correlation_id, payer_id, npi, first_name_h, last_name_h, \
-    member_id_h, birth_date_h, account_number_h, mrn_h, dedup_h, key_id, sealed) \
+    member_id_h, birth_date_h, account_number_h, mrn_h, dedup_h, key_id, sealed, group_id, part) \
     SELECT * FROM UNNEST($1::text[], $2::text[], $3::int8[], $4::text[], $5::text[], \
     $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::bytea[], $12::bytea[], \
     $13::bytea[], $14::bytea[], $15::bytea[], $16::bytea[], $17::bytea[], $18::text[], \
-    $19::bytea[])";
+    $19::bytea[], $20::text[], $21::int8[])";
 
 /// One column of a batch.
 type Column<T> = Vec<T>;
@@ -210,6 +212,8 @@ async fn postgres(pool: &PgPool, rows: Vec<Prepared>) -> Result<(), sqlx::Error>
     let mut processed_ms = Column::<i64>::with_capacity(n);
     let mut hashes: [Column<Option<[u8; HASH_LEN]>>; 7] = Default::default();
     let mut sealed = Column::<Vec<u8>>::with_capacity(n);
+    let mut group_id = maybe();
+    let mut part = Column::<Option<i64>>::with_capacity(n);
     for p in rows {
         id.push(p.id);
         account.push(p.account);
@@ -226,6 +230,8 @@ async fn postgres(pool: &PgPool, rows: Vec<Prepared>) -> Result<(), sqlx::Error>
         }
         key_id.push(p.key_id);
         sealed.push(p.sealed);
+        group_id.push(p.group_id);
+        part.push(p.part);
     }
     let mut q = sqlx::query(POSTGRES_SQL)
         .bind(id)
@@ -242,7 +248,12 @@ async fn postgres(pool: &PgPool, rows: Vec<Prepared>) -> Result<(), sqlx::Error>
         q = q.bind(column);
     }
     // One statement: atomic without a transaction of its own.
-    q.bind(key_id).bind(sealed).execute(pool).await?;
+    q.bind(key_id)
+        .bind(sealed)
+        .bind(group_id)
+        .bind(part)
+        .execute(pool)
+        .await?;
     Ok(())
 }
 
