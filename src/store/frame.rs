@@ -67,24 +67,18 @@ fn person_fields(p: &Person) -> [Option<&str>; 6] {
 }
 
 thread_local! {
-    /// Each thread's frame under construction, kept between records.
+    /// Each thread's group frame under construction, kept between groups.
     static FRAME: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// A kept frame buffer larger than this is let go after use (one huge record does not pin it).
 const FRAME_KEPT: usize = 1 << 20;
 
-/// Builds `d`'s frame (uncompressed) in this thread's buffer and hands it to `then`.
-pub fn framed<T>(d: &Details, then: impl FnOnce(&[u8]) -> T) -> T {
-    FRAME.with_borrow_mut(|frame| {
-        frame.clear();
-        write_frame(d, frame);
-        let out = then(frame);
-        if frame.capacity() > FRAME_KEPT {
-            *frame = Vec::new();
-        }
-        out
-    })
+/// `d`'s frame (uncompressed), in a buffer of its own.
+pub fn frame_of(d: &Details) -> Vec<u8> {
+    let mut frame = Vec::new();
+    write_frame(d, &mut frame);
+    frame
 }
 
 fn write_frame(d: &Details, frame: &mut Vec<u8>) {
@@ -110,9 +104,9 @@ fn write_frame(d: &Details, frame: &mut Vec<u8>) {
 }
 
 /// Builds the frame of a group in this thread's buffer (a count, then each record's id and
-/// length-prefixed frame, in order) and hands it to `then`.
+/// frame, length-prefixed, in order) and hands it to `then`.
 pub fn grouped<'a, T>(
-    records: impl ExactSizeIterator<Item = (&'a str, &'a Details)>,
+    records: impl ExactSizeIterator<Item = (&'a str, &'a [u8])>,
     then: impl FnOnce(&[u8]) -> T,
 ) -> T {
     FRAME.with_borrow_mut(|frame| {
@@ -122,15 +116,9 @@ pub fn grouped<'a, T>(
                 .unwrap_or(u32::MAX)
                 .to_le_bytes(),
         );
-        for (id, d) in records {
+        for (id, record) in records {
             put(frame, id.as_bytes());
-            let at = frame.len();
-            frame.extend_from_slice(&[0; 4]);
-            write_frame(d, frame);
-            let len = u32::try_from(frame.len() - at - 4).unwrap_or(u32::MAX);
-            if let Some(slot) = frame.get_mut(at..at + 4) {
-                slot.copy_from_slice(&len.to_le_bytes());
-            }
+            put(frame, record);
         }
         let out = then(frame);
         if frame.capacity() > FRAME_KEPT {
@@ -178,14 +166,13 @@ fn compress_marked(marker: u8, frame: &[u8], out: &mut Vec<u8>) {
     }
 }
 
-/// The plaintext sealed for `d` (as records are written).
+/// The plaintext sealed for `d` alone.
 #[cfg(test)]
 pub fn pack(d: &Details) -> Vec<u8> {
-    framed(d, |frame| {
-        let mut out = Vec::with_capacity(packed_max(frame.len()));
-        compress_into(frame, &mut out);
-        out
-    })
+    let frame = frame_of(d);
+    let mut out = Vec::with_capacity(packed_max(frame.len()));
+    compress_into(&frame, &mut out);
+    out
 }
 
 /// Reads a frame front to back.

@@ -249,13 +249,18 @@ impl Store {
         self.write(vec![row]).await
     }
 
-    /// Seals and hashes a batch for [`Store::write`] (CPU work, no I/O): the rows of each group,
-    /// or how many records a group that failed held and why.
-    pub(crate) fn prepare_batch(
+    /// Hashes and frames a record where it was made (see [`rows::Packed`]).
+    pub(crate) fn pack(&self, new: NewTransaction) -> rows::Packed {
+        rows::pack(&self.keys, new)
+    }
+
+    /// Seals a batch for [`Store::write`] (CPU work, no I/O): the rows of each group, or how
+    /// many records a group that failed held and why.
+    pub(crate) fn seal_batch(
         &self,
-        records: Vec<NewTransaction>,
+        records: Vec<rows::Packed>,
     ) -> Vec<Result<Vec<rows::Prepared>, (usize, StoreError)>> {
-        rows::prepare_batch(&self.keys, records)
+        rows::seal_batch(&self.keys, records)
     }
 
     /// Writes prepared rows in one database transaction: all or none. A batch may take

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
 
+use super::rows::Packed;
 use super::{NewTransaction, Store, StoreError, StoreMetrics, now_ms};
 
 /// How often a store that failed is tried again while nothing is written.
@@ -24,7 +25,7 @@ pub(super) const BATCH: usize = 1024;
 const LINGER: Duration = Duration::from_millis(10);
 
 /// Moves what is queued now into `batch`, up to [`BATCH`]; how many.
-fn drain(rx: &mut mpsc::Receiver<NewTransaction>, batch: &mut Vec<NewTransaction>) -> usize {
+fn drain(rx: &mut mpsc::Receiver<Packed>, batch: &mut Vec<Packed>) -> usize {
     let before = batch.len();
     while batch.len() < BATCH {
         let Ok(t) = rx.try_recv() else { break };
@@ -85,7 +86,7 @@ impl Health {
 /// The store with its queue, writer and health.
 #[derive(Debug)]
 pub struct Recorder {
-    queue: mpsc::Sender<NewTransaction>,
+    queue: mpsc::Sender<Packed>,
     /// Records queued so far; with `taken`, what a read waits for (read-your-writes).
     queued: std::sync::atomic::AtomicU64,
     /// Records the writer has finished with (written or counted lost), in queue order.
@@ -127,9 +128,10 @@ impl Recorder {
         }
     }
 
-    /// Queues `t` for the writer; never waits. A full queue drops it (counted).
+    /// Packs `t` (hashes and frames it, on this thread) and queues it for the writer; never
+    /// waits. A full queue drops it (counted).
     pub fn record(&self, t: NewTransaction) {
-        match self.queue.try_send(t) {
+        match self.queue.try_send(self.store.pack(t)) {
             Ok(()) => {
                 self.queued.fetch_add(1, Ordering::AcqRel);
                 self.metrics.queue(1);
@@ -166,7 +168,7 @@ impl Recorder {
 }
 
 async fn write(
-    mut rx: mpsc::Receiver<NewTransaction>,
+    mut rx: mpsc::Receiver<Packed>,
     done: tokio::sync::watch::Sender<u64>,
     store: Arc<Store>,
     health: Arc<Health>,
@@ -208,7 +210,7 @@ async fn write(
 
 /// Seals and writes one batch in one database transaction; what is lost is counted.
 async fn write_batch(
-    records: Vec<NewTransaction>,
+    records: Vec<Packed>,
     store: &Arc<Store>,
     health: &Health,
     metrics: &StoreMetrics,
@@ -217,7 +219,7 @@ async fn write_batch(
     let started = Instant::now();
     // Sealing and hashing a batch is CPU work: off the async workers.
     let sealer = Arc::clone(store);
-    let prepared = tokio::task::spawn_blocking(move || sealer.prepare_batch(records)).await;
+    let prepared = tokio::task::spawn_blocking(move || sealer.seal_batch(records)).await;
     let Ok(prepared) = prepared else {
         // The sealing panicked: the batch is lost, counted.
         metrics.errors("write", taken);

@@ -86,15 +86,16 @@ async fn put(store: &Store, t: &Transaction, dedup: Option<&str>) {
 
 /// Writes `ts` as the recorder writes a batch: each account's records sealed in groups.
 async fn put_together(store: &Store, ts: &[Transaction]) {
-    let records = ts
+    let records: Vec<NewTransaction> = ts
         .iter()
         .map(|t| NewTransaction {
             transaction: t.clone(),
             dedup_key: Some(t.id.clone()),
         })
         .collect();
+    let records = records.into_iter().map(|r| store.pack(r)).collect();
     let rows = store
-        .prepare_batch(records)
+        .seal_batch(records)
         .into_iter()
         .flat_map(|g| g.map_err(|(_, e)| e).unwrap())
         .collect();
