@@ -123,6 +123,57 @@ pub fn wrk_script(body: &str, key: Option<&str>) -> String {
     s
 }
 
+/// [`X12`] with its control numbers, trace number, member name and date of birth made the
+/// `i`th of a deterministic sequence: requests that differ where real ones do (the store keeps
+/// each, and records alike compress better than real traffic would).
+pub fn varied_x12(i: u64) -> String {
+    const FIRST: [&str; 4] = ["JOHNONE", "JOHNTWO", "JANEONE", "JANETWO"];
+    const LAST: [&str; 2] = ["DOEONE", "DOETWO"];
+    // A fixed LCG (Knuth's MMIX constants): the same sequence every run.
+    let r = i
+        .wrapping_mul(6_364_136_223_846_793_005)
+        .wrapping_add(1_442_695_040_888_963_407);
+    let control = format!("{:09}", r % 1_000_000_000);
+    let trace = format!("{:010}", (r >> 20) % 10_000_000_000);
+    let birth = format!(
+        "19{:02}{:02}{:02}",
+        30 + (r >> 8) % 70,
+        1 + (r >> 16) % 12,
+        1 + (r >> 24) % 28
+    );
+    X12.replacen("000000001*0*T", &format!("{control}*0*T"), 1)
+        .replace("IEA*1*000000001~", &format!("IEA*1*{control}~"))
+        .replace("93175-012547", &trace)
+        .replace("BHT*0022*13*10001234", &format!("BHT*0022*13*{trace}"))
+        .replace(
+            "DOEONE*JOHNONE",
+            &format!(
+                "{}*{}",
+                LAST[usize::try_from((r >> 32) % 2).unwrap()],
+                FIRST[usize::try_from((r >> 33) % 4).unwrap()]
+            ),
+        )
+        .replace("D8*18800102", &format!("D8*{birth}"))
+}
+
+/// A wrk Lua script that POSTs `n` different raw-X12 bodies ([`varied_x12`]) in turn, each
+/// formatted once at start-up so wrk's own cost per request stays that of one body.
+pub fn wrk_script_varied(n: u64, key: &str) -> String {
+    let mut s = String::from("local bodies = {\n");
+    for i in 0..n {
+        let body = serde_json::json!({ "x12": varied_x12(i) }).to_string();
+        s.push_str(&format!("[==[{body}]==],\n"));
+    }
+    s.push_str(&format!(
+        "}}\nlocal requests = {{}}\nlocal at = 0\ninit = function(args)\n  \
+         local headers = {{[\"Content-Type\"] = \"application/json\", \
+         [\"Authorization\"] = \"{key}\"}}\n  \
+         for i, b in ipairs(bodies) do requests[i] = wrk.format(\"POST\", nil, headers, b) end\n\
+         end\nrequest = function()\n  at = at % #requests + 1\n  return requests[at]\nend\n"
+    ));
+    s
+}
+
 /// What one wrk run measured.
 #[derive(Debug, Clone)]
 pub struct WrkRun {
