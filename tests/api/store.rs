@@ -1109,3 +1109,80 @@ async fn a_large_page_of_transactions_is_rendered_in_the_cpu_pool() {
     );
     assert_eq!(app.state.cpu.running(), 0);
 }
+
+#[tokio::test]
+async fn answers_given_together_are_stored_in_groups_and_each_reads_back() {
+    answered_together_on(None).await;
+}
+
+#[tokio::test]
+async fn answers_given_together_are_stored_in_groups_and_each_reads_back_on_postgres() {
+    answered_together_on(Some(postgres::fresh_database().await)).await;
+}
+
+/// Concurrent answers land in one batch, which the writer seals in groups (one account's
+/// records as one value): each still reads back as its own transaction, alone and in a page.
+async fn answered_together_on(postgres: Option<String>) {
+    const SENT: u32 = 24;
+    const GROUPED: &str =
+        "SELECT COUNT(*) FROM transactions WHERE group_id IS NOT NULL AND group_id <> id";
+    let key = key_file();
+    let app = spawn_app(|s| {
+        if let Some(url) = &postgres {
+            s.store.url.clone_from(url);
+            s.store.encryption_key_file = key.path();
+        }
+    })
+    .await;
+    let mut calls = tokio::task::JoinSet::new();
+    for n in 0..SENT {
+        let (client, url) = (app.client().clone(), format!("{}{RAW}", app.base));
+        calls.spawn(async move {
+            let res = client
+                .post(url)
+                .header("Authorization", DEMO_KEY)
+                .json(&json!({ "x12": member(700 + n, "TOGETHER") }))
+                .send()
+                .await
+                .expect("POST");
+            assert_eq!(res.status(), StatusCode::OK);
+            (n, txn_id(&res))
+        });
+    }
+    let sent = calls.join_all().await;
+    for (n, id) in &sent {
+        let t = app.stored(id).await;
+        assert_eq!(t["id"], id.as_str());
+        assert_eq!(t["patient"]["lastName"], "TOGETHER");
+        assert_eq!(t["patient"]["memberId"], format!("MBR{:08}", 700 + n));
+    }
+    let res = app
+        .get_with(
+            &format!("{TXNS}?patientLastName=together&limit=30"),
+            DEMO_KEY,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let page: Value = res.json().await.unwrap();
+    let page = page.as_array().expect("a page");
+    assert_eq!(page.len(), SENT as usize);
+    for t in page {
+        let (n, _) = sent
+            .iter()
+            .find(|(_, id)| t["id"] == id.as_str())
+            .expect("one sent");
+        assert_eq!(t["patient"]["memberId"], format!("MBR{:08}", 700 + n));
+    }
+    // Rows sealed in another record's row: the group path was taken.
+    let grouped: i64 = match &postgres {
+        Some(url) => {
+            let pool = sqlx::PgPool::connect(url).await.unwrap();
+            sqlx::query_scalar(GROUPED).fetch_one(&pool).await.unwrap()
+        }
+        None => rusqlite::Connection::open(app.data.0.join("gateway.db"))
+            .unwrap()
+            .query_row(GROUPED, [], |r| r.get(0))
+            .unwrap(),
+    };
+    assert!(grouped > 0, "no record was sealed in a group");
+}
