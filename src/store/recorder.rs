@@ -217,7 +217,7 @@ async fn write_batch(
 ) {
     let taken = records.len();
     let started = Instant::now();
-    // Sealing and hashing a batch is CPU work: off the async workers.
+    // Compressing and sealing a batch is CPU work: off the async workers.
     let sealer = Arc::clone(store);
     let prepared = tokio::task::spawn_blocking(move || sealer.seal_batch(records)).await;
     let Ok(prepared) = prepared else {
