@@ -362,15 +362,40 @@ pub async fn get(
     account: &str,
     id: &str,
 ) -> Result<Option<Transaction>, StoreError> {
-    let sql = format!("SELECT {COLUMNS} FROM transactions WHERE account = $1 AND id = $2");
+    let sql = format!("{ONE} WHERE t.account = $1 AND t.id = $2");
     let row = sqlx::query(&sql)
         .bind(account)
         .bind(id)
         .fetch_optional(pool)
         .await?;
-    Ok(read_all(pool, keys, account, row.into_iter().collect())
-        .await?
-        .pop())
+    read_one(keys, account, row)
+}
+
+/// One row with, when its group is held in another row, that row's key and sealed value: one
+/// query where a grouped record took two (the duplicate lookup is on the request path).
+const ONE: &str = "SELECT t.id AS id, t.account AS account, t.processed_ms AS processed_ms, \
+    t.route AS route, t.status AS status, t.source_type AS source_type, \
+    t.source_id AS source_id, t.correlation_id AS correlation_id, t.payer_id AS payer_id, \
+    t.npi AS npi, t.key_id AS key_id, t.sealed AS sealed, t.group_id AS group_id, \
+    t.part AS part, h.key_id AS holder_key_id, h.sealed AS holder_sealed \
+    FROM transactions t LEFT JOIN transactions h \
+    ON h.account = t.account AND h.id = t.group_id AND h.id <> t.id";
+
+/// Reads a row of [`ONE`].
+fn read_one(
+    keys: &Keyring,
+    account: &str,
+    row: Option<AnyRow>,
+) -> Result<Option<Transaction>, StoreError> {
+    let Some(row) = row else { return Ok(None) };
+    let r = raw(&row)?;
+    let holder_key: Option<String> = row.try_get("holder_key_id")?;
+    let holder_sealed: Option<Vec<u8>> = row.try_get("holder_sealed")?;
+    let fetched = match (&r.group, holder_key, holder_sealed) {
+        (Some((g, _)), Some(key_id), Some(sealed)) => vec![(g.clone(), key_id, sealed)],
+        _ => Vec::new(),
+    };
+    Ok(open_all(keys, account, vec![r], &fetched)?.pop())
 }
 
 /// A `WHERE` clause under construction with its arguments, numbered as pushed.
@@ -530,29 +555,26 @@ pub async fn find_duplicate(
 ) -> Result<Option<Transaction>, StoreError> {
     let mut f = Filter::default();
     let p = f.placeholder(Arg::Text(account.to_owned()));
-    f.sql = format!("account = {p}");
+    f.sql = format!("t.account = {p}");
     let hashes = keys
         .hashes(field::DEDUP, dedup_key)
         .into_iter()
         .map(Arg::Bytes)
         .collect();
-    f.any_of("dedup_h", hashes);
+    f.any_of("t.dedup_h", hashes);
     // Implied by the `IN`, spelled out so both planners use the partial index.
-    f.sql.push_str(" AND dedup_h IS NOT NULL");
-    f.and("processed_ms", ">=", Arg::Int(since_ms));
+    f.sql.push_str(" AND t.dedup_h IS NOT NULL");
+    f.and("t.processed_ms", ">=", Arg::Int(since_ms));
     let (a, b) = (
         f.placeholder(Arg::Text(NOT_REPLAYED[0].to_owned())),
         f.placeholder(Arg::Text(NOT_REPLAYED[1].to_owned())),
     );
     let sql = format!(
-        "SELECT {COLUMNS} FROM transactions WHERE {} AND status NOT IN ({a}, {b}) \
-         ORDER BY processed_ms DESC LIMIT 1",
+        "{ONE} WHERE {} AND t.status NOT IN ({a}, {b}) ORDER BY t.processed_ms DESC LIMIT 1",
         f.sql
     );
     let row = f.bind(sqlx::query(&sql)).fetch_optional(pool).await?;
-    Ok(read_all(pool, keys, account, row.into_iter().collect())
-        .await?
-        .pop())
+    read_one(keys, account, row)
 }
 
 /// The accounts with transactions, each found by one step down the account index (a loose index
