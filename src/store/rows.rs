@@ -174,7 +174,6 @@ fn seal_group(keys: &Keyring, group: Vec<Packed>) -> Result<Vec<Prepared>, Store
             |out| frame::compress_group_into(frame, out),
         )
     })?);
-    let key_id = keys.current_id();
     Ok(group
         .into_iter()
         .enumerate()
@@ -183,7 +182,6 @@ fn seal_group(keys: &Keyring, group: Vec<Packed>) -> Result<Vec<Prepared>, Store
             if part == holder {
                 row.sealed = sealed.take().unwrap_or_default();
             }
-            key_id.clone_into(&mut row.key_id);
             row.group_id = Some(holder_id.clone());
             row.part = Some(i64::try_from(part).unwrap_or(i64::MAX));
             row
@@ -358,7 +356,7 @@ fn open_all(
 
 pub async fn get(
     pool: &AnyPool,
-    keys: &std::sync::Arc<Keyring>,
+    keys: &Keyring,
     account: &str,
     id: &str,
 ) -> Result<Option<Transaction>, StoreError> {
@@ -548,7 +546,7 @@ pub async fn search(
 
 pub async fn find_duplicate(
     pool: &AnyPool,
-    keys: &std::sync::Arc<Keyring>,
+    keys: &Keyring,
     account: &str,
     dedup_key: &str,
     since_ms: i64,
