@@ -2,8 +2,9 @@
 //! the short fields, the errors and warnings, then the long texts (the 270, the 271) as raw
 //! bytes, so nothing is escaped or scanned. Written today: a marker byte (3), then LZ4 (block
 //! format, length prepended) of a group of frames, each after its record's id; or, for a record
-//! sealed alone, marker 2 and LZ4 of its frame. Read too: frames of marker 1 (the short fields as JSON, then three texts,
-//! the answered body last) and rows of bare JSON of [`Details`], which start with `{`.
+//! sealed alone, marker 2 and LZ4 of its frame. Read too: frames of marker 1 (the short fields as
+//! JSON, then three texts, the answered body last) and rows of bare JSON of [`Details`], which
+//! start with `{`.
 
 use serde::Deserialize;
 
@@ -76,16 +77,10 @@ const FRAME_KEPT: usize = 1 << 20;
 
 /// `d`'s frame (uncompressed), in a buffer of its own.
 pub fn frame_of(d: &Details) -> Vec<u8> {
-    let mut frame = Vec::new();
-    write_frame(d, &mut frame);
-    frame
-}
-
-fn write_frame(d: &Details, frame: &mut Vec<u8>) {
-    frame.reserve(d.texts_len() + 512);
+    let mut frame = Vec::with_capacity(d.texts_len() + 512);
     for person in [&d.patient, &d.subscriber] {
         for field in person_fields(person) {
-            put_text(frame, field);
+            put_text(&mut frame, field);
         }
     }
     for field in [
@@ -93,14 +88,15 @@ fn write_frame(d: &Details, frame: &mut Vec<u8>) {
         &d.medical_record_number,
         &d.payer_name,
     ] {
-        put_text(frame, field.as_deref());
+        put_text(&mut frame, field.as_deref());
     }
     frame.extend_from_slice(&d.http_status.to_le_bytes());
-    put_list(frame, &d.errors);
-    put_list(frame, &d.warnings);
+    put_list(&mut frame, &d.errors);
+    put_list(&mut frame, &d.warnings);
     for text in [&d.x12_270, &d.x12_271, &d.response] {
-        put_text(frame, text.as_deref());
+        put_text(&mut frame, text.as_deref());
     }
+    frame
 }
 
 /// Builds the frame of a group in this thread's buffer (a count, then each record's id and
@@ -231,7 +227,7 @@ impl<'a> Cursor<'a> {
         Ok(items)
     }
 
-    /// A frame of marker 2, as [`write_frame`] wrote it.
+    /// A frame of marker 2, as [`frame_of`] wrote it.
     fn fields(&mut self) -> Result<Details, StoreError> {
         Ok(Details {
             patient: self.person()?,
