@@ -40,8 +40,9 @@ pub(super) const SQLITE_SYNC: &str = "PRAGMA synchronous=NORMAL";
 /// How long start-up waits for the database.
 const CONNECT_WAIT: Duration = Duration::from_secs(10);
 
-/// The migrations, compiled in (the binary needs no files).
-fn migrator() -> Migrator {
+/// The migrations, compiled in (the binary needs no files); the same SQL for both databases
+/// except where one names the backend.
+fn migrator(backend: Backend) -> Migrator {
     let migration = |version: i64, description: &'static str, sql: &'static str| {
         Migration::new(
             version,
@@ -72,6 +73,18 @@ fn migrator() -> Migrator {
                 4,
                 "groups",
                 include_str!("../../migrations/0004_groups.sql"),
+            ),
+            migration(
+                5,
+                "inline groups",
+                match backend {
+                    Backend::Sqlite => {
+                        include_str!("../../migrations/0005_inline_groups.sqlite.sql")
+                    }
+                    Backend::Postgres => {
+                        include_str!("../../migrations/0005_inline_groups.postgres.sql")
+                    }
+                },
             ),
         ]),
         ..Migrator::DEFAULT
@@ -159,7 +172,7 @@ pub async fn open(
                 .execute(&pool)
                 .await?;
         }
-        let migrated = migrator().run(&pool).await;
+        let migrated = migrator(backend).run(&pool).await;
         pool.close().await;
         migrated.map_err(|e| sqlx::Error::Migrate(Box::new(e)))
     })

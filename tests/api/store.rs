@@ -1177,6 +1177,15 @@ async fn answered_together_on(postgres: Option<String>) {
     let grouped: i64 = match &postgres {
         Some(url) => {
             let pool = sqlx::PgPool::connect(url).await.unwrap();
+            // Groups stay in their holder's row: nothing was moved out to the TOAST table.
+            let toasted: i64 = sqlx::query_scalar(
+                "SELECT pg_relation_size(reltoastrelid) FROM pg_class \
+                 WHERE relname = 'transactions'",
+            )
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+            assert_eq!(toasted, 0, "a group was toasted");
             sqlx::query_scalar(GROUPED).fetch_one(&pool).await.unwrap()
         }
         None => rusqlite::Connection::open(app.data.0.join("gateway.db"))
