@@ -238,8 +238,7 @@ async fn real_time(
             (cap, result)
         }
     };
-    let id = cap.id.clone();
-    let mut res = match result {
+    let (id, mut res) = match result {
         Ok(body) => {
             let status = cap.status_271();
             let t = cap.conclude(caller, status, 200, Vec::new());
@@ -251,8 +250,7 @@ async fn real_time(
                 axum::Json(render_with(&t.transaction, v3.as_ref())),
             )
                 .into_response();
-            transaction::keep(state, t);
-            res
+            (transaction::keep(state, t), res)
         }
         Err(e) => {
             let status = transaction::status_of(&e);
@@ -263,12 +261,11 @@ async fn real_time(
                 // The payer's side failed: still a transaction, as Optum answers it.
                 let t = cap.conclude(caller, status, 200, msgs);
                 let res = (StatusCode::OK, axum::Json(render(&t.transaction))).into_response();
-                transaction::keep(state, t);
-                res
+                (transaction::keep(state, t), res)
             } else {
                 let res = error(code, &msgs);
-                transaction::keep(state, cap.conclude(caller, status, code.as_u16(), msgs));
-                res
+                let t = cap.conclude(caller, status, code.as_u16(), msgs);
+                (transaction::keep(state, t), res)
             }
         }
     };

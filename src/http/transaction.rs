@@ -146,8 +146,6 @@ fn month_start_ms(ms: i64) -> i64 {
 /// One exchange under way.
 #[derive(Debug)]
 pub struct Capture {
-    /// The transaction id (also in `x-transaction-id`).
-    pub id: String,
     route: &'static str,
     /// The request headers read.
     pub headers: ExchangeHeaders,
@@ -263,7 +261,6 @@ impl Capture {
         headers: ExchangeHeaders,
     ) -> Result<Self, Box<(Self, ApiError)>> {
         let capture = Self {
-            id: store::new_id(),
             route,
             headers,
             details: Details::default(),
@@ -382,10 +379,12 @@ impl Capture {
         let mut details = self.details;
         details.http_status = http_status;
         details.errors = errors;
+        // Its id is made now, with the time it is processed: the store finds it by that time.
+        let processed_ms = store::now_ms();
         let t = store::Transaction {
-            id: self.id,
+            id: store::id_at(processed_ms),
             account: caller.account.to_string(),
-            processed_ms: store::now_ms(),
+            processed_ms,
             route: self.route.to_owned(),
             status: status.as_str().to_owned(),
             source_type: if self.replay_of.is_some() {
@@ -415,19 +414,20 @@ impl Capture {
         caller: &Caller,
         result: Result<Response, ApiError>,
     ) -> Response {
-        let id = self.id.clone();
-        // With the store off there is nothing to record: no 271 classified, no record built.
+        // With the store off there is nothing to record: no 271 classified, no record built,
+        // and the id is made here.
         let recording = state.store.is_some();
-        let mut res = match result {
+        let (id, mut res) = match result {
+            Ok(res) if !recording => (store::new_id(), res),
             Ok(res) => {
-                if recording {
-                    let status = self.status_271();
-                    let code = res.status().as_u16();
-                    keep(state, self.conclude(caller, status, code, Vec::new()));
-                }
-                res
+                let status = self.status_271();
+                let code = res.status().as_u16();
+                (
+                    keep(state, self.conclude(caller, status, code, Vec::new())),
+                    res,
+                )
             }
-            Err(e) if !recording => e.into_response(),
+            Err(e) if !recording => (store::new_id(), e.into_response()),
             Err(e) => {
                 let status = status_of(&e);
                 let errors = vec![e.to_string()];
@@ -438,8 +438,10 @@ impl Capture {
                         Some(format!("{} {}", res.status().as_u16(), errors.join("; ")));
                 }
                 let code = res.status().as_u16();
-                keep(state, this.conclude(caller, status, code, errors));
-                res
+                (
+                    keep(state, this.conclude(caller, status, code, errors)),
+                    res,
+                )
             }
         };
         if let Ok(v) = HeaderValue::from_str(&id) {
@@ -449,11 +451,13 @@ impl Capture {
     }
 }
 
-/// Queues the record of an exchange for the store's writer (when the store is on).
-pub fn keep(state: &AppState, record: NewTransaction) {
+/// Queues the record of an exchange for the store's writer (when the store is on); its id.
+pub fn keep(state: &AppState, record: NewTransaction) -> String {
+    let id = record.transaction.id.clone();
     if let Some(recorder) = &state.store {
         recorder.record(record);
     }
+    id
 }
 
 /// Starts the store's writer for `state` (`None` when the store is off).

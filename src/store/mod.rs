@@ -328,22 +328,41 @@ impl Store {
     }
 }
 
-/// A new transaction id: a UUID v7 (time first, then 74 random bits), so the primary-key index
-/// grows at its end. A random v4 put each record on a random index page, and rewriting those
-/// pages was the writer's largest cost once records were compressed.
+/// A new transaction id, made now: see [`id_at`].
 pub fn new_id() -> String {
+    id_at(now_ms())
+}
+
+/// A transaction id made at `ms`, the time it is recorded as processed: a UUID v7 (time first,
+/// then 74 random bits), so the index on (account, time, id) grows at its end and a lookup by
+/// id finds the row through that index ([`id_ms`]), with no index of ids to keep.
+pub fn id_at(ms: i64) -> String {
     let mut random = [0u8; 10];
     if random::fill(&mut random).is_err() {
         // No system randomness: still unique enough within one process's records.
         fastrand::fill(&mut random);
     }
-    let ms = u64::try_from(now_ms()).unwrap_or(0);
+    let ms = u64::try_from(ms).unwrap_or(0);
     let mut text = [0u8; uuid::fmt::Hyphenated::LENGTH];
     uuid::Builder::from_unix_timestamp_millis(ms, &random)
         .into_uuid()
         .hyphenated()
         .encode_lower(&mut text)
         .to_owned()
+}
+
+/// The time a v7 id (as [`id_at`] writes it: lower-case, hyphenated) was made at; `None` for
+/// any other id.
+pub fn id_ms(id: &str) -> Option<i64> {
+    let u = uuid::Uuid::try_parse(id).ok()?;
+    let mut text = [0u8; uuid::fmt::Hyphenated::LENGTH];
+    if u.get_version_num() != 7 || *u.hyphenated().encode_lower(&mut text) != *id {
+        return None;
+    }
+    let b = u.as_bytes();
+    let mut ms = [0u8; 8];
+    ms.get_mut(2..)?.copy_from_slice(b.get(..6)?);
+    i64::try_from(u64::from_be_bytes(ms)).ok()
 }
 
 /// Now, Unix milliseconds.

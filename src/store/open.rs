@@ -86,6 +86,16 @@ fn migrator(backend: Backend) -> Migrator {
                     }
                 },
             ),
+            migration(
+                6,
+                "time keyed",
+                match backend {
+                    Backend::Sqlite => include_str!("../../migrations/0006_time_keyed.sqlite.sql"),
+                    Backend::Postgres => {
+                        include_str!("../../migrations/0006_time_keyed.postgres.sql")
+                    }
+                },
+            ),
         ]),
         ..Migrator::DEFAULT
     }

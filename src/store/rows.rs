@@ -23,7 +23,7 @@ mod field {
 }
 
 const COLUMNS: &str = "id, account, processed_ms, route, status, source_type, source_id, \
-    correlation_id, payer_id, npi, key_id, sealed, group_id, part";
+    correlation_id, payer_id, npi, key_id, sealed, group_id, part, group_ms";
 
 /// What a row's sealed details are bound to: its id and account, so a sealed value copied into
 /// another row (or another tenant's) fails to open.
@@ -57,9 +57,13 @@ pub struct Prepared {
     pub(super) hashes: [Option<[u8; HASH_LEN]>; 7],
     pub(super) key_id: String,
     pub(super) sealed: Vec<u8>,
-    /// The row holding the group this record is sealed in, and its part there.
+    /// The row holding the group this record is sealed in, its part there and its time.
     pub(super) group_id: Option<String>,
     pub(super) part: Option<i64>,
+    pub(super) group_ms: Option<i64>,
+    /// 1 when the id does not name the processed time (see [`super::id_ms`]): the row is then
+    /// found by id through the partial index that holds such rows alone.
+    pub(super) id_lookup: Option<i64>,
 }
 
 /// A record packed on the thread that made it: its row's plain fields and keyed hashes, and its
@@ -160,9 +164,9 @@ fn seal_group(keys: &Keyring, group: Vec<Packed>) -> Result<Vec<Prepared>, Store
         .enumerate()
         .max_by_key(|(_, r)| r.row.processed_ms)
         .map_or(0, |(i, _)| i);
-    let (holder_id, account) = group
+    let (holder_id, account, holder_ms) = group
         .get(holder)
-        .map(|r| (r.row.id.clone(), r.row.account.clone()))
+        .map(|r| (r.row.id.clone(), r.row.account.clone(), r.row.processed_ms))
         .unwrap_or_default();
     let records = group
         .iter()
@@ -184,6 +188,7 @@ fn seal_group(keys: &Keyring, group: Vec<Packed>) -> Result<Vec<Prepared>, Store
             }
             row.group_id = Some(holder_id.clone());
             row.part = Some(i64::try_from(part).unwrap_or(i64::MAX));
+            row.group_ms = Some(holder_ms);
             row
         })
         .collect())
@@ -209,6 +214,8 @@ fn hashed(keys: &Keyring, new: NewTransaction) -> Prepared {
         sealed: Vec::new(),
         group_id: None,
         part: None,
+        group_ms: None,
+        id_lookup: (super::id_ms(&t.id) != Some(t.processed_ms)).then_some(1),
         id: t.id,
         account: t.account,
         processed_ms: t.processed_ms,
@@ -229,6 +236,8 @@ struct Raw {
     sealed: Vec<u8>,
     /// The row holding its group, and its part there.
     group: Option<(String, usize)>,
+    /// That row's time (`None` in rows written before 0006: found by id instead).
+    group_ms: Option<i64>,
 }
 
 fn raw(row: &AnyRow) -> Result<Raw, StoreError> {
@@ -256,6 +265,7 @@ fn raw(row: &AnyRow) -> Result<Raw, StoreError> {
         key_id: row.try_get("key_id")?,
         sealed: row.try_get("sealed")?,
         group,
+        group_ms: row.try_get("group_ms")?,
     })
 }
 
@@ -270,40 +280,28 @@ async fn read_all(
 ) -> Result<Vec<Transaction>, StoreError> {
     let read = rows.iter().map(raw).collect::<Result<Vec<_>, _>>()?;
     drop(rows);
-    let mut holders: Vec<String> = Vec::new();
+    // Each group's holder, with its time when the member row names it.
+    let mut holders: Vec<(&str, Option<i64>)> = Vec::new();
     for r in &read {
         if let Some((g, _)) = &r.group
-            && !holders.contains(g)
+            && !holders.iter().any(|(h, _)| h == g)
         {
-            holders.push(g.clone());
+            holders.push((g, r.group_ms));
         }
     }
-    let missing: Vec<&String> = holders
+    let missing: Vec<(&str, Option<i64>)> = holders
         .iter()
-        .filter(|g| !read.iter().any(|r| r.t.id == **g))
+        .copied()
+        .filter(|(g, _)| !read.iter().any(|r| r.t.id == *g))
         .collect();
-    let mut fetched = Vec::new();
-    if !missing.is_empty() {
-        let mut f = Filter::default();
-        let p = f.placeholder(Arg::Text(account.to_owned()));
-        f.sql = format!("account = {p}");
-        f.any_of(
-            "id",
-            missing.iter().map(|g| Arg::Text((*g).clone())).collect(),
-        );
-        let sql = format!(
-            "SELECT id, key_id, sealed FROM transactions WHERE {}",
-            f.sql
-        );
-        for row in f.bind(sqlx::query(&sql)).fetch_all(pool).await? {
-            let id: String = row.try_get("id")?;
-            let key_id: String = row.try_get("key_id")?;
-            let sealed: Vec<u8> = row.try_get("sealed")?;
-            fetched.push((id, key_id, sealed));
-        }
-    }
+    let groups = holders.len();
+    let fetched = if missing.is_empty() {
+        Vec::new()
+    } else {
+        holders_of(pool, account, &missing).await?
+    };
     let account = account.to_owned();
-    if holders.len() > 1 {
+    if groups > 1 {
         let keys = std::sync::Arc::clone(keys);
         tokio::task::spawn_blocking(move || open_all(&keys, &account, read, &fetched))
             .await
@@ -311,6 +309,53 @@ async fn read_all(
     } else {
         open_all(keys, &account, read, &fetched)
     }
+}
+
+/// The key and sealed value of each holder in `missing` (its id, and its time when known), by
+/// (account, time, id) through the index where the time is known, else through the index of
+/// rows found by id.
+async fn holders_of(
+    pool: &AnyPool,
+    account: &str,
+    missing: &[(&str, Option<i64>)],
+) -> Result<Vec<(String, String, Vec<u8>)>, StoreError> {
+    let (timed, untimed): (Vec<_>, Vec<_>) = missing.iter().partition(|(_, ms)| ms.is_some());
+    let mut fetched = Vec::new();
+    for (list, untimed) in [(timed, false), (untimed, true)] {
+        if list.is_empty() {
+            continue;
+        }
+        let mut f = Filter::default();
+        let p = f.placeholder(Arg::Text(account.to_owned()));
+        f.sql = format!("account = {p}");
+        if untimed {
+            f.sql.push_str(" AND id_lookup IS NOT NULL");
+        } else {
+            // Each time with each id: a pair that is not a holder's matches no row.
+            f.any_of(
+                "processed_ms",
+                list.iter().filter_map(|(_, ms)| ms.map(Arg::Int)).collect(),
+            );
+        }
+        f.any_of(
+            "id",
+            list.iter()
+                .map(|(g, _)| Arg::Text((*g).to_owned()))
+                .collect(),
+        );
+        let sql = format!(
+            "SELECT id, key_id, sealed FROM transactions WHERE {}",
+            f.sql
+        );
+        for row in f.bind(sqlx::query(&sql)).fetch_all(pool).await? {
+            fetched.push((
+                row.try_get("id")?,
+                row.try_get("key_id")?,
+                row.try_get("sealed")?,
+            ));
+        }
+    }
+    Ok(fetched)
 }
 
 /// Opens the groups (found among `raws` or in `fetched`), then each row's details.
@@ -360,24 +405,44 @@ pub async fn get(
     account: &str,
     id: &str,
 ) -> Result<Option<Transaction>, StoreError> {
-    let sql = format!("{ONE} WHERE t.account = $1 AND t.id = $2");
-    let row = sqlx::query(&sql)
-        .bind(account)
-        .bind(id)
-        .fetch_optional(pool)
-        .await?;
+    // By its time when its id names one, else (or not found so) among rows found by id.
+    let mut row = None;
+    if let Some(ms) = super::id_ms(id) {
+        let sql = format!("{ONE} WHERE t.account = $1 AND t.processed_ms = $2 AND t.id = $3");
+        row = sqlx::query(&sql)
+            .bind(account)
+            .bind(ms)
+            .bind(id)
+            .fetch_optional(pool)
+            .await?;
+    }
+    if row.is_none() {
+        let sql = format!("{ONE} WHERE t.account = $1 AND t.id = $2 AND t.id_lookup IS NOT NULL");
+        row = sqlx::query(&sql)
+            .bind(account)
+            .bind(id)
+            .fetch_optional(pool)
+            .await?;
+    }
     read_one(keys, account, row)
 }
 
 /// One row with, when its group is held in another row, that row's key and sealed value: one
-/// query where a grouped record took two (the duplicate lookup is on the request path).
+/// query where a grouped record took two (the duplicate lookup is on the request path). The
+/// holder is found by its time (`h`), or by id when the member row was written before 0006
+/// and does not name it (`o`).
 const ONE: &str = "SELECT t.id AS id, t.account AS account, t.processed_ms AS processed_ms, \
     t.route AS route, t.status AS status, t.source_type AS source_type, \
     t.source_id AS source_id, t.correlation_id AS correlation_id, t.payer_id AS payer_id, \
     t.npi AS npi, t.key_id AS key_id, t.sealed AS sealed, t.group_id AS group_id, \
-    t.part AS part, h.key_id AS holder_key_id, h.sealed AS holder_sealed \
-    FROM transactions t LEFT JOIN transactions h \
-    ON h.account = t.account AND h.id = t.group_id AND h.id <> t.id";
+    t.part AS part, t.group_ms AS group_ms, \
+    COALESCE(h.key_id, o.key_id) AS holder_key_id, \
+    COALESCE(h.sealed, o.sealed) AS holder_sealed \
+    FROM transactions t \
+    LEFT JOIN transactions h ON h.account = t.account AND h.processed_ms = t.group_ms \
+    AND h.id = t.group_id AND h.id <> t.id \
+    LEFT JOIN transactions o ON t.group_ms IS NULL AND o.id_lookup IS NOT NULL \
+    AND o.id = t.group_id AND o.account = t.account AND o.id <> t.id";
 
 /// Reads a row of [`ONE`].
 fn read_one(

@@ -43,7 +43,7 @@ fn no_env(_: &str) -> Option<String> {
 
 fn transaction(account: &str, ms: i64, status: &str) -> Transaction {
     Transaction {
-        id: uuid::Uuid::new_v4().to_string(),
+        id: id_at(ms),
         account: account.into(),
         processed_ms: ms,
         route: "/rcm/eligibility/v1".into(),
@@ -617,4 +617,61 @@ async fn a_burst_of_records_is_written_in_batches_and_none_is_lost() {
         .unwrap()
         .unwrap();
     assert_eq!(last.processed_ms, 1_000 + i64::try_from(SENT - 1).unwrap());
+}
+
+#[tokio::test]
+async fn ids_that_do_not_name_their_time_are_still_found_by_id() {
+    let dir = temp_dir();
+    let store = opened(&dir).await;
+    let named = transaction("a", 5_000, "eligible");
+    let mut v4 = transaction("a", 5_001, "eligible");
+    v4.id = uuid::Uuid::new_v4().to_string();
+    let mut late = transaction("a", 5_002, "eligible");
+    late.id = id_at(4_000);
+    let mut text = transaction("a", 5_003, "eligible");
+    text.id = "not-a-uuid".into();
+    let ts = [named, v4, late, text];
+    // Alone, and as members and holder of a group.
+    for t in &ts {
+        put(&store, t, None).await;
+    }
+    let grouped: Vec<Transaction> = ts
+        .iter()
+        .map(|t| {
+            let mut t = t.clone();
+            t.id = format!("{}-g", t.id);
+            t.processed_ms += 10;
+            t
+        })
+        .collect();
+    put_together(&store, &grouped).await;
+    for t in ts.iter().chain(&grouped) {
+        assert_eq!(store.get("a", &t.id).await.unwrap().as_ref(), Some(t));
+        assert_eq!(store.get("b", &t.id).await.unwrap(), None);
+    }
+    assert_eq!(store.get("a", &id_at(5_000)).await.unwrap(), None);
+    // Only the row whose id names its time is left out of the index of ids.
+    let listed: Vec<(String, Option<i64>)> =
+        sqlx::query_as("SELECT id, id_lookup FROM transactions ORDER BY processed_ms, id")
+            .fetch_all(&store.pool)
+            .await
+            .unwrap();
+    let expect: Vec<(String, Option<i64>)> = ts
+        .iter()
+        .chain(&grouped)
+        .map(|t| (t.id.clone(), (t.id != ts[0].id).then_some(1)))
+        .collect();
+    assert_eq!(listed, expect);
+}
+
+#[test]
+fn an_id_names_the_time_it_was_made_at() {
+    for ms in [0, 1, 1_733_000_000_123, (1 << 48) - 1] {
+        assert_eq!(id_ms(&id_at(ms)), Some(ms));
+    }
+    assert_eq!(id_ms(&uuid::Uuid::new_v4().to_string()), None);
+    // Only as written: lower-case and hyphenated.
+    assert_eq!(id_ms(&id_at(7).to_uppercase()), None);
+    assert_eq!(id_ms(&id_at(7).replace('-', "")), None);
+    assert_eq!(id_ms("not-a-uuid"), None);
 }

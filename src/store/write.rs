@@ -21,9 +21,9 @@ use super::rows::Prepared;
 
 const COLUMNS: &str = "id, account, processed_ms, route, status, source_type, source_id, \
     correlation_id, payer_id, npi, first_name_h, last_name_h, member_id_h, birth_date_h, \
-    account_number_h, mrn_h, dedup_h, key_id, sealed, group_id, part";
+    account_number_h, mrn_h, dedup_h, key_id, sealed, group_id, part, group_ms, id_lookup";
 /// Bound values per row.
-const PER_ROW: usize = 21;
+const PER_ROW: usize = 23;
 
 /// The connection rows are written on.
 #[derive(Debug)]
@@ -182,6 +182,8 @@ fn sqlite_insert(conn: &mut Connection, rows: &[Prepared]) -> rusqlite::Result<(
                 &p.sealed,
                 &p.group_id,
                 &p.part,
+                &p.group_ms,
+                &p.id_lookup,
             ];
             insert.execute(&values[..])?;
         }
@@ -246,10 +248,9 @@ fn copy_binary(rows: &[Prepared]) -> Vec<u8> {
         field(&mut out, Some(p.key_id.as_bytes()));
         field(&mut out, Some(&p.sealed));
         field(&mut out, p.group_id.as_deref().map(str::as_bytes));
-        field(
-            &mut out,
-            p.part.map(i64::to_be_bytes).as_ref().map(|b| &b[..]),
-        );
+        for n in [p.part, p.group_ms, p.id_lookup] {
+            field(&mut out, n.map(i64::to_be_bytes).as_ref().map(|b| &b[..]));
+        }
     }
     out.extend_from_slice(&(-1i16).to_be_bytes());
     out

@@ -1195,3 +1195,141 @@ async fn answered_together_on(postgres: Option<String>) {
     };
     assert!(grouped > 0, "no record was sealed in a group");
 }
+
+#[tokio::test]
+async fn rows_written_before_time_keys_read_after_migration_0006() {
+    upgraded_on(None).await;
+}
+
+#[tokio::test]
+async fn rows_written_before_time_keys_read_after_migration_0006_on_postgres() {
+    upgraded_on(Some(postgres::fresh_database().await)).await;
+}
+
+/// The table as migrations 0001–0005 leave it (a primary key on id, no `group_ms` or
+/// `id_lookup`), holding the rows now in `t6` as a version before 0006 wrote them.
+fn before_0006(postgres: bool) -> String {
+    let columns = "id, account, processed_ms, route, status, source_type, source_id, \
+        correlation_id, payer_id, npi, first_name_h, last_name_h, member_id_h, birth_date_h, \
+        account_number_h, mrn_h, dedup_h, key_id, sealed, group_id, part";
+    [
+        "ALTER TABLE transactions RENAME TO t6;",
+        "DROP INDEX transactions_account_time;",
+        "DROP INDEX transactions_id;",
+        "DROP INDEX transactions_dedup;",
+        include_str!("../../migrations/0001_transactions.sql"),
+        include_str!("../../migrations/0002_dedup_partial.sql"),
+        include_str!("../../migrations/0003_drop_time_index.sql"),
+        include_str!("../../migrations/0004_groups.sql"),
+        if postgres {
+            include_str!("../../migrations/0005_inline_groups.postgres.sql")
+        } else {
+            include_str!("../../migrations/0005_inline_groups.sqlite.sql")
+        },
+        // Their ids were made as their requests came in, a little before they were processed.
+        &format!(
+            "INSERT INTO transactions ({columns}) SELECT {} FROM t6;",
+            columns.replace("processed_ms", "processed_ms + 1")
+        ),
+        "DROP TABLE t6;",
+        "DELETE FROM _sqlx_migrations WHERE version = 6;",
+    ]
+    .join("\n")
+}
+
+/// Rows written before 0006 (grouped and alone) read after it: by id, and in a page; and
+/// what is recorded after it reads beside them.
+async fn upgraded_on(postgres: Option<String>) {
+    const SENT: u32 = 12;
+    const LEGACY: &str = "SELECT COUNT(*) FROM transactions \
+        WHERE id_lookup = 1 AND group_ms IS NULL";
+    const GROUPED: &str = "SELECT COUNT(*) FROM transactions WHERE group_id <> id";
+    let key = key_file();
+    let on = |s: &mut Settings, url: Option<&str>| {
+        if let Some(url) = url {
+            url.clone_into(&mut s.store.url);
+        }
+        if postgres.is_some() {
+            s.store.encryption_key_file = key.path();
+        }
+    };
+    let app = spawn_app(|s| on(s, postgres.as_deref())).await;
+    let mut calls = tokio::task::JoinSet::new();
+    for n in 0..SENT {
+        let (client, url) = (app.client().clone(), format!("{}{RAW}", app.base));
+        calls.spawn(async move {
+            let res = client
+                .post(url)
+                .header("Authorization", DEMO_KEY)
+                .json(&json!({ "x12": member(800 + n, "UPGRADED") }))
+                .send()
+                .await
+                .expect("POST");
+            assert_eq!(res.status(), StatusCode::OK);
+            (n, txn_id(&res))
+        });
+    }
+    let sent = calls.join_all().await;
+    for (_, id) in &sent {
+        app.stored(id).await;
+    }
+    // The first gateway stops; its data directory stays.
+    let TestApp { data, .. } = app;
+    let url = postgres
+        .clone()
+        .unwrap_or_else(|| format!("sqlite://{}/gateway.db", data.0.display()));
+    let (legacy, grouped): (i64, i64) = if let Some(url) = &postgres {
+        let pool = sqlx::PgPool::connect(url).await.unwrap();
+        sqlx::raw_sql(&before_0006(true))
+            .execute(&pool)
+            .await
+            .unwrap();
+        let app = spawn_app(|s| on(s, Some(url))).await;
+        let counts = (
+            sqlx::query_scalar(LEGACY).fetch_one(&pool).await.unwrap(),
+            sqlx::query_scalar(GROUPED).fetch_one(&pool).await.unwrap(),
+        );
+        check_upgraded(&app, &sent).await;
+        counts
+    } else {
+        let db = rusqlite::Connection::open(data.0.join("gateway.db")).unwrap();
+        db.execute_batch(&before_0006(false)).unwrap();
+        let app = spawn_app(|s| on(s, Some(&url))).await;
+        let counts = (
+            db.query_row(LEGACY, [], |r| r.get(0)).unwrap(),
+            db.query_row(GROUPED, [], |r| r.get(0)).unwrap(),
+        );
+        check_upgraded(&app, &sent).await;
+        counts
+    };
+    // Every row went through the migration as one written before it, groups among them.
+    assert_eq!(legacy, i64::from(SENT));
+    assert!(grouped > 0, "no record was sealed in a group");
+}
+
+async fn check_upgraded(app: &TestApp, sent: &[(u32, String)]) {
+    for (n, id) in sent {
+        let t = app.stored(id).await;
+        assert_eq!(t["patient"]["memberId"], format!("MBR{:08}", 800 + n));
+    }
+    let after = txn_id(&app.raw_sent(RAW, &member(899, "UPGRADED"), &[]).await);
+    app.stored(&after).await;
+    let res = app
+        .get_with(
+            &format!("{TXNS}?patientLastName=upgraded&limit=30&returnTotalCount=true"),
+            DEMO_KEY,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["x-total-count"], (sent.len() + 1).to_string());
+    let page: Value = res.json().await.unwrap();
+    let page = page.as_array().expect("a page");
+    assert_eq!(page.len(), sent.len() + 1);
+    for t in page {
+        let n = sent
+            .iter()
+            .find(|(_, id)| t["id"] == id.as_str())
+            .map_or(899, |(n, _)| 800 + n);
+        assert_eq!(t["patient"]["memberId"], format!("MBR{n:08}"));
+    }
+}
