@@ -13,8 +13,12 @@ pub const SECRET_LEN: usize = 32;
 const NONCE_LEN: usize = 12;
 /// Bytes of a GCM tag.
 const TAG_LEN: usize = 16;
-/// Bytes of a keyed hash.
-pub const HASH_LEN: usize = 32;
+/// Bytes of a keyed hash as stored: HMAC-SHA256 cut to 128 bits (as HMAC-SHA256-128 is), ample
+/// for exact matches and half the bytes in every row. Rows written before keep all 32 bytes, and
+/// still match ([`Keyring::hashes`]).
+pub const HASH_LEN: usize = 16;
+/// Bytes of a whole HMAC-SHA256.
+const MAC_LEN: usize = 32;
 
 /// Why a sealed value could not be opened.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -69,6 +73,14 @@ impl Key {
     }
 
     fn hash(&self, field: &str, value: &str) -> [u8; HASH_LEN] {
+        let mut short = [0u8; HASH_LEN];
+        for (s, w) in short.iter_mut().zip(self.mac(field, value)) {
+            *s = w;
+        }
+        short
+    }
+
+    fn mac(&self, field: &str, value: &str) -> [u8; MAC_LEN] {
         let mut mac = self.search.clone();
         mac.update(field.as_bytes());
         mac.update(&[0]);
@@ -206,12 +218,25 @@ impl Keyring {
         self.current.hash(field, value)
     }
 
-    /// The keyed hashes of `value` under every key, current first: what a row may hold.
+    /// The keyed hashes of `value` under every key, current first, as stored now and whole as
+    /// rows written before stored them: what a row may hold.
     pub fn hashes(&self, field: &str, value: &str) -> Vec<Vec<u8>> {
         std::iter::once(&self.current)
             .chain(&self.older)
-            .map(|k| k.hash(field, value).to_vec())
+            .flat_map(|k| {
+                let whole = k.mac(field, value);
+                [
+                    whole.get(..HASH_LEN).unwrap_or_default().to_vec(),
+                    whole.to_vec(),
+                ]
+            })
             .collect()
+    }
+
+    /// The whole keyed hash, as rows written before hashes were cut stored it.
+    #[cfg(test)]
+    pub fn whole_hash(&self, field: &str, value: &str) -> [u8; MAC_LEN] {
+        self.current.mac(field, value)
     }
 }
 
@@ -251,10 +276,9 @@ mod tests {
         let new = Keyring::new(&B, &[A]);
         assert_ne!(new.current_id(), old.current_id());
         assert_eq!(new.open(old.current_id(), b"x", &sealed).unwrap(), b"plain");
-        assert!(
-            new.hashes("last", "smith")
-                .contains(&old.hash("last", "SMITH").to_vec())
-        );
+        let matched = new.hashes("last", "smith");
+        assert!(matched.contains(&old.hash("last", "SMITH").to_vec()));
+        assert!(matched.contains(&old.whole_hash("last", "SMITH").to_vec()));
     }
 
     #[test]
@@ -287,8 +311,9 @@ mod tests {
             mac.update(field.as_bytes());
             mac.update(&[0]);
             mac.update(normalise(&value).as_bytes());
-            let whole: [u8; HASH_LEN] = mac.finalize().into_bytes().into();
-            prop_assert_eq!(key.hash(&field, &value), whole);
+            let whole: [u8; MAC_LEN] = mac.finalize().into_bytes().into();
+            prop_assert_eq!(key.mac(&field, &value), whole);
+            prop_assert_eq!(&key.hash(&field, &value)[..], &whole[..HASH_LEN]);
         }
 
         #[test]

@@ -12,7 +12,7 @@ use super::{
 };
 
 /// Hash field names: part of each hash, so equal values in different fields never match.
-mod field {
+pub(super) mod field {
     pub const FIRST: &str = "patient.first_name";
     pub const LAST: &str = "patient.last_name";
     pub const MEMBER: &str = "patient.member_id";

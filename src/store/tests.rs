@@ -675,3 +675,57 @@ fn an_id_names_the_time_it_was_made_at() {
     assert_eq!(id_ms(&id_at(7).replace('-', "")), None);
     assert_eq!(id_ms("not-a-uuid"), None);
 }
+
+#[tokio::test]
+async fn rows_with_whole_hashes_still_match() {
+    let dir = temp_dir();
+    let store = opened(&dir).await;
+    let t = transaction("a", 1_000, "eligible");
+    put(&store, &t, Some("K")).await;
+    // As rows were written before hashes were cut to 128 bits.
+    let whole = |f: &str, v: &str| store.keys.whole_hash(f, v).to_vec();
+    sqlx::query(
+        "UPDATE transactions SET last_name_h = $1, member_id_h = $2, birth_date_h = $3, \
+         dedup_h = $4",
+    )
+    .bind(whole(rows::field::LAST, PHI_LAST))
+    .bind(whole(rows::field::MEMBER, PHI_MEMBER))
+    .bind(whole(rows::field::BIRTH, PHI_BIRTH))
+    .bind(whole(rows::field::DEDUP, "K"))
+    .execute(&store.pool)
+    .await
+    .unwrap();
+    let search = |q: Query| {
+        let store = &store;
+        async move { store.search("a", &q).await.unwrap().0 }
+    };
+    let limit = 5;
+    for q in [
+        Query {
+            limit,
+            patient_last_name: Some(PHI_LAST.to_lowercase()),
+            ..Query::default()
+        },
+        Query {
+            limit,
+            member_id: Some(PHI_MEMBER.into()),
+            ..Query::default()
+        },
+        Query {
+            limit,
+            patient_birth_date: Some(PHI_BIRTH.into()),
+            ..Query::default()
+        },
+    ] {
+        assert_eq!(search(q).await, vec![t.clone()]);
+    }
+    assert!(store.find_duplicate("a", "K", 0).await.unwrap().is_some());
+    // New rows hold the cut hash.
+    put(&store, &transaction("a", 2_000, "eligible"), None).await;
+    let lengths: Vec<(i64,)> =
+        sqlx::query_as("SELECT LENGTH(last_name_h) FROM transactions ORDER BY processed_ms")
+            .fetch_all(&store.pool)
+            .await
+            .unwrap();
+    assert_eq!(lengths, vec![(32,), (16,)]);
+}
