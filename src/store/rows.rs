@@ -185,6 +185,9 @@ fn seal_group(keys: &Keyring, group: Vec<Packed>) -> Result<Vec<Prepared>, Store
             let mut row = r.row;
             if part == holder {
                 row.sealed = sealed.take().unwrap_or_default();
+            } else {
+                // Nothing is sealed in a member's row: no key to name (its holder names one).
+                row.key_id.clear();
             }
             row.group_id = Some(holder_id.clone());
             row.part = Some(i64::try_from(part).unwrap_or(i64::MAX));

@@ -174,6 +174,16 @@ async fn records_written_together_are_sealed_in_groups_and_each_reads_back() {
             assert!(members.iter().filter(|m| m.0 != *h).all(|m| m.5 == 0));
         }
     }
+    let keyed: Vec<(String, String)> =
+        sqlx::query_as("SELECT id, group_id FROM transactions WHERE key_id <> ''")
+            .fetch_all(&store.pool)
+            .await
+            .unwrap();
+    assert!(!keyed.is_empty());
+    assert!(
+        keyed.iter().all(|(id, g)| id == g),
+        "only holders name a key"
+    );
 }
 
 #[tokio::test]
