@@ -1120,6 +1120,31 @@ async fn answers_given_together_are_stored_in_groups_and_each_reads_back_on_post
     answered_together_on(Some(postgres::fresh_database().await)).await;
 }
 
+/// Sends a different 270 for each member number in `members` at once (last name `last`): the
+/// ids answered, with their member numbers.
+async fn sent_together(
+    app: &TestApp,
+    members: std::ops::Range<u32>,
+    last: &'static str,
+) -> Vec<(u32, String)> {
+    let mut calls = tokio::task::JoinSet::new();
+    for n in members {
+        let (client, url) = (app.client().clone(), format!("{}{RAW}", app.base));
+        calls.spawn(async move {
+            let res = client
+                .post(url)
+                .header("Authorization", DEMO_KEY)
+                .json(&json!({ "x12": member(n, last) }))
+                .send()
+                .await
+                .expect("POST");
+            assert_eq!(res.status(), StatusCode::OK);
+            (n, txn_id(&res))
+        });
+    }
+    calls.join_all().await
+}
+
 /// Concurrent answers land in one batch, which the writer seals in groups (one account's
 /// records as one value): each still reads back as its own transaction, alone and in a page.
 async fn answered_together_on(postgres: Option<String>) {
@@ -1134,27 +1159,12 @@ async fn answered_together_on(postgres: Option<String>) {
         }
     })
     .await;
-    let mut calls = tokio::task::JoinSet::new();
-    for n in 0..SENT {
-        let (client, url) = (app.client().clone(), format!("{}{RAW}", app.base));
-        calls.spawn(async move {
-            let res = client
-                .post(url)
-                .header("Authorization", DEMO_KEY)
-                .json(&json!({ "x12": member(700 + n, "TOGETHER") }))
-                .send()
-                .await
-                .expect("POST");
-            assert_eq!(res.status(), StatusCode::OK);
-            (n, txn_id(&res))
-        });
-    }
-    let sent = calls.join_all().await;
+    let sent = sent_together(&app, 700..700 + SENT, "TOGETHER").await;
     for (n, id) in &sent {
         let t = app.stored(id).await;
         assert_eq!(t["id"], id.as_str());
         assert_eq!(t["patient"]["lastName"], "TOGETHER");
-        assert_eq!(t["patient"]["memberId"], format!("MBR{:08}", 700 + n));
+        assert_eq!(t["patient"]["memberId"], format!("MBR{n:08}"));
     }
     let res = app
         .get_with(
@@ -1171,7 +1181,7 @@ async fn answered_together_on(postgres: Option<String>) {
             .iter()
             .find(|(_, id)| t["id"] == id.as_str())
             .expect("one sent");
-        assert_eq!(t["patient"]["memberId"], format!("MBR{:08}", 700 + n));
+        assert_eq!(t["patient"]["memberId"], format!("MBR{n:08}"));
     }
     // Rows sealed in another record's row: the group path was taken.
     let grouped: i64 = match &postgres {
@@ -1254,22 +1264,7 @@ async fn upgraded_on(postgres: Option<String>) {
         }
     };
     let app = spawn_app(|s| on(s, postgres.as_deref())).await;
-    let mut calls = tokio::task::JoinSet::new();
-    for n in 0..SENT {
-        let (client, url) = (app.client().clone(), format!("{}{RAW}", app.base));
-        calls.spawn(async move {
-            let res = client
-                .post(url)
-                .header("Authorization", DEMO_KEY)
-                .json(&json!({ "x12": member(800 + n, "UPGRADED") }))
-                .send()
-                .await
-                .expect("POST");
-            assert_eq!(res.status(), StatusCode::OK);
-            (n, txn_id(&res))
-        });
-    }
-    let sent = calls.join_all().await;
+    let sent = sent_together(&app, 800..800 + SENT, "UPGRADED").await;
     for (_, id) in &sent {
         app.stored(id).await;
     }
@@ -1310,7 +1305,7 @@ async fn upgraded_on(postgres: Option<String>) {
 async fn check_upgraded(app: &TestApp, sent: &[(u32, String)]) {
     for (n, id) in sent {
         let t = app.stored(id).await;
-        assert_eq!(t["patient"]["memberId"], format!("MBR{:08}", 800 + n));
+        assert_eq!(t["patient"]["memberId"], format!("MBR{n:08}"));
     }
     let after = txn_id(&app.raw_sent(RAW, &member(899, "UPGRADED"), &[]).await);
     app.stored(&after).await;
@@ -1329,7 +1324,7 @@ async fn check_upgraded(app: &TestApp, sent: &[(u32, String)]) {
         let n = sent
             .iter()
             .find(|(_, id)| t["id"] == id.as_str())
-            .map_or(899, |(n, _)| 800 + n);
+            .map_or(899, |(n, _)| *n);
         assert_eq!(t["patient"]["memberId"], format!("MBR{n:08}"));
     }
 }
