@@ -52,6 +52,10 @@ fn migrator(backend: Backend) -> Migrator {
             false,
         )
     };
+    let per_backend = |sqlite: &'static str, postgres: &'static str| match backend {
+        Backend::Sqlite => sqlite,
+        Backend::Postgres => postgres,
+    };
     Migrator {
         migrations: Cow::Owned(vec![
             migration(
@@ -77,24 +81,18 @@ fn migrator(backend: Backend) -> Migrator {
             migration(
                 5,
                 "inline groups",
-                match backend {
-                    Backend::Sqlite => {
-                        include_str!("../../migrations/0005_inline_groups.sqlite.sql")
-                    }
-                    Backend::Postgres => {
-                        include_str!("../../migrations/0005_inline_groups.postgres.sql")
-                    }
-                },
+                per_backend(
+                    include_str!("../../migrations/0005_inline_groups.sqlite.sql"),
+                    include_str!("../../migrations/0005_inline_groups.postgres.sql"),
+                ),
             ),
             migration(
                 6,
                 "time keyed",
-                match backend {
-                    Backend::Sqlite => include_str!("../../migrations/0006_time_keyed.sqlite.sql"),
-                    Backend::Postgres => {
-                        include_str!("../../migrations/0006_time_keyed.postgres.sql")
-                    }
-                },
+                per_backend(
+                    include_str!("../../migrations/0006_time_keyed.sqlite.sql"),
+                    include_str!("../../migrations/0006_time_keyed.postgres.sql"),
+                ),
             ),
         ]),
         ..Migrator::DEFAULT
