@@ -705,10 +705,6 @@ async fn rows_with_whole_hashes_still_match() {
     .execute(&store.pool)
     .await
     .unwrap();
-    let search = |q: Query| {
-        let store = &store;
-        async move { store.search("a", &q).await.unwrap().0 }
-    };
     let limit = 5;
     for q in [
         Query {
@@ -727,7 +723,7 @@ async fn rows_with_whole_hashes_still_match() {
             ..Query::default()
         },
     ] {
-        assert_eq!(search(q).await, vec![t.clone()]);
+        assert_eq!(store.search("a", &q).await.unwrap().0, vec![t.clone()]);
     }
     assert!(store.find_duplicate("a", "K", 0).await.unwrap().is_some());
     // New rows hold the cut hash.
