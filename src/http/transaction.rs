@@ -167,7 +167,17 @@ pub fn refusing(state: &AppState) -> bool {
 
 fn iso_date(ccyymmdd: &str) -> String {
     match (ccyymmdd.get(0..4), ccyymmdd.get(4..6), ccyymmdd.get(6..8)) {
-        (Some(y), Some(m), Some(d)) if ccyymmdd.len() == 8 => format!("{y}-{m}-{d}"),
+        (Some(y), Some(m), Some(d)) if ccyymmdd.len() == 8 => {
+            // By hand, not `format!`: every recorded exchange dates two people.
+            let mut iso = String::with_capacity(10);
+            for (i, part) in [y, m, d].into_iter().enumerate() {
+                if i > 0 {
+                    iso.push('-');
+                }
+                iso.push_str(part);
+            }
+            iso
+        }
         _ => ccyymmdd.to_owned(),
     }
 }

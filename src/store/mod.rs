@@ -254,12 +254,9 @@ impl Store {
         rows::pack(&self.keys, new)
     }
 
-    /// Seals a batch for [`Store::write`] (CPU work, no I/O): the rows of each group, or how
-    /// many records a group that failed held and why.
-    pub(crate) fn seal_batch(
-        &self,
-        records: Vec<rows::Packed>,
-    ) -> Vec<Result<Vec<rows::Prepared>, (usize, StoreError)>> {
+    /// Seals a batch for [`Store::write`] (CPU work, no I/O): the rows of the groups sealed, and
+    /// how many records each group that failed held and why.
+    pub(crate) fn seal_batch(&self, records: Vec<rows::Packed>) -> rows::Sealed {
         rows::seal_batch(&self.keys, records)
     }
 

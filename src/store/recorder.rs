@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
 
-use super::rows::Packed;
+use super::rows::{Packed, Sealed};
 use super::{NewTransaction, Store, StoreError, StoreMetrics, now_ms};
 
 /// How often a store that failed is tried again while nothing is written.
@@ -220,20 +220,14 @@ async fn write_batch(
     // Compressing and sealing a batch is CPU work: off the async workers.
     let sealer = Arc::clone(store);
     let prepared = tokio::task::spawn_blocking(move || sealer.seal_batch(records)).await;
-    let Ok(prepared) = prepared else {
+    let Ok(Sealed { rows, failed }) = prepared else {
         // The sealing panicked: the batch is lost, counted.
         metrics.errors("write", taken);
         return;
     };
-    let mut rows = Vec::with_capacity(taken);
-    for group in prepared {
-        match group {
-            Ok(group) => rows.extend(group),
-            Err((n, e)) => {
-                metrics.errors("write", n);
-                health.failed("write", &e);
-            }
-        }
+    for (n, e) in failed {
+        metrics.errors("write", n);
+        health.failed("write", &e);
     }
     if rows.is_empty() {
         return;

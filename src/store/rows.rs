@@ -69,10 +69,12 @@ pub struct Prepared {
 /// A record packed on the thread that made it: its row's plain fields and keyed hashes, and its
 /// details framed in one buffer. Its details' many small strings are freed where they were
 /// allocated; handed to the writer whole, each was freed on another thread, which glibc's
-/// per-thread caches do not take back cheaply (profiled: ~1 µs a record).
+/// per-thread caches do not take back cheaply (profiled: ~1 µs a record). The row is boxed: a
+/// record moves through the queue, the batch and its account's group, and each move of the
+/// ~500-byte row was a copy.
 pub struct Packed {
     /// The row, `sealed` not yet set.
-    row: Prepared,
+    row: Box<Prepared>,
     /// The details' frame (see [`frame`]), plain: never written as it is.
     frame: Vec<u8>,
 }
@@ -81,7 +83,7 @@ pub struct Packed {
 pub fn pack(keys: &Keyring, new: NewTransaction) -> Packed {
     let frame = frame::frame_of(&new.transaction.details);
     Packed {
-        row: hashed(keys, new),
+        row: Box::new(hashed(keys, new)),
         frame,
     }
 }
@@ -92,12 +94,11 @@ pub fn prepare(keys: &Keyring, new: NewTransaction) -> Result<Prepared, StoreErr
 }
 
 fn seal_alone(keys: &Keyring, p: Packed) -> Result<Prepared, StoreError> {
-    let Packed { mut row, frame } = p;
-    row.sealed = keys.seal_with(
-        &aad(&row.id, &row.account),
-        frame::packed_max(frame.len()),
-        |out| frame::compress_into(&frame, out),
-    )?;
+    let Packed { row, frame } = p;
+    let mut row = *row;
+    row.sealed = frame::compressed(&frame, |packed| {
+        keys.seal(&aad(&row.id, &row.account), packed)
+    })?;
     Ok(row)
 }
 
@@ -105,18 +106,26 @@ fn seal_alone(keys: &Keyring, p: Packed) -> Result<Prepared, StoreError> {
 /// and LZ4 finds repeats no further back than 64 KiB anyway.
 const GROUP_BYTES: usize = 32 << 10;
 
+/// A batch sealed: its rows, and how many records each group that failed held, and why.
+pub struct Sealed {
+    /// Every row of the groups sealed, ready for [`super::Store::write`].
+    pub rows: Vec<Prepared>,
+    /// Per group that failed: its records (lost) and the error.
+    pub failed: Vec<(usize, StoreError)>,
+}
+
 /// Seals a batch (CPU work: the writer runs it off the async workers): each account's records,
 /// in order, in groups of up to [`GROUP_BYTES`] sealed as one value (a record too large for a
 /// group is sealed alone). Records written together share most of their bytes (envelopes,
 /// provider, payer, the plan's benefits), which one block compresses once; sealed apart each
-/// record paid for them in compression, encryption and every byte written. One result per
-/// group, in no set order; a group that fails says how many records it held.
-pub fn seal_batch(
-    keys: &Keyring,
-    records: Vec<Packed>,
-) -> Vec<Result<Vec<Prepared>, (usize, StoreError)>> {
+/// record paid for them in compression, encryption and every byte written.
+pub fn seal_batch(keys: &Keyring, records: Vec<Packed>) -> Sealed {
     let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     let mut accounts: Vec<Vec<Packed>> = Vec::new();
+    let mut out = Sealed {
+        rows: Vec::with_capacity(records.len()),
+        failed: Vec::new(),
+    };
     for r in records {
         if let Some(list) = index
             .get(r.row.account.as_str())
@@ -128,35 +137,44 @@ pub fn seal_batch(
             accounts.push(vec![r]);
         }
     }
-    let mut out = Vec::new();
     for list in accounts {
         let mut group = Vec::new();
         let mut bytes = 0;
         for r in list {
             let size = r.frame.len() + r.row.id.len() + 8;
             if !group.is_empty() && bytes + size > GROUP_BYTES {
-                out.push(counted(keys, std::mem::take(&mut group)));
+                counted(keys, std::mem::take(&mut group), &mut out);
                 bytes = 0;
             }
             bytes += size;
             group.push(r);
         }
         if !group.is_empty() {
-            out.push(counted(keys, group));
+            counted(keys, group, &mut out);
         }
     }
     out
 }
 
-fn counted(keys: &Keyring, group: Vec<Packed>) -> Result<Vec<Prepared>, (usize, StoreError)> {
+fn counted(keys: &Keyring, group: Vec<Packed>, out: &mut Sealed) {
     let n = group.len();
-    seal_group(keys, group).map_err(|e| (n, e))
+    if let Err(e) = seal_group(keys, group, &mut out.rows) {
+        out.failed.push((n, e));
+    }
 }
 
-/// Seals `group` (one account's) as one value in the row of its newest record.
-fn seal_group(keys: &Keyring, group: Vec<Packed>) -> Result<Vec<Prepared>, StoreError> {
+/// Seals `group` (one account's) as one value in the row of its newest record, and adds its
+/// rows to `rows`; none when it fails.
+fn seal_group(
+    keys: &Keyring,
+    group: Vec<Packed>,
+    rows: &mut Vec<Prepared>,
+) -> Result<(), StoreError> {
     if group.len() < 2 {
-        return group.into_iter().map(|r| seal_alone(keys, r)).collect();
+        for r in group {
+            rows.push(seal_alone(keys, r)?);
+        }
+        return Ok(());
     }
     // The newest holds the group: the purge deletes by time, so it goes last (with the rest).
     let holder = group
@@ -172,29 +190,24 @@ fn seal_group(keys: &Keyring, group: Vec<Packed>) -> Result<Vec<Prepared>, Store
         .iter()
         .map(|r| (r.row.id.as_str(), r.frame.as_slice()));
     let mut sealed = Some(frame::grouped(records, |frame| {
-        keys.seal_with(
-            &aad(&holder_id, &account),
-            frame::packed_max(frame.len()),
-            |out| frame::compress_group_into(frame, out),
-        )
-    })?);
-    Ok(group
-        .into_iter()
-        .enumerate()
-        .map(|(part, r)| {
-            let mut row = r.row;
-            if part == holder {
-                row.sealed = sealed.take().unwrap_or_default();
-            } else {
-                // Nothing is sealed in a member's row: no key to name (its holder names one).
-                row.key_id.clear();
-            }
-            row.group_id = Some(holder_id.clone());
-            row.part = Some(i64::try_from(part).unwrap_or(i64::MAX));
-            row.group_ms = Some(holder_ms);
-            row
+        frame::group_compressed(frame, |packed| {
+            keys.seal(&aad(&holder_id, &account), packed)
         })
-        .collect())
+    })?);
+    rows.extend(group.into_iter().enumerate().map(|(part, r)| {
+        let mut row = *r.row;
+        if part == holder {
+            row.sealed = sealed.take().unwrap_or_default();
+        } else {
+            // Nothing is sealed in a member's row: no key to name (its holder names one).
+            row.key_id.clear();
+        }
+        row.group_id = Some(holder_id.clone());
+        row.part = Some(i64::try_from(part).unwrap_or(i64::MAX));
+        row.group_ms = Some(holder_ms);
+        row
+    }));
+    Ok(())
 }
 
 /// The row of `new`, with its keyed hashes; not yet sealed.

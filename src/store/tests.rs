@@ -94,12 +94,9 @@ async fn put_together(store: &Store, ts: &[Transaction]) {
         })
         .collect();
     let records = records.into_iter().map(|r| store.pack(r)).collect();
-    let rows = store
-        .seal_batch(records)
-        .into_iter()
-        .flat_map(|g| g.map_err(|(_, e)| e).unwrap())
-        .collect();
-    store.write(rows).await.unwrap();
+    let sealed = store.seal_batch(records);
+    assert!(sealed.failed.is_empty(), "{:?}", sealed.failed);
+    store.write(sealed.rows).await.unwrap();
 }
 
 /// Each row's account, group, part, time and sealed length.
