@@ -443,4 +443,18 @@ mod tests {
         huge.extend_from_slice(&u32::MAX.to_le_bytes());
         assert!(matches!(unpack(&huge), Err(StoreError::Frame(_))));
     }
+
+    #[test]
+    fn the_kept_compression_buffer_hands_out_only_what_was_written() {
+        let small = sample();
+        let mut big = sample();
+        big.x12_271 = Some("EB*1**30*PR*GOLD~MSG*A NOTE THAT VARIES ".repeat(2_000));
+        let small_alone = pack(&small);
+        // The buffer grows for the big record and keeps its size: what follows it must not
+        // carry the big record's leftovers.
+        assert_eq!(unpack(&pack(&big)).unwrap(), big);
+        let small_after = pack(&small);
+        assert_eq!(small_after, small_alone);
+        assert_eq!(unpack(&small_after).unwrap(), small);
+    }
 }
