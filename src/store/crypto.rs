@@ -169,24 +169,13 @@ impl Keyring {
     }
 
     /// Seals `plain` under the current key, bound to `aad` (the row's id and account), as
-    /// nonce ‖ ciphertext ‖ tag.
+    /// nonce ‖ ciphertext ‖ tag, encrypted in place in the one buffer returned.
     pub fn seal(&self, aad: &[u8], plain: &[u8]) -> Result<Vec<u8>, CryptoError> {
-        self.seal_with(aad, plain.len(), |out| out.extend_from_slice(plain))
-    }
-
-    /// As [`Keyring::seal`], of what `write` appends (at most `len` bytes): built and encrypted
-    /// in one buffer, with no copy of the plaintext.
-    pub fn seal_with(
-        &self,
-        aad: &[u8],
-        len: usize,
-        write: impl FnOnce(&mut Vec<u8>),
-    ) -> Result<Vec<u8>, CryptoError> {
         let mut nonce = [0u8; NONCE_LEN];
         super::random::fill(&mut nonce).map_err(|_| CryptoError::Corrupt)?;
-        let mut out = Vec::with_capacity(NONCE_LEN + len + TAG_LEN);
+        let mut out = Vec::with_capacity(NONCE_LEN + plain.len() + TAG_LEN);
         out.extend_from_slice(&nonce);
-        write(&mut out);
+        out.extend_from_slice(plain);
         let body = out.get_mut(NONCE_LEN..).ok_or(CryptoError::Corrupt)?;
         let tag = self
             .current
