@@ -73,11 +73,7 @@ impl Key {
     }
 
     fn hash(&self, field: &str, value: &str) -> [u8; HASH_LEN] {
-        let mut short = [0u8; HASH_LEN];
-        for (s, w) in short.iter_mut().zip(self.mac(field, value)) {
-            *s = w;
-        }
-        short
+        cut(&self.mac(field, value))
     }
 
     fn mac(&self, field: &str, value: &str) -> [u8; MAC_LEN] {
@@ -101,6 +97,15 @@ impl Key {
         }
         mac.finalize().into_bytes().into()
     }
+}
+
+/// A whole keyed hash cut to what is stored: its first [`HASH_LEN`] bytes.
+fn cut(whole: &[u8; MAC_LEN]) -> [u8; HASH_LEN] {
+    let mut short = [0u8; HASH_LEN];
+    for (s, w) in short.iter_mut().zip(whole) {
+        *s = *w;
+    }
+    short
 }
 
 /// How a searched value is compared: surrounding space dropped, inner runs of space made one,
@@ -214,10 +219,7 @@ impl Keyring {
             .chain(&self.older)
             .flat_map(|k| {
                 let whole = k.mac(field, value);
-                [
-                    whole.get(..HASH_LEN).unwrap_or_default().to_vec(),
-                    whole.to_vec(),
-                ]
+                [cut(&whole).to_vec(), whole.to_vec()]
             })
             .collect()
     }
