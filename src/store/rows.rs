@@ -328,7 +328,7 @@ async fn read_all(
 }
 
 /// The key and sealed value of each holder in `missing` (its id, and its time when known), by
-/// (account, time, id) through the index where the time is known, else through the index of
+/// (account, time) through the time index where the time is known, else through the index of
 /// rows found by id.
 async fn holders_of(
     pool: &AnyPool,
@@ -341,29 +341,8 @@ async fn holders_of(
         if list.is_empty() {
             continue;
         }
-        let mut f = Filter::default();
-        let p = f.placeholder(Arg::Text(account.to_owned()));
-        f.sql = format!("account = {p}");
-        if untimed {
-            f.sql.push_str(" AND id_lookup IS NOT NULL");
-        } else {
-            // Each time with each id: a pair that is not a holder's matches no row.
-            f.any_of(
-                "processed_ms",
-                list.iter().filter_map(|(_, ms)| ms.map(Arg::Int)).collect(),
-            );
-        }
-        f.any_of(
-            "id",
-            list.iter()
-                .map(|(g, _)| Arg::Text((*g).to_owned()))
-                .collect(),
-        );
-        let sql = format!(
-            "SELECT id, key_id, sealed FROM transactions WHERE {}",
-            f.sql
-        );
-        for row in f.bind(sqlx::query(&sql)).fetch_all(pool).await? {
+        let f = holders(account, &list, untimed);
+        for row in f.bind(sqlx::query(&f.sql)).fetch_all(pool).await? {
             fetched.push((
                 row.try_get("id")?,
                 row.try_get("key_id")?,
@@ -372,6 +351,29 @@ async fn holders_of(
         }
     }
     Ok(fetched)
+}
+
+/// The statement reading holders: those of `list` with their times (each time with each id: a
+/// pair that is not a holder's matches no row), or, `untimed`, among rows found by id.
+fn holders(account: &str, list: &[&(&str, Option<i64>)], untimed: bool) -> Filter {
+    let mut f = Filter::default();
+    let p = f.placeholder(Arg::Text(account.to_owned()));
+    f.sql = format!("SELECT id, key_id, sealed FROM transactions WHERE account = {p}");
+    if untimed {
+        f.sql.push_str(" AND id_lookup IS NOT NULL");
+    } else {
+        f.any_of(
+            "processed_ms",
+            list.iter().filter_map(|(_, ms)| ms.map(Arg::Int)).collect(),
+        );
+    }
+    f.any_of(
+        "id",
+        list.iter()
+            .map(|(g, _)| Arg::Text((*g).to_owned()))
+            .collect(),
+    );
+    f
 }
 
 /// Opens the groups (found among `raws` or in `fetched`), then each row's details.
@@ -424,23 +426,34 @@ pub async fn get(
     // By its time when its id names one, else (or not found so) among rows found by id.
     let mut row = None;
     if let Some(ms) = super::id_ms(id) {
-        let sql = format!("{ONE} WHERE t.account = $1 AND t.processed_ms = $2 AND t.id = $3");
-        row = sqlx::query(&sql)
-            .bind(account)
-            .bind(ms)
-            .bind(id)
-            .fetch_optional(pool)
-            .await?;
+        let f = by_time(account, id, ms);
+        row = f.bind(sqlx::query(&f.sql)).fetch_optional(pool).await?;
     }
     if row.is_none() {
-        let sql = format!("{ONE} WHERE t.account = $1 AND t.id = $2 AND t.id_lookup IS NOT NULL");
-        row = sqlx::query(&sql)
-            .bind(account)
-            .bind(id)
-            .fetch_optional(pool)
-            .await?;
+        let f = by_id(account, id);
+        row = f.bind(sqlx::query(&f.sql)).fetch_optional(pool).await?;
     }
     read_one(keys, account, row)
+}
+
+/// The statement reading the row `id` names, at `ms`.
+fn by_time(account: &str, id: &str, ms: i64) -> Filter {
+    Filter {
+        sql: format!("{ONE} WHERE t.account = $1 AND t.processed_ms = $2 AND t.id = $3"),
+        args: vec![
+            Arg::Text(account.to_owned()),
+            Arg::Int(ms),
+            Arg::Text(id.to_owned()),
+        ],
+    }
+}
+
+/// The statement reading the row `id` names among rows found by id (see [`super::id_ms`]).
+fn by_id(account: &str, id: &str) -> Filter {
+    Filter {
+        sql: format!("{ONE} WHERE t.account = $1 AND t.id = $2 AND t.id_lookup IS NOT NULL"),
+        args: vec![Arg::Text(account.to_owned()), Arg::Text(id.to_owned())],
+    }
 }
 
 /// One row with, when its group is held in another row, that row's key and sealed value: one
@@ -477,10 +490,11 @@ fn read_one(
     Ok(open_all(keys, account, vec![r], &fetched)?.pop())
 }
 
-/// A `WHERE` clause under construction with its arguments, numbered as pushed.
+/// A statement (or its `WHERE` clause) under construction with its arguments, numbered as
+/// pushed.
 #[derive(Default)]
-struct Filter {
-    sql: String,
+pub(super) struct Filter {
+    pub(super) sql: String,
     args: Vec<Arg>,
 }
 
@@ -513,7 +527,7 @@ impl Filter {
         }
     }
 
-    fn bind<'q>(
+    pub(super) fn bind<'q>(
         &'q self,
         mut q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
     ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
@@ -632,6 +646,14 @@ pub async fn find_duplicate(
     dedup_key: &str,
     since_ms: i64,
 ) -> Result<Option<Transaction>, StoreError> {
+    let f = duplicate(keys, account, dedup_key, since_ms);
+    let row = f.bind(sqlx::query(&f.sql)).fetch_optional(pool).await?;
+    read_one(keys, account, row)
+}
+
+/// The statement finding the newest answered record of `account` under `dedup_key` since
+/// `since_ms`.
+fn duplicate(keys: &Keyring, account: &str, dedup_key: &str, since_ms: i64) -> Filter {
     let mut f = Filter::default();
     let p = f.placeholder(Arg::Text(account.to_owned()));
     f.sql = format!("t.account = {p}");
@@ -648,12 +670,27 @@ pub async fn find_duplicate(
         f.placeholder(Arg::Text(NOT_REPLAYED[0].to_owned())),
         f.placeholder(Arg::Text(NOT_REPLAYED[1].to_owned())),
     );
-    let sql = format!(
-        "{ONE} WHERE {} AND t.status NOT IN ({a}, {b}) ORDER BY t.processed_ms DESC LIMIT 1",
+    // `+ 0`: ordered by the time itself, SQLite walked the account's whole window along the
+    // time index (which yields that order) rather than sort the few rows the dedup index finds.
+    f.sql = format!(
+        "{ONE} WHERE {} AND t.status NOT IN ({a}, {b}) ORDER BY t.processed_ms + 0 DESC LIMIT 1",
         f.sql
     );
-    let row = f.bind(sqlx::query(&sql)).fetch_optional(pool).await?;
-    read_one(keys, account, row)
+    f
+}
+
+/// Each lookup's statement as it is run, named for what it should use: for tests of the query
+/// plans.
+#[cfg(test)]
+pub(super) fn lookups(keys: &Keyring) -> Vec<(&'static str, Filter)> {
+    let g = ("g", Some(1));
+    vec![
+        ("by time", by_time("a", "i", 1)),
+        ("by id", by_id("a", "i")),
+        ("holders by time", holders("a", &[&g], false)),
+        ("holders by id", holders("a", &[&g], true)),
+        ("duplicate", duplicate(keys, "a", "k", 0)),
+    ]
 }
 
 /// The accounts with transactions, each found by one step down the account index (a loose index

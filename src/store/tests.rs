@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::config::Settings;
+use sqlx::Row as _;
 
 const PHI_LAST: &str = "QUIXOTEZZ";
 const PHI_MEMBER: &str = "MBR77441122";
@@ -731,4 +732,43 @@ async fn rows_with_whole_hashes_still_match() {
             .await
             .unwrap();
     assert_eq!(lengths, vec![(32,), (16,)]);
+}
+
+/// Each lookup goes through the index made for it. SQLite plans without statistics, so the
+/// statement's shape decides: ordered by time, the duplicate lookup walked the account's whole
+/// window along the time index, and rows found by id were looked for among all of the
+/// account's.
+#[tokio::test]
+async fn each_lookup_searches_the_index_made_for_it() {
+    let dir = temp_dir();
+    let store = opened(&dir).await;
+    let by_time = "USING INDEX transactions_account_ms (account=? AND processed_ms=?)";
+    let by_id = "USING INDEX transactions_id_account (id=? AND account=?)";
+    let dedup = "USING INDEX transactions_dedup (account=? AND dedup_h=? AND processed_ms>?)";
+    let expect = [
+        ("by time", vec![by_time, by_time, by_id]),
+        ("by id", vec![by_id, by_time, by_id]),
+        ("holders by time", vec![by_time]),
+        ("holders by id", vec![by_id]),
+        ("duplicate", vec![dedup, by_time, by_id]),
+    ];
+    let lookups = rows::lookups(&store.keys);
+    assert_eq!(lookups.len(), expect.len());
+    for ((name, f), (expected_name, indexes)) in lookups.iter().zip(expect) {
+        assert_eq!(*name, expected_name);
+        let sql = format!("EXPLAIN QUERY PLAN {}", f.sql);
+        let plan: Vec<String> = f
+            .bind(sqlx::query(&sql))
+            .fetch_all(&store.pool)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.try_get::<String, _>("detail").unwrap())
+            .filter(|d| d.starts_with("SEARCH") || d.starts_with("SCAN"))
+            .collect();
+        assert_eq!(plan.len(), indexes.len(), "{name}: {plan:?}");
+        for (step, index) in plan.iter().zip(indexes) {
+            assert!(step.contains(index), "{name}: {step} (want {index})");
+        }
+    }
 }
