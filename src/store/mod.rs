@@ -331,8 +331,8 @@ pub fn new_id() -> String {
 }
 
 /// A transaction id made at `ms`, the time it is recorded as processed: a UUID v7 (time first,
-/// then 74 random bits), so a lookup by id finds the row through the index on (account, time)
-/// ([`id_ms`]), with no index of ids to keep.
+/// then 74 random bits), so the index on (account, time, id) grows at its end and a lookup by
+/// id finds the row through that index ([`id_ms`]), with no index of ids to keep.
 pub fn id_at(ms: i64) -> String {
     let mut random = [0u8; 10];
     if random::fill(&mut random).is_err() {

@@ -94,11 +94,6 @@ fn migrator(backend: Backend) -> Migrator {
                     include_str!("../../migrations/0006_time_keyed.postgres.sql"),
                 ),
             ),
-            migration(
-                7,
-                "time index",
-                include_str!("../../migrations/0007_time_index.sql"),
-            ),
         ]),
         ..Migrator::DEFAULT
     }

@@ -328,7 +328,7 @@ async fn read_all(
 }
 
 /// The key and sealed value of each holder in `missing` (its id, and its time when known), by
-/// (account, time) through the time index where the time is known, else through the index of
+/// (account, time, id) through the index where the time is known, else through the index of
 /// rows found by id.
 async fn holders_of(
     pool: &AnyPool,

@@ -736,14 +736,13 @@ async fn rows_with_whole_hashes_still_match() {
 
 /// Each lookup goes through the index made for it. SQLite plans without statistics, so the
 /// statement's shape decides: ordered by time, the duplicate lookup walked the account's whole
-/// window along the time index, and rows found by id were looked for among all of the
-/// account's.
+/// window along the time index.
 #[tokio::test]
 async fn each_lookup_searches_the_index_made_for_it() {
     let dir = temp_dir();
     let store = opened(&dir).await;
-    let by_time = "USING INDEX transactions_account_ms (account=? AND processed_ms=?)";
-    let by_id = "USING INDEX transactions_id_account (id=? AND account=?)";
+    let by_time = "USING INDEX transactions_account_time (account=? AND processed_ms=? AND id=?)";
+    let by_id = "USING INDEX transactions_id (id=?)";
     let dedup = "USING INDEX transactions_dedup (account=? AND dedup_h=? AND processed_ms>?)";
     let expect = [
         ("by time", vec![by_time, by_time, by_id]),

@@ -1224,8 +1224,8 @@ fn before_0006(postgres: bool) -> String {
         account_number_h, mrn_h, dedup_h, key_id, sealed, group_id, part";
     [
         "ALTER TABLE transactions RENAME TO t6;",
-        "DROP INDEX transactions_account_ms;",
-        "DROP INDEX transactions_id_account;",
+        "DROP INDEX transactions_account_time;",
+        "DROP INDEX transactions_id;",
         "DROP INDEX transactions_dedup;",
         include_str!("../../migrations/0001_transactions.sql"),
         include_str!("../../migrations/0002_dedup_partial.sql"),
@@ -1242,13 +1242,13 @@ fn before_0006(postgres: bool) -> String {
             columns.replace("processed_ms", "processed_ms + 1")
         ),
         "DROP TABLE t6;",
-        "DELETE FROM _sqlx_migrations WHERE version >= 6;",
+        "DELETE FROM _sqlx_migrations WHERE version = 6;",
     ]
     .join("\n")
 }
 
-/// Rows written before 0006 (grouped and alone) read after it and 0007: by id, and in a page;
-/// and what is recorded after them reads beside them.
+/// Rows written before 0006 (grouped and alone) read after it: by id, and in a page; and
+/// what is recorded after it reads beside them.
 async fn upgraded_on(postgres: Option<String>) {
     const SENT: u32 = 12;
     const LEGACY: &str = "SELECT COUNT(*) FROM transactions \
