@@ -245,6 +245,9 @@ async fn search_filters_pages_and_counts_within_the_account() {
     for (query, want) in [
         ("memberId=MBR00000020", 1),
         ("patientFirstName=johnone", 4),
+        // The fixture's DMG*D8*19430519, recorded as a date.
+        ("patientDateOfBirth=1943-05-19", 4),
+        ("patientDateOfBirth=1943-05-20", 0),
         ("status=eligible,ineligible,patient_unknown", 4),
         ("status=payer_unavailable", 0),
         ("npi=9999999999", 0),
