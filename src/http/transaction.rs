@@ -167,17 +167,9 @@ pub fn refusing(state: &AppState) -> bool {
 
 fn iso_date(ccyymmdd: &str) -> String {
     match (ccyymmdd.get(0..4), ccyymmdd.get(4..6), ccyymmdd.get(6..8)) {
-        (Some(y), Some(m), Some(d)) if ccyymmdd.len() == 8 => {
-            // By hand, not `format!`: every recorded exchange dates two people.
-            let mut iso = String::with_capacity(10);
-            for (i, part) in [y, m, d].into_iter().enumerate() {
-                if i > 0 {
-                    iso.push('-');
-                }
-                iso.push_str(part);
-            }
-            iso
-        }
+        // `concat`, not `format!`: one allocation of the exact size, and every recorded
+        // exchange dates two people.
+        (Some(y), Some(m), Some(d)) if ccyymmdd.len() == 8 => [y, "-", m, "-", d].concat(),
         _ => ccyymmdd.to_owned(),
     }
 }
