@@ -24,10 +24,13 @@ use sqlx::AnyPool;
 pub use self::crypto::{CryptoError, Keyring};
 pub use self::metrics::StoreMetrics;
 pub use self::open::{Backend, open};
-pub use self::recorder::{Health, Recorder};
+pub use self::recorder::{Health, Recorder, STATISTICS_AFTER};
 
 /// Rows a write may take `store.timeout_ms` for.
 const WRITE_SHARE: usize = 32;
+
+/// How long [`Store::first_statistics`] may take.
+const STATISTICS_WAIT: Duration = Duration::from_secs(60);
 
 /// Statuses whose stored answer is never replayed: the payer did not answer.
 pub const NOT_REPLAYED: [&str; 2] = ["payer_unavailable", "processing_error"];
@@ -307,6 +310,35 @@ impl Store {
     /// at once (a plain `DELETE … WHERE`).
     pub async fn purge(&self, before_ms: i64) -> Result<u64, StoreError> {
         rows::purge(&self.pool, before_ms).await
+    }
+
+    /// Gives PostgreSQL its first statistics of the table when it has none (never analysed, or
+    /// analysed empty); whether it did. Plans cached without statistics stay until autovacuum's
+    /// first analysis, a minute or more away on a new database, and the duplicate lookup's
+    /// walked the account's whole window. `ANALYZE` reads a sample (at most 30 000 rows): it is
+    /// bounded by [`STATISTICS_WAIT`], not `store.timeout_ms`. SQLite needs none.
+    pub async fn first_statistics(&self) -> Result<bool, StoreError> {
+        if self.backend != Backend::Postgres {
+            return Ok(false);
+        }
+        let work = async {
+            let none: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM pg_class \
+                 WHERE oid = 'transactions'::regclass AND reltuples <= 0",
+            )
+            .fetch_one(&self.pool)
+            .await?;
+            if none == 0 {
+                return Ok(false);
+            }
+            sqlx::raw_sql("ANALYZE transactions")
+                .execute(&self.pool)
+                .await?;
+            Ok(true)
+        };
+        tokio::time::timeout(STATISTICS_WAIT, work)
+            .await
+            .unwrap_or(Err(StoreError::Timeout(STATISTICS_WAIT)))
     }
 
     /// One round trip.

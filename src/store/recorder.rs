@@ -33,6 +33,12 @@ fn drain(rx: &mut mpsc::Receiver<Packed>, batch: &mut Vec<Packed>) -> usize {
     }
     batch.len() - before
 }
+
+/// Records this process writes before it makes sure PostgreSQL has statistics of the table
+/// (see [`Store::first_statistics`]): enough for them to show what the indexes select; after
+/// that, autovacuum analyses again as the table grows by a tenth.
+pub const STATISTICS_AFTER: u64 = 256;
+
 /// How often the purge runs (and once at start).
 const PURGE_EVERY: Duration = Duration::from_secs(3600);
 
@@ -175,6 +181,8 @@ async fn write(
     metrics: StoreMetrics,
 ) {
     let mut batch = Vec::with_capacity(BATCH);
+    // Records written so far, until the table's statistics were seen to.
+    let mut written: Option<u64> = Some(0);
     loop {
         let taken = if health.is_down() {
             tokio::select! {
@@ -203,6 +211,13 @@ async fn write(
         metrics.queue(-i64::try_from(taken).unwrap_or(i64::MAX));
         let records = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
         write_batch(records, &store, &health, &metrics).await;
+        if let Some(n) = written.as_mut().filter(|_| !health.is_down()) {
+            *n += u64::try_from(taken).unwrap_or(u64::MAX);
+            if *n >= STATISTICS_AFTER {
+                written = None;
+                tokio::spawn(first_statistics(Arc::clone(&store)));
+            }
+        }
         // Lost or written, these records are done with: reads waiting on them may go on.
         done.send_modify(|n| *n += u64::try_from(taken).unwrap_or(u64::MAX));
     }
@@ -242,6 +257,15 @@ async fn write_batch(
             metrics.errors("write", n);
             health.failed("write", &e);
         }
+    }
+}
+
+/// Once per process: statistics for a table that has none, off the writer's path.
+async fn first_statistics(store: Arc<Store>) {
+    match store.first_statistics().await {
+        Ok(true) => tracing::info!("transaction table analysed: it had no statistics"),
+        Ok(false) => {}
+        Err(e) => tracing::warn!(error = %e, "analysing the transaction table failed"),
     }
 }
 

@@ -1331,3 +1331,80 @@ async fn check_upgraded(app: &TestApp, sent: &[(u32, String)]) {
         assert_eq!(t["patient"]["memberId"], format!("MBR{n:08}"));
     }
 }
+
+/// PostgreSQL plans from statistics, and a new table has none until autovacuum's first pass
+/// (a minute or more away): plans cached before then stay. Once a replica has written its
+/// first records it analyses the table itself, and the duplicate lookup's cached (generic)
+/// plan then finds the original by its hash in the deduplication index and its group's holder
+/// by its full key, rather than walk the account's window.
+#[tokio::test]
+async fn postgres_has_statistics_of_a_new_table_once_its_first_records_are_written() {
+    const ANALYSED: &str = "SELECT COUNT(*) FROM pg_class \
+        WHERE relname = 'transactions' AND reltuples > 0";
+    let url = postgres::fresh_database().await;
+    let key = key_file();
+    let app = spawn_app(|s| {
+        s.store.url.clone_from(&url);
+        s.store.encryption_key_file = key.path();
+        s.deduplication.lookback_hours = 1;
+    })
+    .await;
+    let pool = sqlx::PgPool::connect(&url).await.unwrap();
+    // Only the gateway may analyse it here.
+    sqlx::raw_sql("ALTER TABLE transactions SET (autovacuum_enabled = false)")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let analysed = || async {
+        sqlx::query_scalar::<_, i64>(ANALYSED)
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+            == 1
+    };
+    assert!(!analysed().await, "a new table has no statistics");
+    let written = u32::try_from(eligibility_gateway::store::STATISTICS_AFTER).unwrap();
+    for from in (0..written).step_by(32) {
+        sent_together(&app, 2000 + from..2000 + from + 32, "STATISTICS").await;
+    }
+    // The analysis runs beside the writer, after the batch that reached the count.
+    let mut waited = 0;
+    while !analysed().await {
+        waited += 1;
+        assert!(waited < 400, "no statistics 20 s after {written} records");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let mut conn = pool.acquire().await.unwrap();
+    let plan: Vec<String> = sqlx::raw_sql(
+        "SET plan_cache_mode = force_generic_plan; \
+         PREPARE dup(text, bytea, bytea, bigint) AS SELECT t.id, h.sealed \
+         FROM transactions t LEFT JOIN transactions h ON h.account = t.account \
+         AND h.processed_ms = t.group_ms AND h.id = t.group_id AND h.id <> t.id \
+         WHERE t.account = $1 AND t.dedup_h IN ($2, $3) AND t.dedup_h IS NOT NULL \
+         AND t.processed_ms >= $4 ORDER BY t.processed_ms + 0 DESC LIMIT 1; \
+         EXPLAIN EXECUTE dup('demo', '\\x00', '\\x01', 0)",
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| sqlx::Row::get::<String, _>(r, 0))
+    .collect();
+    let plan = plan.join("\n");
+    let after = |step: &str| {
+        plan.split_once(step)
+            .and_then(|(_, rest)| rest.lines().nth(1))
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let original = after("Index Scan using transactions_dedup on transactions t");
+    assert!(
+        original.contains("Index Cond") && original.contains("dedup_h"),
+        "the original not found by its hash:\n{plan}"
+    );
+    let holder = after("on transactions h");
+    assert!(
+        holder.contains("group_ms") && holder.contains("group_id"),
+        "the holder not found by its key:\n{plan}"
+    );
+}
