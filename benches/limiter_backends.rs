@@ -35,8 +35,8 @@ mod support;
 use std::path::Path;
 use std::process::Command;
 
-use redis_support::{RedisServer, cpu_ticks, pin};
-use support::{Gateway, WrkRun, env_or, post_json};
+use redis_support::{RedisServer, pin};
+use support::{Gateway, WrkRun, cpu_ticks, env_or, post_json};
 
 struct Settings {
     seconds: usize,

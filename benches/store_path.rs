@@ -2,9 +2,12 @@
 //! gateway binary with the store off, on SQLite, and on PostgreSQL (a server this bench starts:
 //! initdb + postgres on a free loopback port, as the postgres user when root), loaded in turn by
 //! `wrk` over interleaved rounds (1 024 variants of Change's documented 270 in turn: records
-//! written together are compressed as one, so identical requests would flatter the store); then a duplicate hit against the sandbox with a 1 s delay, and
-//! the end-to-end latency of replayed answers (p50/p99, an upper bound on the duplicate lookup)
-//! with the lookup's own mean from `gateway_store_duplicate_lookup_duration_seconds`.
+//! written together are compressed as one, so identical requests would flatter the store), with
+//! the CPU each configuration's rounds took per request, the gateway's and PostgreSQL's (from
+//! `/proc`: throughput shares two cores with `wrk`, the CPU says what recording itself costs);
+//! then a duplicate hit against the sandbox with a 1 s delay, and the end-to-end latency of
+//! replayed answers (p50/p99, an upper bound on the duplicate lookup) with the lookup's own mean
+//! from `gateway_store_duplicate_lookup_duration_seconds`.
 //!
 //! `STORE_PATH_SECONDS` (default 5), `STORE_PATH_ROUNDS` (default 3), `STORE_PATH_CONNECTIONS`
 //! (default 32), `STORE_PATH_THREADS` (default 2), `STORE_PATH_REPLAYS` (default 200). Needs `wrk`
@@ -29,7 +32,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use support::{Gateway, env_or, post_json};
+use support::{Gateway, cpu_ticks, cpu_ticks_with_children, env_or, post_json};
 
 fn is_root() -> bool {
     Command::new("id")
@@ -119,6 +122,20 @@ impl Postgres {
     }
 }
 
+impl Postgres {
+    /// The postmaster's pid (it heads `postmaster.pid`).
+    fn pid(&self) -> u32 {
+        std::fs::read_to_string(self.dir.join("data/postmaster.pid"))
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap()
+    }
+}
+
 impl Drop for Postgres {
     fn drop(&mut self) {
         // Signal the postmaster itself (its pid heads postmaster.pid): runuser, our child when
@@ -131,6 +148,109 @@ impl Drop for Postgres {
         let _ = self.child.wait();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+/// CPU ticks (100 a second, as Linux reports them) and requests over one configuration's rounds.
+#[derive(Debug, Default, Clone, Copy)]
+struct Cpu {
+    gateway: u64,
+    postgres: u64,
+    requests: f64,
+}
+
+impl Cpu {
+    /// `ticks` as µs a request.
+    fn us(&self, ticks: u64) -> f64 {
+        ticks as f64 * 10_000.0 / self.requests.max(1.0)
+    }
+}
+
+/// A duplicate hit against the sandbox answering after 1 s: the report's sentence.
+fn duplicate_hits(tmp: &Path, body: &str, replays: usize) -> String {
+    let dedup_url = format!("sqlite://{}/dedup.db", tmp.display());
+    let slow = Gateway::start(&[
+        ("GATEWAY__STORE__URL", &dedup_url),
+        ("GATEWAY__SANDBOX__DELAY_MS", "1000"),
+        ("GATEWAY__DEDUPLICATION__LOOKBACK_HOURS", "1"),
+    ]);
+    let started = Instant::now();
+    assert_eq!(
+        post_json(slow.port, support::RAW_PATH, body, Some(support::KEY)).0,
+        200
+    );
+    let first = started.elapsed();
+    // Wait (bounded) for the writer, then replay.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while metric(slow.port, "gateway_store_records_written_total") < 1.0 {
+        assert!(
+            Instant::now() < deadline,
+            "the first transaction was never written"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let mut times = Vec::with_capacity(replays);
+    for _ in 0..replays {
+        let t = Instant::now();
+        assert_eq!(
+            post_json(slow.port, support::RAW_PATH, body, Some(support::KEY)).0,
+            200
+        );
+        times.push(t.elapsed());
+    }
+    times.sort();
+    let hits = metric(slow.port, "gateway_store_duplicate_hits_total");
+    let lookup_sum = metric(
+        slow.port,
+        "gateway_store_duplicate_lookup_duration_seconds_sum",
+    );
+    let lookup_count = metric(
+        slow.port,
+        "gateway_store_duplicate_lookup_duration_seconds_count",
+    );
+    drop(slow);
+    let (p50, p99) = (percentile(&times, 0.5), percentile(&times, 0.99));
+    format!(
+        "Duplicate hit (SQLite, sandbox delay 1 s): first request {:.0} ms; {replays} replays \
+         (new connection each): p50 {:.2} ms, p99 {:.2} ms ({:.0}x faster at p99); \
+         {hits:.0} hits; mean lookup {:.3} ms.\n",
+        first.as_secs_f64() * 1e3,
+        p50.as_secs_f64() * 1e3,
+        p99.as_secs_f64() * 1e3,
+        first.as_secs_f64() / p99.as_secs_f64(),
+        if lookup_count > 0.0 {
+            lookup_sum / lookup_count * 1e3
+        } else {
+            f64::NAN
+        },
+    )
+}
+
+/// The CPU table and what recording adds to a request's CPU.
+fn cpu_report(cpu: &[Cpu; 3]) -> String {
+    use std::fmt::Write as _;
+    let mut rows = String::new();
+    for (name, c) in ["store off", "SQLite", "PostgreSQL"].iter().zip(cpu) {
+        let _ = writeln!(
+            rows,
+            "| {name} | {:.1} | {:.1} | {:.1} |",
+            c.us(c.gateway),
+            c.us(c.postgres),
+            c.us(c.gateway + c.postgres)
+        );
+    }
+    let base = cpu[0].us(cpu[0].gateway + cpu[0].postgres);
+    let extra = |c: &Cpu| {
+        let d = c.us(c.gateway + c.postgres) - base;
+        format!("{d:+.1} µs ({:+.1}%)", d / base * 100.0)
+    };
+    format!(
+        "CPU a request over all rounds, gateway and PostgreSQL (`/proc` ticks; the gateway's \
+         threads include SQLite's writer; `wrk`'s own CPU is not counted):\n\n\
+         | store | gateway µs | PostgreSQL µs | together µs |\n|---|---|---|---|\n{rows}\n\
+         Recording's CPU against the store off: SQLite {}, PostgreSQL {}.\n",
+        extra(&cpu[1]),
+        extra(&cpu[2]),
+    )
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -203,10 +323,22 @@ fn main() {
     }
     let mut rows = String::new();
     let (mut sq, mut pq) = (Vec::new(), Vec::new());
+    // CPU over each configuration's rounds: the gateway's (all its threads, SQLite's writer
+    // among them) and PostgreSQL's (postmaster, backends and helpers), and the requests served.
+    let mut cpu = [Cpu::default(); 3];
+    let mut measured = |i: usize, g: &Gateway| {
+        let (g0, p0) = (cpu_ticks(g.pid()), cpu_ticks_with_children(pg.pid()));
+        let r = wrk(g.port, seconds);
+        let c = &mut cpu[i];
+        c.gateway += cpu_ticks(g.pid()) - g0;
+        c.postgres += cpu_ticks_with_children(pg.pid()).saturating_sub(p0);
+        c.requests += r.rps * seconds as f64;
+        r
+    };
     for round in 1..=rounds {
-        let o = wrk(off.port, seconds);
-        let s = wrk(sqlite.port, seconds);
-        let p = wrk(postgres.port, seconds);
+        let o = measured(0, &off);
+        let s = measured(1, &sqlite);
+        let p = measured(2, &postgres);
         sq.push(s.rps / o.rps);
         pq.push(p.rps / o.rps);
         for (name, r) in [("store off", &o), ("SQLite", &s), ("PostgreSQL", &p)] {
@@ -220,77 +352,26 @@ fn main() {
         v.sort_by(f64::total_cmp);
         v[v.len() / 2]
     };
+    let cpu_summary = cpu_report(&cpu);
     let written_sqlite = metric(sqlite.port, "gateway_store_records_written_total");
     let dropped_sqlite = metric(sqlite.port, "gateway_store_errors_total");
     let written_pg = metric(postgres.port, "gateway_store_records_written_total");
     let dropped_pg = metric(postgres.port, "gateway_store_errors_total");
     drop((off, sqlite, postgres));
 
-    // A duplicate hit against the sandbox answering after 1 s.
-    let dedup_url = format!("sqlite://{}/dedup.db", tmp.display());
-    let slow = Gateway::start(&[
-        ("GATEWAY__STORE__URL", &dedup_url),
-        ("GATEWAY__SANDBOX__DELAY_MS", "1000"),
-        ("GATEWAY__DEDUPLICATION__LOOKBACK_HOURS", "1"),
-    ]);
-    let started = Instant::now();
-    assert_eq!(
-        post_json(slow.port, support::RAW_PATH, &body, Some(support::KEY)).0,
-        200
-    );
-    let first = started.elapsed();
-    // Wait (bounded) for the writer, then replay.
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while metric(slow.port, "gateway_store_records_written_total") < 1.0 {
-        assert!(
-            Instant::now() < deadline,
-            "the first transaction was never written"
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    let mut times = Vec::with_capacity(replays);
-    for _ in 0..replays {
-        let t = Instant::now();
-        assert_eq!(
-            post_json(slow.port, support::RAW_PATH, &body, Some(support::KEY)).0,
-            200
-        );
-        times.push(t.elapsed());
-    }
-    times.sort();
-    let hits = metric(slow.port, "gateway_store_duplicate_hits_total");
-    let lookup_sum = metric(
-        slow.port,
-        "gateway_store_duplicate_lookup_duration_seconds_sum",
-    );
-    let lookup_count = metric(
-        slow.port,
-        "gateway_store_duplicate_lookup_duration_seconds_count",
-    );
-    drop(slow);
-    let (p50, p99) = (percentile(&times, 0.5), percentile(&times, 0.99));
+    let duplicate = duplicate_hits(&tmp, &body, replays);
     let report = format!(
         "# Store path benchmark\n\n`wrk -t{threads} -c{connections} -d{seconds}s`, {rounds} interleaved rounds, \
          1 024 variants of Change's documented 270 in turn (control and trace numbers, member \
          name, date of birth), the same binary with the store off, on SQLite and on PostgreSQL \
          (fsync on).\n\n| round | store | req/s | p50 | p99 |\n|---|---|---|---|---|\n{rows}\n\
-         Throughput with the store / without: SQLite median {:.2}, PostgreSQL median {:.2}.\n\
+         Throughput with the store / without: SQLite median {:.2}, PostgreSQL median {:.2}.\n\n\
+         {cpu_summary}\n\
          Records written: SQLite {written_sqlite:.0} (errors/dropped {dropped_sqlite:.0}), \
          PostgreSQL {written_pg:.0} (errors/dropped {dropped_pg:.0}).\n\n\
-         Duplicate hit (SQLite, sandbox delay 1 s): first request {:.0} ms; {replays} replays \
-         (new connection each): p50 {:.2} ms, p99 {:.2} ms ({:.0}x faster at p99); \
-         {hits:.0} hits; mean lookup {:.3} ms.\n",
+         {duplicate}",
         median(&mut sq),
         median(&mut pq),
-        first.as_secs_f64() * 1e3,
-        p50.as_secs_f64() * 1e3,
-        p99.as_secs_f64() * 1e3,
-        first.as_secs_f64() / p99.as_secs_f64(),
-        if lookup_count > 0.0 {
-            lookup_sum / lookup_count * 1e3
-        } else {
-            f64::NAN
-        },
     );
     println!("{report}");
     let _ = std::fs::write(

@@ -231,3 +231,34 @@ pub fn rss_kib(pid: u32) -> (u64, u64) {
     };
     (read("VmRSS:"), read("VmHWM:"))
 }
+
+/// User + system CPU time of `pid` so far, in clock ticks (`/proc/<pid>/stat` fields 14 and 15).
+pub fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    stat_fields(&stat).1
+}
+
+/// A `/proc/<pid>/stat` line's parent pid and user + system ticks. The command name may hold
+/// spaces: fields count from after its closing parenthesis.
+fn stat_fields(stat: &str) -> (u32, u64) {
+    let rest = &stat[stat.rfind(')').unwrap() + 2..];
+    let fields: Vec<&str> = rest.split(' ').collect();
+    let n = |i: usize| fields[i].parse::<u64>().unwrap();
+    (u32::try_from(n(1)).unwrap(), n(11) + n(12))
+}
+
+/// User + system CPU time of `pid` and of its children alive now, in clock ticks: a PostgreSQL
+/// postmaster with its backends and helpers.
+pub fn cpu_ticks_with_children(pid: u32) -> u64 {
+    let children: u64 = std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        // A process may exit between the listing and the reading: it is then not counted.
+        .filter_map(|p| std::fs::read_to_string(format!("/proc/{p}/stat")).ok())
+        .map(|s| stat_fields(&s))
+        .filter(|&(parent, _)| parent == pid)
+        .map(|(_, ticks)| ticks)
+        .sum();
+    cpu_ticks(pid) + children
+}

@@ -95,12 +95,3 @@ pub fn pin(pid: u32, cpus: &str) {
         .is_ok_and(|s| s.success());
     assert!(ok, "taskset -a -p -c {cpus} {pid} failed (util-linux)");
 }
-
-/// User + system CPU time of `pid` so far, in clock ticks (`/proc/<pid>/stat` fields 14 and 15).
-pub fn cpu_ticks(pid: u32) -> u64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
-    // The command name may hold spaces; fields count from after its closing parenthesis.
-    let rest = &stat[stat.rfind(')').unwrap() + 2..];
-    let fields: Vec<&str> = rest.split(' ').collect();
-    fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
-}
