@@ -120,9 +120,7 @@ impl Postgres {
         std::thread::sleep(Duration::from_millis(500));
         Self { child, dir, port }
     }
-}
 
-impl Postgres {
     /// The postmaster's pid (it heads `postmaster.pid`).
     fn pid(&self) -> u32 {
         std::fs::read_to_string(self.dir.join("data/postmaster.pid"))
