@@ -121,16 +121,19 @@ impl Postgres {
         Self { child, dir, port }
     }
 
-    /// The postmaster's pid (it heads `postmaster.pid`).
-    fn pid(&self) -> u32 {
+    /// The postmaster's pid (it heads `postmaster.pid`), once it has written the file.
+    fn postmaster(&self) -> Option<u32> {
         std::fs::read_to_string(self.dir.join("data/postmaster.pid"))
-            .unwrap()
+            .ok()?
             .lines()
-            .next()
-            .unwrap()
+            .next()?
             .trim()
             .parse()
-            .unwrap()
+            .ok()
+    }
+
+    fn pid(&self) -> u32 {
+        self.postmaster().expect("postmaster.pid names the server")
     }
 }
 
@@ -138,11 +141,11 @@ impl Drop for Postgres {
     fn drop(&mut self) {
         // Signal the postmaster itself (its pid heads postmaster.pid): runuser, our child when
         // root, does not pass SIGINT on, and waiting for it hung the bench after its report.
-        let pid = std::fs::read_to_string(self.dir.join("data/postmaster.pid"))
-            .ok()
-            .and_then(|t| t.lines().next().map(str::to_owned))
-            .unwrap_or_else(|| self.child.id().to_string());
-        let _ = Command::new("kill").arg("-INT").arg(pid.trim()).status();
+        let pid = self.postmaster().unwrap_or_else(|| self.child.id());
+        let _ = Command::new("kill")
+            .arg("-INT")
+            .arg(pid.to_string())
+            .status();
         let _ = self.child.wait();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
