@@ -68,7 +68,7 @@ pub async fn exchange(
     tracing::Span::current().record("payer_id", payer_id);
     super::layers::note_payer_id(payer_id);
     cap.sent(x12);
-    cap.learn(&inquiry, state.dedup.hours(&caller.account) > 0);
+    cap.learn(state, &inquiry, state.dedup.hours(&caller.account) > 0);
     // A materially identical request answered within the window is replayed: no payer call,
     // no slot.
     let (reply, label, answered) = if let Some(scenario) = mock(caller, cap)? {

@@ -633,11 +633,15 @@ fn render_with(t: &store::Transaction, v3: Option<&Value>) -> Value {
     if !d.warnings.is_empty() {
         out.insert("warnings".into(), json!(d.warnings));
     }
-    out.insert("patient".into(), person_json(&d.patient, v3_patient));
-    out.insert(
-        "subscriber".into(),
-        person_json(&d.subscriber, v3_subscriber),
-    );
+    let read;
+    let (patient, subscriber, payer_name) = if d.people_in_270 {
+        read = transaction::people(d.x12_270.as_deref().unwrap_or_default());
+        (&read.patient, &read.subscriber, &read.payer_name)
+    } else {
+        (&d.patient, &d.subscriber, &d.payer_name)
+    };
+    out.insert("patient".into(), person_json(patient, v3_patient));
+    out.insert("subscriber".into(), person_json(subscriber, v3_subscriber));
     let mut payer = Map::new();
     if let Some(p) = &t.payer_id {
         payer.insert("chcId".into(), json!(p));
@@ -647,7 +651,7 @@ fn render_with(t: &store::Transaction, v3: Option<&Value>) -> Value {
         .and_then(|v| v.pointer("/payer/name"))
         .and_then(Value::as_str)
         .map(str::to_owned)
-        .or_else(|| d.payer_name.clone());
+        .or_else(|| payer_name.clone());
     if let Some(n) = name {
         payer.insert("name".into(), json!(n));
     }

@@ -153,6 +153,8 @@ pub struct Capture {
     payer_id: Option<String>,
     npi: Option<String>,
     dedup_key: Option<String>,
+    /// What the transaction is searched by, hashed as the 270 was read.
+    searched: Option<store::SearchHashes>,
     /// The 271's canonical status, when the mapper classified it.
     status: Option<Status>,
     /// The original transaction when this one is a replay.
@@ -171,6 +173,43 @@ fn iso_date(ccyymmdd: &str) -> String {
         // exchange dates two people.
         (Some(y), Some(m), Some(d)) if ccyymmdd.len() == 8 => [y, "-", m, "-", d].concat(),
         _ => ccyymmdd.to_owned(),
+    }
+}
+
+/// The patient's reference qualified `qualifier` (`EJ`, `EA`), else the subscriber's.
+fn reference<'a>(q: &Inquiry<'a>, qualifier: &str) -> Option<&'a str> {
+    q.patient()
+        .party
+        .refs
+        .iter()
+        .chain(&q.subscriber.party.refs)
+        .find(|(k, _)| *k == qualifier)
+        .map(|(_, v)| *v)
+}
+
+/// The people a 270 names, and its payer's name: what a record whose details say
+/// `people_in_270` shows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct People {
+    /// The patient (the dependent when there is one).
+    pub patient: Person,
+    /// The subscriber.
+    pub subscriber: Person,
+    /// 2100A NM103.
+    pub payer_name: Option<String>,
+}
+
+/// Reads [`People`] from `x12_270`.
+pub fn people(x12_270: &str) -> People {
+    let q = crate::eligibility::inquiry::read(x12_270);
+    let subscriber = person(&q.subscriber);
+    People {
+        patient: q
+            .dependent
+            .as_ref()
+            .map_or_else(|| subscriber.clone(), person),
+        subscriber,
+        payer_name: q.payer.name.map(str::to_owned),
     }
 }
 
@@ -269,6 +308,7 @@ impl Capture {
             payer_id: None,
             npi: None,
             dedup_key: None,
+            searched: None,
             status: None,
             replay_of: None,
         };
@@ -283,28 +323,25 @@ impl Capture {
         self.details.x12_270 = Some(x12.to_owned());
     }
 
-    /// What the accepted 270 says about who and where; with `deduplicate` (the account's window
-    /// is open), what later requests match it on.
-    pub fn learn(&mut self, q: &Inquiry<'_>, deduplicate: bool) {
-        self.details.subscriber = person(&q.subscriber);
-        self.details.patient = q
-            .dependent
-            .as_ref()
-            .map_or_else(|| self.details.subscriber.clone(), person);
-        let reference = |qualifier: &str| {
-            q.patient()
-                .party
-                .refs
-                .iter()
-                .chain(&q.subscriber.party.refs)
-                .find(|(k, _)| *k == qualifier)
-                .map(|(_, v)| (*v).to_owned())
-        };
-        self.details.patient_account_number = reference("EJ");
-        self.details.medical_record_number = reference("EA");
-        self.details.payer_name = q.payer.name.map(str::to_owned);
+    /// What the accepted 270 says about who and where: its payer and NPI, and, when the store
+    /// is on, the hashes of what the transaction is searched by and, with `deduplicate` (the
+    /// account's window is open), what later requests match it on. The people themselves are
+    /// not copied: the record's 270 names them ([`store::Details::people_in_270`]).
+    pub fn learn(&mut self, state: &AppState, q: &Inquiry<'_>, deduplicate: bool) {
+        self.details.people_in_270 = true;
         self.payer_id = q.payer_id().map(str::to_owned);
         self.npi = npi(q).map(str::to_owned);
+        let Some(recorder) = &state.store else { return };
+        let patient = q.patient();
+        let birth_date = patient.birth_date.map(iso_date);
+        self.searched = Some(recorder.store().search_hashes(&store::Searched {
+            first_name: patient.party.first_name,
+            last_name: patient.party.name,
+            member_id: patient.party.id.or(q.subscriber.party.id),
+            birth_date: birth_date.as_deref(),
+            account_number: reference(q, "EJ"),
+            medical_record_number: reference(q, "EA"),
+        }));
         // Only requests recorded while deduplication is on can be matched later (the store
         // indexes no others).
         self.dedup_key = deduplicate.then(|| dedup_key(q));
@@ -406,6 +443,7 @@ impl Capture {
         NewTransaction {
             transaction: t,
             dedup_key,
+            searched: self.searched,
         }
     }
 

@@ -1,5 +1,5 @@
-//! What a record's sealed plaintext is. A record's frame is length-prefixed fields: the people,
-//! the short fields, the errors and warnings, then the long texts (the 270, the 271) as raw
+//! What a record's sealed plaintext is. A record's frame is length-prefixed fields: the people
+//! (or one byte saying its 270 names them), the short fields, the errors and warnings, then the long texts (the 270, the 271) as raw
 //! bytes, so nothing is escaped or scanned. Written today: a marker byte (3), then LZ4 (block
 //! format, length prepended) of a group of frames, each after its record's id; or, for a record
 //! sealed alone, marker 2 and LZ4 of its frame. Read too: frames of marker 1 (the short fields as
@@ -17,6 +17,9 @@ const LZ4_FIELDS: u8 = 2;
 /// First byte of a compressed group: several records' frames, each after its transaction id,
 /// compressed as one block (records written together share most of their bytes).
 const LZ4_GROUP: u8 = 3;
+/// Where a frame's people start, instead of them: they are the 270's (see
+/// [`Details::people_in_270`]). A text field starts with 0 or 1, so this reads unambiguously.
+const PEOPLE_IN_270: u8 = 2;
 /// The most a stored record may unpack to: a corrupt length never allocates beyond it.
 const MAX_UNPACKED: usize = 64 << 20;
 
@@ -78,17 +81,21 @@ const FRAME_KEPT: usize = 1 << 20;
 /// `d`'s frame (uncompressed), in a buffer of its own.
 pub fn frame_of(d: &Details) -> Vec<u8> {
     let mut frame = Vec::with_capacity(d.texts_len() + 512);
-    for person in [&d.patient, &d.subscriber] {
-        for field in person_fields(person) {
-            put_text(&mut frame, field);
+    if d.people_in_270 {
+        frame.push(PEOPLE_IN_270);
+    } else {
+        for person in [&d.patient, &d.subscriber] {
+            for field in person_fields(person) {
+                put_text(&mut frame, field);
+            }
         }
-    }
-    for field in [
-        &d.patient_account_number,
-        &d.medical_record_number,
-        &d.payer_name,
-    ] {
-        put_text(&mut frame, field.as_deref());
+        for field in [
+            &d.patient_account_number,
+            &d.medical_record_number,
+            &d.payer_name,
+        ] {
+            put_text(&mut frame, field.as_deref());
+        }
     }
     frame.extend_from_slice(&d.http_status.to_le_bytes());
     put_list(&mut frame, &d.errors);
@@ -238,25 +245,36 @@ impl<'a> Cursor<'a> {
 
     /// A frame of marker 2, as [`frame_of`] wrote it.
     fn fields(&mut self) -> Result<Details, StoreError> {
-        Ok(Details {
-            patient: self.person()?,
-            subscriber: self.person()?,
-            patient_account_number: self.text()?,
-            medical_record_number: self.text()?,
-            payer_name: self.text()?,
-            http_status: {
-                let n: [u8; 2] = self
-                    .take(2)?
-                    .try_into()
-                    .map_err(|_| StoreError::Frame("truncated"))?;
-                u16::from_le_bytes(n)
-            },
-            errors: self.list()?,
-            warnings: self.list()?,
-            x12_270: self.text()?,
-            x12_271: self.text()?,
-            response: self.text()?,
-        })
+        let people_in_270 = self.0.first() == Some(&PEOPLE_IN_270);
+        let mut d = if people_in_270 {
+            self.take(1)?;
+            Details {
+                people_in_270,
+                ..Details::default()
+            }
+        } else {
+            Details {
+                patient: self.person()?,
+                subscriber: self.person()?,
+                patient_account_number: self.text()?,
+                medical_record_number: self.text()?,
+                payer_name: self.text()?,
+                ..Details::default()
+            }
+        };
+        d.http_status = {
+            let n: [u8; 2] = self
+                .take(2)?
+                .try_into()
+                .map_err(|_| StoreError::Frame("truncated"))?;
+            u16::from_le_bytes(n)
+        };
+        d.errors = self.list()?;
+        d.warnings = self.list()?;
+        d.x12_270 = self.text()?;
+        d.x12_271 = self.text()?;
+        d.response = self.text()?;
+        Ok(d)
     }
 
     fn end(&self) -> Result<(), StoreError> {
@@ -324,6 +342,7 @@ pub fn unpack(plain: &[u8]) -> Result<Details, StoreError> {
             x12_270: cursor.text()?,
             x12_271: cursor.text()?,
             response: cursor.text()?,
+            people_in_270: false,
         }
     };
     cursor.end()?;
@@ -425,6 +444,29 @@ mod tests {
         let packed = pack(&big);
         assert!(packed.len() * 4 < serde_json::to_vec(&big).unwrap().len());
         assert_eq!(unpack(&packed).unwrap(), big);
+    }
+
+    #[test]
+    fn a_frame_whose_people_are_the_270s_holds_none_of_them() {
+        let held = sample();
+        let d = Details {
+            people_in_270: true,
+            patient: Person::default(),
+            subscriber: Person::default(),
+            medical_record_number: None,
+            ..sample()
+        };
+        let frame = frame_of(&d);
+        assert_eq!(frame.first(), Some(&PEOPLE_IN_270));
+        // One byte where the held people took fifteen fields.
+        assert_eq!(frame_of(&held).len() - frame.len(), 15 + 5 * 4 + 22 - 1);
+        assert_eq!(unpack(&pack(&d)).unwrap(), d);
+        // Whatever is held beside the flag is not written: the 270 says it.
+        let stray = Details {
+            people_in_270: true,
+            ..sample()
+        };
+        assert_eq!(unpack(&pack(&stray)).unwrap(), d);
     }
 
     #[test]

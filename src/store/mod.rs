@@ -113,6 +113,12 @@ pub struct Details {
     pub errors: Vec<String>,
     /// Warnings answered (repairs, replay, rules applied), as text.
     pub warnings: Vec<String>,
+    /// The people, their references and the payer's name are the 270's (`x12_270`): none of
+    /// them is held apart, and whoever shows them reads the 270 (as the exchange flow records:
+    /// copying and framing them cost a fifth of recording, profiled). What searches match on is
+    /// hashed as the 270 is read ([`NewTransaction::searched`]).
+    #[serde(default)]
+    pub people_in_270: bool,
 }
 
 impl Details {
@@ -160,7 +166,31 @@ pub struct NewTransaction {
     pub transaction: Transaction,
     /// What makes two requests materially identical, normalised.
     pub dedup_key: Option<String>,
+    /// The keyed hashes of what it is searched by, made as its request was read; `None`: made
+    /// by the store from `transaction.details`.
+    pub searched: Option<SearchHashes>,
 }
+
+/// What a transaction is searched by, as its request names it (plain: the store hashes it).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Searched<'a> {
+    /// The patient's first name.
+    pub first_name: Option<&'a str>,
+    /// The patient's last name.
+    pub last_name: Option<&'a str>,
+    /// The patient's member ID, else the subscriber's.
+    pub member_id: Option<&'a str>,
+    /// The patient's date of birth, `YYYY-MM-DD`.
+    pub birth_date: Option<&'a str>,
+    /// Patient account number (`REF*EJ`).
+    pub account_number: Option<&'a str>,
+    /// Medical record number (`REF*EA`).
+    pub medical_record_number: Option<&'a str>,
+}
+
+/// The keyed hashes of a [`Searched`], as stored (no PHI).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SearchHashes([Option<[u8; crypto::HASH_LEN]>; 6]);
 
 /// Sort order of a search.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -235,6 +265,11 @@ impl Store {
     /// The keys (tests read the current key's id).
     pub fn keys(&self) -> &Keyring {
         &self.keys
+    }
+
+    /// The keyed hashes of what `s` is searched by, under the current key.
+    pub fn search_hashes(&self, s: &Searched<'_>) -> SearchHashes {
+        rows::search_hashes(&self.keys, s)
     }
 
     async fn bounded<T>(

@@ -8,7 +8,8 @@ use sqlx::{AnyPool, Row};
 
 use super::crypto::HASH_LEN;
 use super::{
-    Details, Keyring, NOT_REPLAYED, NewTransaction, Order, Query, StoreError, Transaction, frame,
+    Details, Keyring, NOT_REPLAYED, NewTransaction, Order, Query, SearchHashes, Searched,
+    StoreError, Transaction, frame,
 };
 
 /// Hash field names: part of each hash, so equal values in different fields never match.
@@ -213,17 +214,18 @@ fn seal_group(
 /// The row of `new`, with its keyed hashes; not yet sealed.
 fn hashed(keys: &Keyring, new: NewTransaction) -> Prepared {
     let t = new.transaction;
-    let hash =
-        |f: &str, v: Option<&str>| v.filter(|v| !v.trim().is_empty()).map(|v| keys.hash(f, v));
-    let d = &t.details;
+    let [h0, h1, h2, h3, h4, h5] = new
+        .searched
+        .unwrap_or_else(|| search_hashes(keys, &searched(&t.details)))
+        .0;
     Prepared {
         hashes: [
-            hash(field::FIRST, d.patient.first_name.as_deref()),
-            hash(field::LAST, d.patient.last_name.as_deref()),
-            hash(field::MEMBER, member_id(d)),
-            hash(field::BIRTH, d.patient.birth_date.as_deref()),
-            hash(field::ACCOUNT_NUMBER, d.patient_account_number.as_deref()),
-            hash(field::MRN, d.medical_record_number.as_deref()),
+            h0,
+            h1,
+            h2,
+            h3,
+            h4,
+            h5,
             new.dedup_key.as_deref().map(|k| keys.hash(field::DEDUP, k)),
         ],
         key_id: keys.current_id().to_owned(),
@@ -242,6 +244,32 @@ fn hashed(keys: &Keyring, new: NewTransaction) -> Prepared {
         correlation_id: t.correlation_id,
         payer_id: t.payer_id,
         npi: t.npi,
+    }
+}
+
+/// The keyed hashes of what `s` is searched by (a blank value is not hashed).
+pub(super) fn search_hashes(keys: &Keyring, s: &Searched<'_>) -> SearchHashes {
+    let hash =
+        |f: &str, v: Option<&str>| v.filter(|v| !v.trim().is_empty()).map(|v| keys.hash(f, v));
+    SearchHashes([
+        hash(field::FIRST, s.first_name),
+        hash(field::LAST, s.last_name),
+        hash(field::MEMBER, s.member_id),
+        hash(field::BIRTH, s.birth_date),
+        hash(field::ACCOUNT_NUMBER, s.account_number),
+        hash(field::MRN, s.medical_record_number),
+    ])
+}
+
+/// What `d` is searched by, from the people it holds.
+fn searched(d: &Details) -> Searched<'_> {
+    Searched {
+        first_name: d.patient.first_name.as_deref(),
+        last_name: d.patient.last_name.as_deref(),
+        member_id: member_id(d),
+        birth_date: d.patient.birth_date.as_deref(),
+        account_number: d.patient_account_number.as_deref(),
+        medical_record_number: d.medical_record_number.as_deref(),
     }
 }
 

@@ -80,6 +80,7 @@ async fn put(store: &Store, t: &Transaction, dedup: Option<&str>) {
         .record(&NewTransaction {
             transaction: t.clone(),
             dedup_key: dedup.map(str::to_owned),
+            searched: None,
         })
         .await
         .unwrap();
@@ -92,6 +93,7 @@ async fn put_together(store: &Store, ts: &[Transaction]) {
         .map(|t| NewTransaction {
             transaction: t.clone(),
             dedup_key: Some(t.id.clone()),
+            searched: None,
         })
         .collect();
     let records = records.into_iter().map(|r| store.pack(r)).collect();
@@ -265,6 +267,67 @@ async fn records_round_trip_within_their_account_only() {
         .unwrap();
     assert!(found.is_empty());
     assert_eq!(total, Some(0));
+}
+
+/// As the exchange flow records: the people are the 270's, and what searches match on was hashed
+/// as the 270 was read.
+#[tokio::test]
+async fn a_record_whose_people_are_the_270s_is_found_by_what_was_hashed() {
+    let dir = temp_dir();
+    let store = opened(&dir).await;
+    let mut t = transaction("a", 1_000, "eligible");
+    t.details.patient = Person::default();
+    t.details.people_in_270 = true;
+    let searched = store.search_hashes(&Searched {
+        first_name: Some("dulcinea"),
+        last_name: Some(PHI_LAST),
+        member_id: Some(PHI_MEMBER),
+        birth_date: Some(PHI_BIRTH),
+        account_number: Some("ACCT 9"),
+        medical_record_number: None,
+    });
+    store
+        .record(&NewTransaction {
+            transaction: t.clone(),
+            dedup_key: None,
+            searched: Some(searched),
+        })
+        .await
+        .unwrap();
+    assert_eq!(store.get("a", &t.id).await.unwrap(), Some(t.clone()));
+    let queries = [
+        Query {
+            patient_first_name: Some("DULCINEA".into()),
+            ..Query::default()
+        },
+        Query {
+            patient_last_name: Some(PHI_LAST.to_lowercase()),
+            ..Query::default()
+        },
+        Query {
+            member_id: Some(PHI_MEMBER.into()),
+            ..Query::default()
+        },
+        Query {
+            patient_birth_date: Some(PHI_BIRTH.into()),
+            ..Query::default()
+        },
+        Query {
+            patient_account_number: Some("acct  9".into()),
+            ..Query::default()
+        },
+    ];
+    for q in queries {
+        let q = Query { limit: 5, ..q };
+        let (found, _) = store.search("a", &q).await.unwrap();
+        assert_eq!(found, vec![t.clone()], "{q:?}");
+    }
+    let none = Query {
+        limit: 5,
+        medical_record_number: Some("ACCT 9".into()),
+        ..Query::default()
+    };
+    assert!(store.search("a", &none).await.unwrap().0.is_empty());
 }
 
 #[tokio::test]
@@ -584,6 +647,7 @@ async fn a_burst_of_records_is_written_in_batches_and_none_is_lost() {
         recorder.record(NewTransaction {
             transaction: transaction("burst", ms, "eligible"),
             dedup_key: Some(format!("key-{i}")),
+            searched: None,
         });
     }
     let written = "gateway_store_records_written_total";

@@ -293,6 +293,89 @@ async fn search_filters_pages_and_counts_within_the_account() {
     );
 }
 
+/// A 270 whose patient is a dependent, with the subscriber's account number and MRN, to `payer`.
+fn dependent_inquiry(payer: &str) -> String {
+    let body = [
+        "BHT*0022*13*10001234*20260101*1200",
+        "HL*1**20*1",
+        &format!("NM1*PR*2*ACME HEALTH PLAN*****PI*{payer}"),
+        "HL*2*1*21*1",
+        "NM1*1P*2*BONE AND JOINT CLINIC*****XX*1234567893",
+        "HL*3*2*22*1",
+        "NM1*IL*1*DOEONE*JOHNONE****MI*0000000001",
+        "REF*EJ*ACCT 77",
+        "REF*EA*MRN-5",
+        "HL*4*3*23*0",
+        "TRN*1*93175-012547*9877281234",
+        "NM1*03*1*KIDLAST*KIDFIRST",
+        "DMG*D8*20100203*F",
+        "EQ*30",
+    ];
+    format!(
+        "ISA*00*          *00*          *ZZ*SUBMITTER      *ZZ*RECEIVER       *260101*1200*^*00501*000000001*0*T*:~\
+         GS*HS*SUBMITTER*RECEIVER*20260101*1200*1*X*005010X279A1~ST*270*0001*005010X279A1~{}~SE*{}*0001~GE*1*1~IEA*1*000000001~",
+        body.join("~"),
+        body.len() + 2
+    )
+}
+
+/// The people are not kept apart from the 270: what searches match on is hashed as the 270 is
+/// read (the dependent is the patient; the member ID and references fall back to the
+/// subscriber's), and a stored record shows the people its 270 names, with or without a 271.
+#[tokio::test]
+async fn a_dependent_is_found_by_each_field_and_shown_from_the_270() {
+    let app = spawn_app(|_| {}).await;
+    let answered = app
+        .raw_sent(RAW, &dependent_inquiry("842610001"), &[])
+        .await;
+    assert_eq!(answered.status(), StatusCode::OK);
+    let answered = txn_id(&answered);
+    // No payer answer, so no 271 to show the people from: only the 270 names them.
+    let unknown = app
+        .raw_sent(
+            "/rcm/eligibility/v1/real-time/x12",
+            &dependent_inquiry("842610001"),
+            &[("x-optum-rcmelig-mock-scenarios", "payer_not_in_system")],
+        )
+        .await;
+    assert_eq!(unknown.status(), StatusCode::OK);
+    let id = txn_id(&unknown);
+    let answered_now: Value = unknown.json().await.unwrap();
+    app.stored(&answered).await;
+    let stored = app.stored(&id).await;
+    for shown in [&answered_now, &stored] {
+        assert_eq!(shown["status"]["value"], "payer_not_in_system");
+        assert!(shown.get("x12-271").is_none(), "no 271: {shown}");
+        assert_eq!(shown["patient"]["lastName"], "KIDLAST");
+        assert_eq!(shown["patient"]["firstName"], "KIDFIRST");
+        assert_eq!(shown["patient"]["dateOfBirth"], "2010-02-03");
+        assert_eq!(shown["patient"]["gender"], "F");
+        assert_eq!(shown["subscriber"]["lastName"], "DOEONE");
+        assert_eq!(shown["subscriber"]["memberId"], "0000000001");
+        assert_eq!(shown["payer"]["name"], "ACME HEALTH PLAN");
+    }
+    for (query, want) in [
+        ("patientLastName=kidlast", 2),
+        ("patientFirstName=KIDFIRST", 2),
+        ("patientDateOfBirth=2010-02-03", 2),
+        ("memberId=0000000001", 2),
+        ("patientAccountNumber=acct%20%2077", 2),
+        ("medicalRecordNumber=mrn-5", 2),
+        ("patientLastName=doeone", 0),
+        ("medicalRecordNumber=ACCT%2077", 0),
+    ] {
+        let res = app
+            .get_with(&format!("{TXNS}?{query}&returnTotalCount=true"), DEMO_KEY)
+            .await;
+        assert_eq!(res.status(), StatusCode::OK, "{query}");
+        assert_eq!(
+            res.headers()["x-total-count"],
+            want.to_string().as_str(),
+            "{query}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn duplicates_are_replayed_without_the_payer_or_a_slot() {
     let app = spawn_app(|s| {
@@ -607,6 +690,7 @@ async fn purged_on(postgres: Option<String>) {
         .record(&eligibility_gateway::store::NewTransaction {
             transaction: old.clone(),
             dedup_key: None,
+            searched: None,
         })
         .await
         .unwrap();
