@@ -1,10 +1,10 @@
 //! What a record's sealed plaintext is. A record's frame is length-prefixed fields: the people
-//! (or one byte saying its 270 names them), the short fields, the errors and warnings, then the long texts (the 270, the 271) as raw
-//! bytes, so nothing is escaped or scanned. Written today: a marker byte (3), then LZ4 (block
-//! format, length prepended) of a group of frames, each after its record's id; or, for a record
-//! sealed alone, marker 2 and LZ4 of its frame. Read too: frames of marker 1 (the short fields as
-//! JSON, then three texts, the answered body last) and rows of bare JSON of [`Details`], which
-//! start with `{`.
+//! (or one byte saying its 270 names them), the short fields, the errors and warnings, then the
+//! long texts (the 270, the 271) as raw bytes, so nothing is escaped or scanned. Written today: a
+//! marker byte (3), then LZ4 (block format, length prepended) of a group of frames, each after
+//! its record's id; or, for a record sealed alone, marker 2 and LZ4 of its frame. Read too:
+//! frames of marker 1 (the short fields as JSON, then three texts, the answered body last) and
+//! rows of bare JSON of [`Details`], which start with `{`.
 
 use serde::Deserialize;
 
