@@ -242,6 +242,34 @@ async fn purging_part_of_a_group_keeps_the_rest_readable() {
     assert!(layout(&store).await.is_empty());
 }
 
+async fn page_size(store: &Store) -> i64 {
+    sqlx::query("PRAGMA page_size")
+        .fetch_one(&store.pool)
+        .await
+        .unwrap()
+        .get(0)
+}
+
+/// A new file gets 16 KB pages; a file made before keeps its own (and opens as it was).
+#[tokio::test]
+async fn a_new_sqlite_file_has_16_kb_pages_and_an_old_one_keeps_its_own() {
+    let dir = temp_dir();
+    let store = opened(&dir).await;
+    assert_eq!(page_size(&store).await, 16_384);
+    store.close().await;
+    let old = temp_dir();
+    let conn = rusqlite::Connection::open(old.join("gateway.db")).unwrap();
+    conn.execute_batch("PRAGMA page_size=4096; PRAGMA journal_mode=WAL; CREATE TABLE before (x);")
+        .unwrap();
+    drop(conn);
+    let store = opened(&old).await;
+    assert_eq!(page_size(&store).await, 4_096);
+    let t = transaction("a", 1_000, "eligible");
+    put(&store, &t, None).await;
+    assert_eq!(store.get("a", &t.id).await.unwrap(), Some(t));
+    store.close().await;
+}
+
 #[tokio::test]
 async fn records_round_trip_within_their_account_only() {
     let dir = temp_dir();
