@@ -60,6 +60,19 @@ impl TestApp {
             .expect("GET")
     }
 
+    /// Asserts that the demo account's search `query` counts `want` transactions.
+    async fn assert_total(&self, query: &str, want: u32) {
+        let res = self
+            .get_with(&format!("{TXNS}?{query}&returnTotalCount=true"), DEMO_KEY)
+            .await;
+        assert_eq!(res.status(), StatusCode::OK, "{query}");
+        assert_eq!(
+            res.headers()["x-total-count"],
+            want.to_string().as_str(),
+            "{query}"
+        );
+    }
+
     /// Waits (bounded) until the writer stored transaction `id`; its JSON.
     async fn stored(&self, id: &str) -> Value {
         for _ in 0..500 {
@@ -258,15 +271,7 @@ async fn search_filters_pages_and_counts_within_the_account() {
         ),
         ("endDateTime=2000-01-01T00:00:00Z", 0),
     ] {
-        let res = app
-            .get_with(&format!("{TXNS}?{query}&returnTotalCount=true"), DEMO_KEY)
-            .await;
-        assert_eq!(res.status(), StatusCode::OK, "{query}");
-        assert_eq!(
-            res.headers()["x-total-count"],
-            want.to_string().as_str(),
-            "{query}"
-        );
+        app.assert_total(query, want).await;
     }
     let res = app.get_with(&format!("{TXNS}?limit=101"), DEMO_KEY).await;
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
@@ -364,15 +369,7 @@ async fn a_dependent_is_found_by_each_field_and_shown_from_the_270() {
         ("patientLastName=doeone", 0),
         ("medicalRecordNumber=ACCT%2077", 0),
     ] {
-        let res = app
-            .get_with(&format!("{TXNS}?{query}&returnTotalCount=true"), DEMO_KEY)
-            .await;
-        assert_eq!(res.status(), StatusCode::OK, "{query}");
-        assert_eq!(
-            res.headers()["x-total-count"],
-            want.to_string().as_str(),
-            "{query}"
-        );
+        app.assert_total(query, want).await;
     }
 }
 
