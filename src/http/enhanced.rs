@@ -18,6 +18,7 @@ use super::eligibility;
 use super::error::ApiError;
 use super::request_id::TraceId;
 use super::transaction::{self, Capture, ExchangeHeaders};
+use crate::eligibility::inquiry::{self, Inquiry};
 use crate::eligibility::request::Dialect;
 use crate::eligibility::status::Status;
 use crate::store::{self, Order, Query};
@@ -247,7 +248,7 @@ async fn real_time(
                 .filter(Value::is_object);
             let res = (
                 StatusCode::OK,
-                axum::Json(render_with(&t.transaction, v3.as_ref())),
+                axum::Json(render_with(&t.transaction, v3.as_ref(), None)),
             )
                 .into_response();
             (transaction::keep(state, t), res)
@@ -567,15 +568,21 @@ async fn rendered(
         .map_err(|e| Box::new(error(StatusCode::SERVICE_UNAVAILABLE, &[e.to_string()])))
 }
 
-/// The canonical `Transaction` of a record read from the store.
+/// The canonical `Transaction` of a record read from the store. Its 270 is read once, for the
+/// traces that pick the answer's subscriber and for the people it names.
 pub fn render(t: &store::Transaction) -> Value {
-    render_with(t, answered_json(&t.details).as_ref())
+    let sent = t.details.x12_270.as_deref().map(inquiry::read);
+    render_with(
+        t,
+        answered_json(&t.details, sent.as_ref()).as_ref(),
+        sent.as_ref(),
+    )
 }
 
 /// The eligibility JSON of a record: the body kept by older versions, else the stored 271 mapped
 /// again (the store keeps the 271, not the ~7× larger JSON made from it; the same 271 maps to the
-/// same JSON), picking the subscriber the stored 270 traced as the answer did.
-fn answered_json(d: &store::Details) -> Option<Value> {
+/// same JSON), picking the subscriber the stored 270 (`sent`, read) traced as the answer did.
+fn answered_json(d: &store::Details, sent: Option<&Inquiry<'_>>) -> Option<Value> {
     if let Some(v) = d
         .response
         .as_deref()
@@ -585,8 +592,7 @@ fn answered_json(d: &store::Details) -> Option<Value> {
         return Some(v);
     }
     let x12 = d.x12_271.as_deref()?;
-    let traces = d.x12_270.as_deref().map_or_else(Vec::new, |sent| {
-        let q = crate::eligibility::inquiry::read(sent);
+    let traces = sent.map_or_else(Vec::new, |q| {
         q.patient()
             .traces
             .iter()
@@ -603,8 +609,9 @@ fn answered_json(d: &store::Details) -> Option<Value> {
     serde_json::to_value(&mapped).ok().filter(Value::is_object)
 }
 
-/// The canonical `Transaction` of `t`, given the eligibility JSON answered for it.
-fn render_with(t: &store::Transaction, v3: Option<&Value>) -> Value {
+/// The canonical `Transaction` of `t`, given the eligibility JSON answered for it and its 270
+/// when already read (else it is read here if it names the people).
+fn render_with(t: &store::Transaction, v3: Option<&Value>, sent: Option<&Inquiry<'_>>) -> Value {
     let d = &t.details;
     let status = Status::parse(&t.status).unwrap_or(Status::ProcessingError);
     let v3_subscriber = v3.and_then(|v| v.get("subscriber"));
@@ -633,9 +640,15 @@ fn render_with(t: &store::Transaction, v3: Option<&Value>) -> Value {
     if !d.warnings.is_empty() {
         out.insert("warnings".into(), json!(d.warnings));
     }
-    let read;
+    let (parsed, read);
     let (patient, subscriber, payer_name) = if d.people_in_270 {
-        read = transaction::people(d.x12_270.as_deref().unwrap_or_default());
+        let q = if let Some(q) = sent {
+            q
+        } else {
+            parsed = inquiry::read(d.x12_270.as_deref().unwrap_or_default());
+            &parsed
+        };
+        read = transaction::people(q);
         (&read.patient, &read.subscriber, &read.payer_name)
     } else {
         (&d.patient, &d.subscriber, &d.payer_name)

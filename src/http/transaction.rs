@@ -199,9 +199,8 @@ pub struct People {
     pub payer_name: Option<String>,
 }
 
-/// Reads [`People`] from `x12_270`.
-pub fn people(x12_270: &str) -> People {
-    let q = crate::eligibility::inquiry::read(x12_270);
+/// The [`People`] of the 270 `q` was read from.
+pub fn people(q: &Inquiry<'_>) -> People {
     let subscriber = person(&q.subscriber);
     People {
         patient: q
