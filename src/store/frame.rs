@@ -36,13 +36,13 @@ struct JsonHead {
     warnings: Vec<String>,
 }
 
-fn put(out: &mut Vec<u8>, bytes: &[u8]) {
+pub(super) fn put(out: &mut Vec<u8>, bytes: &[u8]) {
     // Lengths fit: a record is bounded by the request body limit, far below 4 GiB.
     out.extend_from_slice(&u32::try_from(bytes.len()).unwrap_or(u32::MAX).to_le_bytes());
     out.extend_from_slice(bytes);
 }
 
-fn put_text(out: &mut Vec<u8>, text: Option<&str>) {
+pub(super) fn put_text(out: &mut Vec<u8>, text: Option<&str>) {
     match text {
         Some(t) => {
             out.push(1);
@@ -188,10 +188,10 @@ pub fn pack(d: &Details) -> Vec<u8> {
 }
 
 /// Reads a frame front to back.
-struct Cursor<'a>(&'a [u8]);
+pub(super) struct Cursor<'a>(pub(super) &'a [u8]);
 
 impl<'a> Cursor<'a> {
-    fn take(&mut self, n: usize) -> Result<&'a [u8], StoreError> {
+    pub(super) fn take(&mut self, n: usize) -> Result<&'a [u8], StoreError> {
         let (taken, rest) = self
             .0
             .split_at_checked(n)
@@ -200,7 +200,7 @@ impl<'a> Cursor<'a> {
         Ok(taken)
     }
 
-    fn bytes(&mut self) -> Result<&'a [u8], StoreError> {
+    pub(super) fn bytes(&mut self) -> Result<&'a [u8], StoreError> {
         let len: [u8; 4] = self
             .take(4)?
             .try_into()
@@ -209,12 +209,12 @@ impl<'a> Cursor<'a> {
         self.take(len)
     }
 
-    fn string(&mut self) -> Result<String, StoreError> {
+    pub(super) fn string(&mut self) -> Result<String, StoreError> {
         String::from_utf8(self.bytes()?.to_vec())
             .map_err(|_| StoreError::Frame("a text is not UTF-8"))
     }
 
-    fn text(&mut self) -> Result<Option<String>, StoreError> {
+    pub(super) fn text(&mut self) -> Result<Option<String>, StoreError> {
         match self.take(1)? {
             [0] => Ok(None),
             [1] => self.string().map(Some),
@@ -222,7 +222,7 @@ impl<'a> Cursor<'a> {
         }
     }
 
-    fn u32(&mut self) -> Result<u32, StoreError> {
+    pub(super) fn u32(&mut self) -> Result<u32, StoreError> {
         let n: [u8; 4] = self
             .take(4)?
             .try_into()
@@ -277,7 +277,7 @@ impl<'a> Cursor<'a> {
         Ok(d)
     }
 
-    fn end(&self) -> Result<(), StoreError> {
+    pub(super) fn end(&self) -> Result<(), StoreError> {
         if self.0.is_empty() {
             Ok(())
         } else {
@@ -305,7 +305,7 @@ fn json(bytes: &[u8]) -> Result<Details, StoreError> {
 }
 
 /// Unpacks a compressed block (after its marker), refusing a length past [`MAX_UNPACKED`].
-fn decompress(packed: &[u8]) -> Result<Vec<u8>, StoreError> {
+pub(super) fn decompress(packed: &[u8]) -> Result<Vec<u8>, StoreError> {
     let (size, body) =
         lz4_flex::block::uncompressed_size(packed).map_err(|_| StoreError::Frame("no length"))?;
     if size > MAX_UNPACKED {

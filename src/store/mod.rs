@@ -8,6 +8,7 @@
 pub mod crypto;
 mod frame;
 mod keys;
+mod members;
 mod metrics;
 mod open;
 mod random;
@@ -284,7 +285,7 @@ impl Store {
     /// Writes one transaction.
     pub async fn record(&self, new: &NewTransaction) -> Result<(), StoreError> {
         let row = rows::prepare(&self.keys, new.clone())?;
-        self.write(vec![row]).await
+        self.write(vec![row], Vec::new()).await
     }
 
     /// Hashes and frames a record where it was made (see [`rows::Packed`]).
@@ -292,19 +293,24 @@ impl Store {
         rows::pack(&self.keys, new)
     }
 
-    /// Seals a batch for [`Store::write`] (CPU work, no I/O): the rows of the groups sealed, and
+    /// Seals a batch for [`Store::write`] (CPU work, no I/O): the rows and group rows sealed, and
     /// how many records each group that failed held and why.
     pub(crate) fn seal_batch(&self, records: Vec<rows::Packed>) -> rows::Sealed {
         rows::seal_batch(&self.keys, records)
     }
 
-    /// Writes prepared rows in one database transaction: all or none. A batch may take
-    /// `store.timeout_ms` per [`WRITE_SHARE`] rows begun: a full batch under load is not lost to
-    /// the bound a single record is held to.
-    pub(crate) async fn write(&self, rows: Vec<rows::Prepared>) -> Result<(), StoreError> {
-        let shares = u32::try_from(rows.len().div_ceil(WRITE_SHARE).max(1)).unwrap_or(u32::MAX);
+    /// Writes prepared rows and group rows in one database transaction: all or none. A batch
+    /// may take `store.timeout_ms` per [`WRITE_SHARE`] records begun: a full batch under load is
+    /// not lost to the bound a single record is held to.
+    pub(crate) async fn write(
+        &self,
+        rows: Vec<rows::Prepared>,
+        groups: Vec<rows::GroupRow>,
+    ) -> Result<(), StoreError> {
+        let records = rows.len() + groups.iter().map(|g| g.records).sum::<usize>();
+        let shares = u32::try_from(records.div_ceil(WRITE_SHARE).max(1)).unwrap_or(u32::MAX);
         let limit = self.timeout.saturating_mul(shares);
-        match tokio::time::timeout(limit, self.writer.insert(rows, limit)).await {
+        match tokio::time::timeout(limit, self.writer.insert(rows, groups, limit)).await {
             Ok(written) => written,
             Err(_) => Err(StoreError::Timeout(limit)),
         }
@@ -358,15 +364,15 @@ impl Store {
         }
         let work = async {
             let none: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM pg_class \
-                 WHERE oid = 'transactions'::regclass AND reltuples <= 0",
+                "SELECT COUNT(*) FROM pg_class WHERE oid IN \
+                 ('transactions'::regclass, 'transaction_groups'::regclass) AND reltuples <= 0",
             )
             .fetch_one(&self.pool)
             .await?;
             if none == 0 {
                 return Ok(false);
             }
-            sqlx::raw_sql("ANALYZE transactions")
+            sqlx::raw_sql("ANALYZE transactions, transaction_groups")
                 .execute(&self.pool)
                 .await?;
             Ok(true)

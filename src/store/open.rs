@@ -94,6 +94,14 @@ fn migrator(backend: Backend) -> Migrator {
                     include_str!("../../migrations/0006_time_keyed.postgres.sql"),
                 ),
             ),
+            migration(
+                7,
+                "group rows",
+                per_backend(
+                    include_str!("../../migrations/0007_group_rows.sqlite.sql"),
+                    include_str!("../../migrations/0007_group_rows.postgres.sql"),
+                ),
+            ),
         ]),
         ..Migrator::DEFAULT
     }

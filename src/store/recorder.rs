@@ -235,7 +235,13 @@ async fn write_batch(
     // Compressing and sealing a batch is CPU work: off the async workers.
     let sealer = Arc::clone(store);
     let prepared = tokio::task::spawn_blocking(move || sealer.seal_batch(records)).await;
-    let Ok(Sealed { rows, failed }) = prepared else {
+    let Ok(Sealed {
+        rows,
+        groups,
+        records,
+        failed,
+    }) = prepared
+    else {
         // The sealing panicked: the batch is lost, counted.
         metrics.errors("write", taken);
         return;
@@ -244,11 +250,11 @@ async fn write_batch(
         metrics.errors("write", n);
         health.failed("write", &e);
     }
-    if rows.is_empty() {
+    if records == 0 {
         return;
     }
-    let n = rows.len();
-    match store.write(rows).await {
+    let n = records;
+    match store.write(rows, groups).await {
         Ok(()) => {
             metrics.written(n, started.elapsed().as_secs_f64());
             health.succeeded();

@@ -99,7 +99,7 @@ async fn put_together(store: &Store, ts: &[Transaction]) {
     let records = records.into_iter().map(|r| store.pack(r)).collect();
     let sealed = store.seal_batch(records);
     assert!(sealed.failed.is_empty(), "{:?}", sealed.failed);
-    store.write(sealed.rows).await.unwrap();
+    store.write(sealed.rows, sealed.groups).await.unwrap();
 }
 
 /// Each row's account, group, part, time and sealed length.
@@ -861,5 +861,304 @@ async fn each_lookup_searches_the_index_made_for_it() {
         for (step, index) in plan.iter().zip(indexes) {
             assert!(step.contains(index), "{name}: {step} (want {index})");
         }
+    }
+}
+
+/// Writes `ts` as the recorder writes a batch of records without a deduplication key: each
+/// account's in group rows.
+async fn put_listed(store: &Store, ts: &[Transaction]) {
+    let records = ts
+        .iter()
+        .map(|t| {
+            store.pack(NewTransaction {
+                transaction: t.clone(),
+                dedup_key: None,
+                searched: None,
+            })
+        })
+        .collect();
+    let sealed = store.seal_batch(records);
+    assert!(sealed.failed.is_empty(), "{:?}", sealed.failed);
+    assert!(
+        sealed.rows.is_empty(),
+        "a record without a key was written as a row"
+    );
+    assert_eq!(sealed.records, ts.len());
+    store.write(sealed.rows, sealed.groups).await.unwrap();
+}
+
+async fn table_rows(store: &Store, table: &str) -> i64 {
+    sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+        .fetch_one(&store.pool)
+        .await
+        .unwrap()
+}
+
+/// Varied records of `account`: `n` of them over ~`n` × 2.5 s (several group rows' spans),
+/// statuses, payers, NPIs, names, correlation ids and dates of birth by turns; every `big`-th
+/// with a 271 of ~20 KB, so groups fill by size as well as by time.
+fn varied(account: &str, n: i64, big: i64) -> Vec<Transaction> {
+    (0..n)
+        .map(|i| {
+            let k = usize::try_from(i).unwrap();
+            // Two records a millisecond: ties are ordered by id.
+            let mut t = transaction(account, 1_000_000 + (i - i % 2) * 2_500, "eligible");
+            t.status = ["eligible", "ineligible", "payer_unavailable"][k % 3].into();
+            t.payer_id = [Some("Aetna1"), Some("CIGNA"), None][k % 3].map(Into::into);
+            t.npi = Some(format!("12345678{:02}", i % 4));
+            t.correlation_id = Some(format!("corr-{}", i % 5));
+            t.details.patient.last_name = Some(["Panza", PHI_LAST][k % 2].into());
+            t.details.patient.first_name = (i % 7 != 0).then(|| "Sancho".into());
+            t.details.patient.birth_date = Some(format!("1961-03-{:02}", 1 + i % 6));
+            t.details.patient_account_number = (i % 4 == 0).then(|| format!("ACCT{}", i % 8));
+            t.details.medical_record_number = (i % 5 == 0).then(|| "MRN-1".into());
+            if i % big == 0 {
+                t.details.x12_271 = Some(format!("{}{i}", "EB*1*IND*30**GOLD PLAN~".repeat(900)));
+            }
+            t
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn records_without_a_key_are_written_as_group_rows_and_each_reads_back() {
+    let dir = temp_dir();
+    let store = opened(&dir).await;
+    let mut ts = varied("a", 60, 2);
+    ts.extend(varied("b", 20, 1));
+    put_listed(&store, &ts).await;
+    assert_eq!(table_rows(&store, "transactions").await, 0);
+    let groups = table_rows(&store, "transaction_groups").await;
+    assert!(
+        (3..60).contains(&groups),
+        "{groups} group rows for 80 records"
+    );
+    for t in &ts {
+        assert_eq!(
+            store.get(&t.account, &t.id).await.unwrap().as_ref(),
+            Some(t)
+        );
+        let other = if t.account == "a" { "b" } else { "a" };
+        assert_eq!(store.get(other, &t.id).await.unwrap(), None);
+    }
+    // An id of the same time that was never written.
+    let t = &ts[7];
+    assert_eq!(store.get("a", &id_at(t.processed_ms)).await.unwrap(), None);
+    // No group row spans more than its window.
+    let spans: Vec<(i64, i64)> = sqlx::query_as("SELECT first_ms, last_ms FROM transaction_groups")
+        .fetch_all(&store.pool)
+        .await
+        .unwrap();
+    assert!(
+        spans
+            .iter()
+            .all(|(f, l)| f <= l && l - f <= rows::GROUP_SPAN_MS),
+        "{spans:?}"
+    );
+}
+
+/// Every search of listed records answers what the same search of rows does: each filter, both
+/// orders, pages, totals, and an account holding some of each.
+#[tokio::test]
+async fn searches_of_group_rows_answer_as_searches_of_rows() {
+    let dir = temp_dir();
+    let store = opened(&dir).await;
+    let all = varied("rows", 150, 1);
+    for t in &all {
+        put(&store, t, None).await;
+    }
+    let as_account = |account: &str, ts: &[Transaction]| -> Vec<Transaction> {
+        ts.iter()
+            .map(|t| Transaction {
+                account: account.into(),
+                ..t.clone()
+            })
+            .collect()
+    };
+    // In three batches taken by turns, as replicas write at once: group rows overlap in time,
+    // and the order of their newest records is not their records' order.
+    let listed = as_account("listed", &all);
+    for turn in 0..3 {
+        let batch: Vec<Transaction> = listed.iter().skip(turn).step_by(3).cloned().collect();
+        put_listed(&store, &batch).await;
+    }
+    // Half and half, the listed half in two batches by turns.
+    let mixed = as_account("mixed", &all);
+    for t in mixed.iter().step_by(2) {
+        put(&store, t, None).await;
+    }
+    for turn in [1, 3] {
+        let batch: Vec<Transaction> = mixed.iter().skip(turn).step_by(4).cloned().collect();
+        put_listed(&store, &batch).await;
+    }
+    let listed: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM transaction_groups WHERE account = 'listed'")
+            .fetch_one(&store.pool)
+            .await
+            .unwrap();
+    assert!(
+        listed > i64::try_from(rows::GROUP_PAGE).unwrap(),
+        "{listed} group rows: one page"
+    );
+
+    let t0 = 1_000_000;
+    let queries: Vec<Query> = {
+        let base = |f: &dyn Fn(&mut Query)| {
+            let mut q = Query {
+                limit: 7,
+                ..Query::default()
+            };
+            f(&mut q);
+            q
+        };
+        let mut qs = vec![
+            base(&|_| {}),
+            base(&|q| q.count = true),
+            base(&|q| q.order = Order::OldestFirst),
+            base(&|q| {
+                q.order = Order::OldestFirst;
+                q.offset = 140;
+                q.count = true;
+            }),
+            base(&|q| q.offset = 100),
+            base(&|q| {
+                q.limit = 100;
+                q.offset = 30;
+            }),
+            base(&|q| q.start_ms = Some(t0 + 100_000)),
+            base(&|q| {
+                q.end_ms = Some(t0 + 200_000);
+                q.order = Order::OldestFirst;
+                q.offset = 3;
+            }),
+            base(&|q| {
+                q.start_ms = Some(t0 + 50_000);
+                q.end_ms = Some(t0 + 52_500);
+                q.count = true;
+            }),
+            base(&|q| q.statuses = vec!["ineligible".into(), "payer_unavailable".into()]),
+            base(&|q| q.payer_id = Some(" cigna ".into())),
+            base(&|q| q.npi = Some("1234567802".into())),
+            base(&|q| q.correlation_id = Some("corr-3".into())),
+            base(&|q| q.patient_last_name = Some("panza".into())),
+            base(&|q| q.patient_first_name = Some("SANCHO".into())),
+            base(&|q| q.patient_birth_date = Some("1961-03-04".into())),
+            base(&|q| q.patient_account_number = Some("ACCT4".into())),
+            base(&|q| q.medical_record_number = Some("MRN-1".into())),
+            base(&|q| q.member_id = Some(PHI_MEMBER.into())),
+            base(&|q| q.member_id = Some("nobody".into())),
+        ];
+        // Pages ending on each side of where the first page of group rows ends (~128 records
+        // in): where reading stops early, it stops only once nothing later can be on the page.
+        for offset in 110..=140 {
+            for order in [Order::NewestFirst, Order::OldestFirst] {
+                qs.push(base(&|q| {
+                    q.offset = offset;
+                    q.limit = 3;
+                    q.order = order;
+                }));
+            }
+        }
+        // Each again, counted, and oldest first.
+        let more: Vec<Query> = qs
+            .iter()
+            .map(|q| Query {
+                count: true,
+                order: Order::OldestFirst,
+                ..q.clone()
+            })
+            .collect();
+        qs.extend(more);
+        qs
+    };
+    for q in &queries {
+        let (want, want_total) = store.search("rows", q).await.unwrap();
+        assert!(
+            !want.is_empty() || q.member_id.as_deref() == Some("nobody") || q.offset > 0,
+            "{q:?} matches nothing: the comparison would prove little"
+        );
+        for account in ["listed", "mixed"] {
+            let (got, total) = store.search(account, q).await.unwrap();
+            assert_eq!(got, as_account(account, &want), "{account}: {q:?}");
+            assert_eq!(total, want_total, "{account}: {q:?}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn purge_deletes_group_rows_once_their_newest_record_is_past() {
+    let dir = temp_dir();
+    let store = opened(&dir).await;
+    let old = varied("a", 4, 100);
+    let new: Vec<Transaction> = (0..3)
+        .map(|i| transaction("a", 5_000_000 + i, "eligible"))
+        .collect();
+    put_listed(&store, &old).await;
+    put_listed(&store, &new).await;
+    assert_eq!(table_rows(&store, "transaction_groups").await, 2);
+    assert_eq!(store.purge(4_000_000).await.unwrap(), 1);
+    for t in &old {
+        assert_eq!(store.get("a", &t.id).await.unwrap(), None);
+    }
+    for t in &new {
+        assert_eq!(store.get("a", &t.id).await.unwrap().as_ref(), Some(t));
+    }
+}
+
+#[tokio::test]
+async fn listed_records_read_and_match_under_a_rotated_key() {
+    let dir = temp_dir();
+    let store = opened(&dir).await;
+    let ts = varied("a", 5, 100);
+    put_listed(&store, &ts).await;
+    store.close().await;
+    let new_key = dir.join("new.key");
+    std::fs::write(&new_key, crypto::random_secret().unwrap()).unwrap();
+    let mut s = settings(&dir);
+    s.encryption_key_file = new_key.display().to_string();
+    s.decryption_key_files = vec![dir.join("store.key").display().to_string()];
+    let rotated = open(&s, &no_env).await.unwrap().unwrap();
+    assert_eq!(
+        rotated.get("a", &ts[2].id).await.unwrap().as_ref(),
+        Some(&ts[2])
+    );
+    let q = Query {
+        limit: 5,
+        count: true,
+        patient_last_name: Some("Panza".into()),
+        ..Query::default()
+    };
+    let (found, total) = rotated.search("a", &q).await.unwrap();
+    assert_eq!((found.len(), total), (3, Some(3)));
+}
+
+/// A group row whose records lie far apart (up to its span) is read although many group rows
+/// ending between them come first: reading stops early only past what it could hold.
+#[tokio::test]
+async fn a_group_row_spanning_others_is_not_missed_when_reading_stops_early() {
+    let dir = temp_dir();
+    let store = opened(&dir).await;
+    let wide = [
+        transaction("a", 1_000, "eligible"),
+        transaction("a", 1_000 + rows::GROUP_SPAN_MS - 1, "eligible"),
+    ];
+    put_listed(&store, &wide).await;
+    let n = 2 * i64::try_from(rows::GROUP_PAGE).unwrap();
+    let step = (rows::GROUP_SPAN_MS - 2_000) / n;
+    for j in 0..n {
+        put_listed(&store, &[transaction("a", 2_000 + j * step, "eligible")]).await;
+    }
+    for (order, first) in [
+        (Order::OldestFirst, 1_000),
+        (Order::NewestFirst, 1_000 + rows::GROUP_SPAN_MS - 1),
+    ] {
+        let q = Query {
+            limit: 1,
+            order,
+            ..Query::default()
+        };
+        let (page, _) = store.search("a", &q).await.unwrap();
+        let times: Vec<i64> = page.iter().map(|t| t.processed_ms).collect();
+        assert_eq!(times, [first], "{order:?}");
     }
 }

@@ -13,17 +13,20 @@ use std::time::Duration;
 use rusqlite::types::ToSql;
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use sqlx::PgPool;
-use sqlx::postgres::PgPoolCopyExt;
 use tokio::sync::oneshot;
 
 use super::StoreError;
-use super::rows::Prepared;
+use super::rows::{GroupRow, Prepared};
 
 const COLUMNS: &str = "id, account, processed_ms, route, status, source_type, source_id, \
     correlation_id, payer_id, npi, first_name_h, last_name_h, member_id_h, birth_date_h, \
     account_number_h, mrn_h, dedup_h, key_id, sealed, group_id, part, group_ms, id_lookup";
 /// Bound values per row.
 const PER_ROW: usize = 23;
+
+const GROUP_COLUMNS: &str = "id, account, first_ms, last_ms, key_id, sealed, members";
+/// Bound values per group row.
+const PER_GROUP: usize = 7;
 
 /// The connection rows are written on.
 #[derive(Debug)]
@@ -35,15 +38,20 @@ pub enum Writer {
 }
 
 impl Writer {
-    /// Writes `rows` at once, all or none; a SQLite lock held by another connection is waited
-    /// for at most `busy`.
-    pub async fn insert(&self, rows: Vec<Prepared>, busy: Duration) -> Result<(), StoreError> {
-        if rows.is_empty() {
+    /// Writes `rows` and `groups` at once, all or none; a SQLite lock held by another
+    /// connection is waited for at most `busy`.
+    pub async fn insert(
+        &self,
+        rows: Vec<Prepared>,
+        groups: Vec<GroupRow>,
+        busy: Duration,
+    ) -> Result<(), StoreError> {
+        if rows.is_empty() && groups.is_empty() {
             return Ok(());
         }
         match self {
-            Self::Sqlite(w) => w.insert(rows, busy).await,
-            Self::Postgres(pool) => Ok(postgres(pool, rows).await?),
+            Self::Sqlite(w) => w.insert(rows, groups, busy).await,
+            Self::Postgres(pool) => Ok(postgres(pool, rows, groups).await?),
         }
     }
 
@@ -64,6 +72,7 @@ const JOBS_WAITING: usize = 4;
 /// A batch for the SQLite thread, and where its outcome goes.
 struct Job {
     rows: Vec<Prepared>,
+    groups: Vec<GroupRow>,
     busy: Duration,
     done: oneshot::Sender<Result<(), rusqlite::Error>>,
 }
@@ -89,14 +98,25 @@ impl SqliteWriter {
         })
     }
 
-    async fn insert(&self, rows: Vec<Prepared>, busy: Duration) -> Result<(), StoreError> {
+    async fn insert(
+        &self,
+        rows: Vec<Prepared>,
+        groups: Vec<GroupRow>,
+        busy: Duration,
+    ) -> Result<(), StoreError> {
         let (done, outcome) = oneshot::channel();
+        let job = Job {
+            rows,
+            groups,
+            busy,
+            done,
+        };
         let sent = self
             .jobs
             .lock()
             .map_err(|_| StoreError::WriterGone)?
             .as_ref()
-            .map(|jobs| jobs.try_send(Job { rows, busy, done }));
+            .map(|jobs| jobs.try_send(job));
         match sent {
             Some(Ok(())) => Ok(outcome.await.map_err(|_| StoreError::WriterGone)??),
             Some(Err(std_mpsc::TrySendError::Full(_))) => Err(StoreError::WriterBusy),
@@ -134,12 +154,13 @@ fn sqlite_thread(path: &std::path::Path, jobs: &std_mpsc::Receiver<Job>) {
         }
         .and_then(|mut c| {
             c.busy_timeout(job.busy)?;
-            sqlite_insert(&mut c, &job.rows)?;
+            sqlite_insert(&mut c, &job.rows, &job.groups)?;
             Ok(c)
         });
         // A connection that failed is opened again for the next batch.
         let outcome = outcome.map(|c| conn = Some(c));
         drop(job.rows);
+        drop(job.groups);
         let _ = job.done.send(outcome);
     }
 }
@@ -152,7 +173,19 @@ fn sqlite_sql() -> String {
     )
 }
 
-fn sqlite_insert(conn: &mut Connection, rows: &[Prepared]) -> rusqlite::Result<()> {
+/// `INSERT … VALUES (?, …)`: one group row.
+fn sqlite_group_sql() -> String {
+    format!(
+        "INSERT INTO transaction_groups ({GROUP_COLUMNS}) VALUES ({})",
+        ["?"; PER_GROUP].join(", ")
+    )
+}
+
+fn sqlite_insert(
+    conn: &mut Connection,
+    rows: &[Prepared],
+    groups: &[GroupRow],
+) -> rusqlite::Result<()> {
     // One transaction, so one commit (and one WAL append) for the lot; taken for writing at
     // once, so a lock held elsewhere is waited for here, not half-way through.
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -188,6 +221,21 @@ fn sqlite_insert(conn: &mut Connection, rows: &[Prepared]) -> rusqlite::Result<(
             insert.execute(&values[..])?;
         }
     }
+    if !groups.is_empty() {
+        let mut insert = tx.prepare_cached(&sqlite_group_sql())?;
+        for g in groups {
+            let values: [&dyn ToSql; PER_GROUP] = [
+                &g.id,
+                &g.account,
+                &g.first_ms,
+                &g.last_ms,
+                &g.key_id,
+                &g.sealed,
+                &g.members,
+            ];
+            insert.execute(&values[..])?;
+        }
+    }
     // Dropped uncommitted (an error above), it rolls back.
     tx.commit()
 }
@@ -200,35 +248,96 @@ fn postgres_copy() -> String {
     format!("COPY transactions ({COLUMNS}) FROM STDIN (FORMAT binary)")
 }
 
-async fn postgres(pool: &PgPool, rows: Vec<Prepared>) -> Result<(), sqlx::Error> {
-    let data = copy_binary(&rows);
+/// `COPY` of group rows, as [`postgres_copy`].
+fn postgres_group_copy() -> String {
+    format!("COPY transaction_groups ({GROUP_COLUMNS}) FROM STDIN (FORMAT binary)")
+}
+
+async fn postgres(
+    pool: &PgPool,
+    rows: Vec<Prepared>,
+    groups: Vec<GroupRow>,
+) -> Result<(), sqlx::Error> {
+    let data = (!rows.is_empty()).then(|| copy_binary(&rows));
     drop(rows);
-    let mut copy = pool.copy_in_raw(&postgres_copy()).await?;
+    let group_data = (!groups.is_empty()).then(|| copy_groups(&groups));
+    drop(groups);
+    match (data, group_data) {
+        // One statement: all rows or none (a copy dropped half-way is aborted by sqlx).
+        (Some(d), None) => copy_in(&mut *pool.acquire().await?, &postgres_copy(), d).await,
+        (None, Some(g)) => copy_in(&mut *pool.acquire().await?, &postgres_group_copy(), g).await,
+        (Some(d), Some(g)) => {
+            // Two statements, one transaction: dropped uncommitted, it rolls back.
+            let mut tx = pool.begin().await?;
+            copy_in(&mut tx, &postgres_copy(), d).await?;
+            copy_in(&mut tx, &postgres_group_copy(), g).await?;
+            tx.commit().await
+        }
+        (None, None) => Ok(()),
+    }
+}
+
+async fn copy_in(
+    conn: &mut sqlx::PgConnection,
+    statement: &str,
+    data: Vec<u8>,
+) -> Result<(), sqlx::Error> {
+    let mut copy = conn.copy_in_raw(statement).await?;
     copy.send(data).await?;
-    // One statement: all rows or none (a copy dropped half-way is aborted by sqlx).
     copy.finish().await?;
     Ok(())
+}
+
+/// A field of a binary `COPY` row: its length (-1 for NULL), then its bytes.
+fn copy_field(out: &mut Vec<u8>, value: Option<&[u8]>) {
+    match value {
+        Some(v) => {
+            // A field is bounded by the request body limit, far below 2 GiB.
+            out.extend_from_slice(&i32::try_from(v.len()).unwrap_or(i32::MAX).to_be_bytes());
+            out.extend_from_slice(v);
+        }
+        None => out.extend_from_slice(&(-1i32).to_be_bytes()),
+    }
+}
+
+/// A binary `COPY`'s header.
+fn copy_header(out: &mut Vec<u8>) {
+    out.extend_from_slice(b"PGCOPY\n\xff\r\n\0");
+    out.extend_from_slice(&0i32.to_be_bytes()); // flags
+    out.extend_from_slice(&0i32.to_be_bytes()); // header extension length
+}
+
+/// `groups` in `COPY`'s binary format (see [`copy_binary`]).
+fn copy_groups(groups: &[GroupRow]) -> Vec<u8> {
+    let bytes: usize = groups
+        .iter()
+        .map(|g| g.sealed.len() + g.members.len() + 160)
+        .sum();
+    let mut out = Vec::with_capacity(32 + bytes);
+    copy_header(&mut out);
+    let fields = i16::try_from(PER_GROUP).unwrap_or(i16::MAX).to_be_bytes();
+    for g in groups {
+        out.extend_from_slice(&fields);
+        copy_field(&mut out, Some(g.id.as_bytes()));
+        copy_field(&mut out, Some(g.account.as_bytes()));
+        copy_field(&mut out, Some(&g.first_ms.to_be_bytes()));
+        copy_field(&mut out, Some(&g.last_ms.to_be_bytes()));
+        copy_field(&mut out, Some(g.key_id.as_bytes()));
+        copy_field(&mut out, Some(&g.sealed));
+        copy_field(&mut out, Some(&g.members));
+    }
+    out.extend_from_slice(&(-1i16).to_be_bytes());
+    out
 }
 
 /// `rows` in `COPY`'s binary format: a header, then each row's field count and each field as
 /// its length (-1 for NULL) and its bytes (text as UTF-8, `BIGINT` as 8 bytes big-endian,
 /// `BYTEA` as is), then -1.
 fn copy_binary(rows: &[Prepared]) -> Vec<u8> {
-    fn field(out: &mut Vec<u8>, value: Option<&[u8]>) {
-        match value {
-            Some(v) => {
-                // A field is bounded by the request body limit, far below 2 GiB.
-                out.extend_from_slice(&i32::try_from(v.len()).unwrap_or(i32::MAX).to_be_bytes());
-                out.extend_from_slice(v);
-            }
-            None => out.extend_from_slice(&(-1i32).to_be_bytes()),
-        }
-    }
+    let field = copy_field;
     let sealed: usize = rows.iter().map(|p| p.sealed.len()).sum();
     let mut out = Vec::with_capacity(32 + rows.len() * 640 + sealed);
-    out.extend_from_slice(b"PGCOPY\n\xff\r\n\0");
-    out.extend_from_slice(&0i32.to_be_bytes()); // flags
-    out.extend_from_slice(&0i32.to_be_bytes()); // header extension length
+    copy_header(&mut out);
     let fields = i16::try_from(PER_ROW).unwrap_or(i16::MAX).to_be_bytes();
     for p in rows {
         out.extend_from_slice(&fields);
