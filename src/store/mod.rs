@@ -347,14 +347,15 @@ impl Store {
         .await
     }
 
-    /// Deletes every transaction processed before `before_ms`; how many. Safe on every replica
+    /// Deletes every transaction processed before `before_ms`; how many rows (a group row holds
+    /// several). Safe on every replica
     /// at once (a plain `DELETE … WHERE`).
     pub async fn purge(&self, before_ms: i64) -> Result<u64, StoreError> {
         rows::purge(&self.pool, before_ms).await
     }
 
-    /// Gives PostgreSQL its first statistics of the table when it has none (never analysed, or
-    /// analysed empty); whether it did. Plans cached without statistics stay until autovacuum's
+    /// Gives PostgreSQL its first statistics of each table (`transactions`,
+    /// `transaction_groups`) that has none (never analysed, or analysed empty); whether it did. Plans cached without statistics stay until autovacuum's
     /// first analysis, a minute or more away on a new database, and the duplicate lookup's
     /// walked the account's whole window. `ANALYZE` reads a sample (at most 30 000 rows): it is
     /// bounded by [`STATISTICS_WAIT`], not `store.timeout_ms`. SQLite needs none.
@@ -363,16 +364,17 @@ impl Store {
             return Ok(false);
         }
         let work = async {
-            let none: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM pg_class WHERE oid IN \
+            // Each table without: a large one with statistics is not read again.
+            let none: Vec<String> = sqlx::query_scalar(
+                "SELECT relname::text FROM pg_class WHERE oid IN \
                  ('transactions'::regclass, 'transaction_groups'::regclass) AND reltuples <= 0",
             )
-            .fetch_one(&self.pool)
+            .fetch_all(&self.pool)
             .await?;
-            if none == 0 {
+            if none.is_empty() {
                 return Ok(false);
             }
-            sqlx::raw_sql("ANALYZE transactions, transaction_groups")
+            sqlx::raw_sql(&format!("ANALYZE {}", none.join(", ")))
                 .execute(&self.pool)
                 .await?;
             Ok(true)
@@ -424,15 +426,28 @@ pub fn id_at(ms: i64) -> String {
 /// The time a v7 id (as [`id_at`] writes it: lower-case, hyphenated) was made at; `None` for
 /// any other id.
 pub fn id_ms(id: &str) -> Option<i64> {
-    let u = uuid::Uuid::try_parse(id).ok()?;
-    let mut text = [0u8; uuid::fmt::Hyphenated::LENGTH];
-    if u.get_version_num() != 7 || *u.hyphenated().encode_lower(&mut text) != *id {
+    // Read in place (every record asks, as it is packed): 36 bytes, hyphens at 8, 13, 18 and
+    // 23, lower-case hex elsewhere, version 7; the time is the first 12 digits.
+    let b = id.as_bytes();
+    let shaped = b.len() == uuid::fmt::Hyphenated::LENGTH
+        && b.iter().enumerate().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => *c == b'-',
+            14 => *c == b'7',
+            _ => c.is_ascii_digit() || (b'a'..=b'f').contains(c),
+        });
+    if !shaped {
         return None;
     }
-    let b = u.as_bytes();
-    let mut ms = [0u8; 8];
-    ms.get_mut(2..)?.copy_from_slice(b.get(..6)?);
-    i64::try_from(u64::from_be_bytes(ms)).ok()
+    let digits = id.get(..8)?.bytes().chain(id.get(9..13)?.bytes());
+    let ms = digits.fold(0u64, |ms, c| {
+        ms << 4
+            | u64::from(if c.is_ascii_digit() {
+                c - b'0'
+            } else {
+                c - b'a' + 10
+            })
+    });
+    i64::try_from(ms).ok()
 }
 
 /// Now, Unix milliseconds.

@@ -284,7 +284,7 @@ async fn purge(store: Weak<Store>, retention_days: u32) {
         let Some(store) = store.upgrade() else { break };
         match store.purge(now_ms() - keep_ms).await {
             Ok(0) => {}
-            Ok(n) => tracing::info!(purged = n, retention_days, "old transactions purged"),
+            Ok(n) => tracing::info!(purged_rows = n, retention_days, "old transactions purged"),
             Err(e) => tracing::warn!(error = %e, "purging old transactions failed"),
         }
     }

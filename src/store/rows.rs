@@ -97,6 +97,7 @@ pub fn prepare(keys: &Keyring, new: NewTransaction) -> Result<Prepared, StoreErr
 fn seal_alone(keys: &Keyring, p: Packed) -> Result<Prepared, StoreError> {
     let Packed { row, frame } = p;
     let mut row = *row;
+    keys.current_id().clone_into(&mut row.key_id);
     row.sealed = frame::compressed(&frame, |packed| {
         keys.seal(&aad(&row.id, &row.account), packed)
     })?;
@@ -301,11 +302,10 @@ fn seal_group(
     })?);
     rows.extend(group.into_iter().enumerate().map(|(part, r)| {
         let mut row = *r.row;
+        // Nothing is sealed in a member's row: no key to name (its holder names one).
         if part == holder {
             row.sealed = sealed.take().unwrap_or_default();
-        } else {
-            // Nothing is sealed in a member's row: no key to name (its holder names one).
-            row.key_id.clear();
+            keys.current_id().clone_into(&mut row.key_id);
         }
         row.group_id = Some(holder_id.clone());
         row.part = Some(i64::try_from(part).unwrap_or(i64::MAX));
@@ -332,7 +332,8 @@ fn hashed(keys: &Keyring, new: NewTransaction) -> Prepared {
             h5,
             new.dedup_key.as_deref().map(|k| keys.hash(field::DEDUP, k)),
         ],
-        key_id: keys.current_id().to_owned(),
+        // Named once sealed: a record in a group row names none.
+        key_id: String::new(),
         sealed: Vec::new(),
         group_id: None,
         part: None,
@@ -569,10 +570,20 @@ pub async fn get(
     read_one(keys, account, row)
 }
 
-/// The group rows that may hold a record made at `ms`: ending within [`GROUP_SPAN_MS`] after
-/// it, starting at or before it (all read from the index).
-const IN_GROUPS: &str = "SELECT id, key_id, sealed, members FROM transaction_groups \
-    WHERE account = $1 AND last_ms >= $2 AND last_ms <= $3 AND first_ms <= $2";
+/// The statement reading the group rows that may hold a record made at `ms`: ending within
+/// [`GROUP_SPAN_MS`] after it, starting at or before it (all read from the index).
+fn group_rows_at(account: &str, ms: i64) -> Filter {
+    Filter {
+        sql: "SELECT id, key_id, sealed, members FROM transaction_groups \
+              WHERE account = $1 AND last_ms >= $2 AND last_ms <= $3 AND first_ms <= $2"
+            .into(),
+        args: vec![
+            Arg::Text(account.to_owned()),
+            Arg::Int(ms),
+            Arg::Int(ms.saturating_add(GROUP_SPAN_MS)),
+        ],
+    }
+}
 
 /// The record `id`, made at `ms`, from the group row holding it.
 async fn in_groups(
@@ -582,13 +593,8 @@ async fn in_groups(
     id: &str,
     ms: i64,
 ) -> Result<Option<Transaction>, StoreError> {
-    let rows = sqlx::query(IN_GROUPS)
-        .bind(account)
-        .bind(ms)
-        .bind(ms.saturating_add(GROUP_SPAN_MS))
-        .fetch_all(pool)
-        .await?;
-    for row in rows {
+    let f = group_rows_at(account, ms);
+    for row in f.bind(sqlx::query(&f.sql)).fetch_all(pool).await? {
         let list: Vec<u8> = row.try_get("members")?;
         let Some((part, m)) = members::read(&list)?
             .into_iter()
@@ -902,38 +908,11 @@ async fn listed(
 ) -> Result<(Vec<Hit>, u64), StoreError> {
     let wanted = std::sync::Arc::new(members::Wanted::of(keys, query));
     let desc = matches!(query.order, Order::NewestFirst);
-    let (dir, past) = if desc { ("DESC", "<") } else { ("ASC", ">") };
     let mut hits: Vec<Hit> = Vec::new();
     let mut total = 0u64;
     let mut after: Option<(i64, i64, String)> = None;
     loop {
-        let mut f = Filter::default();
-        let p = f.placeholder(Arg::Text(account.to_owned()));
-        f.sql = format!(
-            "SELECT id, first_ms, last_ms, members FROM transaction_groups WHERE account = {p}"
-        );
-        if let Some(s) = query.start_ms {
-            f.and("last_ms", ">=", Arg::Int(s));
-        }
-        if let Some(e) = query.end_ms {
-            f.and("last_ms", "<=", Arg::Int(e.saturating_add(GROUP_SPAN_MS)));
-            f.and("first_ms", "<=", Arg::Int(e));
-        }
-        if let Some((last, first, id)) = after.take() {
-            let (l, fi, i) = (
-                f.placeholder(Arg::Int(last)),
-                f.placeholder(Arg::Int(first)),
-                f.placeholder(Arg::Text(id)),
-            );
-            let _ = write!(
-                f.sql,
-                " AND (last_ms, first_ms, id) {past} ({l}, {fi}, {i})"
-            );
-        }
-        let _ = write!(
-            f.sql,
-            " ORDER BY last_ms {dir}, first_ms {dir}, id {dir} LIMIT {GROUP_PAGE}"
-        );
+        let f = group_page(account, query, after.take());
         let rows = f.bind(sqlx::query(&f.sql)).fetch_all(pool).await?;
         let got = rows.len();
         let mut page = Vec::with_capacity(got);
@@ -991,6 +970,63 @@ async fn listed(
     Ok((hits, total))
 }
 
+/// The statement reading the next [`GROUP_PAGE`] group rows of `account` that may hold records
+/// in `query`'s window, in its order of their newest records, after the row `after` names
+/// (newest time, oldest time, id).
+fn group_page(account: &str, query: &Query, after: Option<(i64, i64, String)>) -> Filter {
+    let (dir, past) = match query.order {
+        Order::NewestFirst => ("DESC", "<"),
+        Order::OldestFirst => ("ASC", ">"),
+    };
+    let mut f = Filter::default();
+    let p = f.placeholder(Arg::Text(account.to_owned()));
+    f.sql = format!(
+        "SELECT id, first_ms, last_ms, members FROM transaction_groups WHERE account = {p}"
+    );
+    if let Some(s) = query.start_ms {
+        f.and("last_ms", ">=", Arg::Int(s));
+    }
+    if let Some(e) = query.end_ms {
+        f.and("last_ms", "<=", Arg::Int(e.saturating_add(GROUP_SPAN_MS)));
+        f.and("first_ms", "<=", Arg::Int(e));
+    }
+    if let Some((last, first, id)) = after {
+        let (l, fi, i) = (
+            f.placeholder(Arg::Int(last)),
+            f.placeholder(Arg::Int(first)),
+            f.placeholder(Arg::Text(id)),
+        );
+        let _ = write!(
+            f.sql,
+            " AND (last_ms, first_ms, id) {past} ({l}, {fi}, {i})"
+        );
+    }
+    let _ = write!(
+        f.sql,
+        " ORDER BY last_ms {dir}, first_ms {dir}, id {dir} LIMIT {GROUP_PAGE}"
+    );
+    f
+}
+
+/// The statement reading the sealed values of `groups` (id and newest time).
+fn group_rows(account: &str, groups: &[(&str, i64)]) -> Filter {
+    let mut f = Filter::default();
+    let p = f.placeholder(Arg::Text(account.to_owned()));
+    f.sql = format!("SELECT id, key_id, sealed FROM transaction_groups WHERE account = {p}");
+    f.any_of(
+        "last_ms",
+        groups.iter().map(|(_, ms)| Arg::Int(*ms)).collect(),
+    );
+    f.any_of(
+        "id",
+        groups
+            .iter()
+            .map(|(g, _)| Arg::Text((*g).to_owned()))
+            .collect(),
+    );
+    f
+}
+
 /// Keeps the first `want` of `hits` in `order`, sorted.
 fn first_of(order: Order, hits: &mut Vec<Hit>, want: usize) {
     hits.sort_by(|a, b| {
@@ -1043,20 +1079,7 @@ async fn open_listed(
             groups.push((&h.group, h.last_ms));
         }
     }
-    let mut f = Filter::default();
-    let p = f.placeholder(Arg::Text(account.to_owned()));
-    f.sql = format!("SELECT id, key_id, sealed FROM transaction_groups WHERE account = {p}");
-    f.any_of(
-        "last_ms",
-        groups.iter().map(|(_, ms)| Arg::Int(*ms)).collect(),
-    );
-    f.any_of(
-        "id",
-        groups
-            .iter()
-            .map(|(g, _)| Arg::Text((*g).to_owned()))
-            .collect(),
-    );
+    let f = group_rows(account, &groups);
     let several = groups.len() > 1;
     let mut sealed: Vec<(String, String, Vec<u8>)> = Vec::new();
     for row in f.bind(sqlx::query(&f.sql)).fetch_all(pool).await? {
@@ -1144,6 +1167,20 @@ pub(super) fn lookups(keys: &Keyring) -> Vec<(&'static str, Filter)> {
         ("holders by time", holders("a", &[&g], false)),
         ("holders by id", holders("a", &[&g], true)),
         ("duplicate", duplicate(keys, "a", "k", 0)),
+        ("group rows at a time", group_rows_at("a", 1)),
+        ("group rows by id", group_rows("a", &[("g", 1)])),
+        (
+            "a page of group rows",
+            group_page(
+                "a",
+                &Query {
+                    start_ms: Some(1),
+                    end_ms: Some(2),
+                    ..Query::default()
+                },
+                Some((2, 1, "g".into())),
+            ),
+        ),
     ]
 }
 

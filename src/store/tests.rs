@@ -776,6 +776,39 @@ fn an_id_names_the_time_it_was_made_at() {
     assert_eq!(id_ms("not-a-uuid"), None);
 }
 
+/// What the uuid crate reads: the time of a lower-case, hyphenated v7 id.
+fn id_ms_by_uuid(id: &str) -> Option<i64> {
+    let u = uuid::Uuid::try_parse(id).ok()?;
+    let canonical = u.get_version_num() == 7 && u.hyphenated().to_string() == id;
+    let b = u.as_bytes();
+    canonical.then(|| {
+        let mut ms = [0u8; 8];
+        ms[2..].copy_from_slice(&b[..6]);
+        i64::try_from(u64::from_be_bytes(ms)).unwrap()
+    })
+}
+
+proptest::proptest! {
+    #[test]
+    fn an_id_is_read_in_place_as_the_uuid_crate_reads_it(
+        bytes in proptest::array::uniform16(proptest::prelude::any::<u8>()),
+        version in 0u8..16,
+        upper in proptest::prelude::any::<bool>(),
+        cut in 0usize..40,
+    ) {
+        let mut b = bytes;
+        b[6] = (b[6] & 0x0f) | (version << 4);
+        let text = uuid::Uuid::from_bytes(b).hyphenated().to_string();
+        let mut cases = vec![text.clone(), text.chars().take(cut).collect()];
+        if upper {
+            cases.push(text.to_uppercase());
+        }
+        for id in cases {
+            proptest::prop_assert_eq!(id_ms(&id), id_ms_by_uuid(&id), "{}", id);
+        }
+    }
+}
+
 #[tokio::test]
 async fn rows_with_whole_hashes_still_match() {
     let dir = temp_dir();
@@ -836,12 +869,17 @@ async fn each_lookup_searches_the_index_made_for_it() {
     let by_time = "USING INDEX transactions_account_time (account=? AND processed_ms=? AND id=?)";
     let by_id = "USING INDEX transactions_id (id=?)";
     let dedup = "USING INDEX transactions_dedup (account=? AND dedup_h=? AND processed_ms>?)";
+    let groups = "INDEX transaction_groups_account_time (account=? AND last_ms";
+    let (at_time, group_by_id, page) = (groups, groups, groups);
     let expect = [
         ("by time", vec![by_time, by_time, by_id]),
         ("by id", vec![by_id, by_time, by_id]),
         ("holders by time", vec![by_time]),
         ("holders by id", vec![by_id]),
         ("duplicate", vec![dedup, by_time, by_id]),
+        ("group rows at a time", vec![at_time]),
+        ("group rows by id", vec![group_by_id]),
+        ("a page of group rows", vec![page]),
     ];
     let lookups = rows::lookups(&store.keys);
     assert_eq!(lookups.len(), expect.len());
