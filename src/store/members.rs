@@ -8,23 +8,16 @@
 use super::crypto::HASH_LEN;
 use super::frame::{Cursor, decompress, put, put_text};
 use super::rows::{Prepared, field};
-use super::{Keyring, Query, StoreError};
+use super::{Details, Keyring, Query, StoreError, Transaction};
 
 /// First byte of a compressed list.
 const LZ4_LIST: u8 = 1;
 
-/// One record of a group row, as listed.
+/// One record of a group row, as listed: the transaction without its details (still sealed),
+/// and its keyed hashes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Member {
-    pub id: String,
-    pub processed_ms: i64,
-    pub route: String,
-    pub status: String,
-    pub source_type: String,
-    pub source_id: Option<String>,
-    pub correlation_id: Option<String>,
-    pub payer_id: Option<String>,
-    pub npi: Option<String>,
+    pub t: Transaction,
     /// First name, last name, member ID, date of birth, account number, MRN.
     pub hashes: [Option<[u8; HASH_LEN]>; 6],
 }
@@ -58,8 +51,8 @@ pub fn list<'a>(rows: impl ExactSizeIterator<Item = &'a Prepared>) -> Vec<u8> {
     stored
 }
 
-/// Reads a stored list back.
-pub fn read(stored: &[u8]) -> Result<Vec<Member>, StoreError> {
+/// Reads a stored list of `account`'s records back.
+pub fn read(stored: &[u8], account: &str) -> Result<Vec<Member>, StoreError> {
     let plain = match stored.split_first() {
         Some((&LZ4_LIST, packed)) => decompress(packed)?,
         _ => return Err(StoreError::Frame("not a list of records")),
@@ -77,8 +70,9 @@ pub fn read(stored: &[u8]) -> Result<Vec<Member>, StoreError> {
             .take(8)?
             .try_into()
             .map_err(|_| StoreError::Frame("truncated"))?;
-        let mut m = Member {
+        let t = Transaction {
             id,
+            account: account.to_owned(),
             processed_ms: i64::from_le_bytes(ms),
             route: c.string()?,
             status: c.string()?,
@@ -87,17 +81,18 @@ pub fn read(stored: &[u8]) -> Result<Vec<Member>, StoreError> {
             correlation_id: c.text()?,
             payer_id: c.text()?,
             npi: c.text()?,
-            hashes: [None; 6],
+            details: Details::default(),
         };
+        let mut hashes = [None; 6];
         let present = c.take(1)?.first().copied().unwrap_or(0);
-        for (i, h) in m.hashes.iter_mut().enumerate() {
+        for (i, h) in hashes.iter_mut().enumerate() {
             if present & (1 << i) != 0 {
                 let mut hash = [0u8; HASH_LEN];
                 hash.copy_from_slice(c.take(HASH_LEN)?);
                 *h = Some(hash);
             }
         }
-        members.push(m);
+        members.push(Member { t, hashes });
     }
     c.end()?;
     Ok(members)
@@ -138,24 +133,106 @@ impl Wanted {
     }
 
     pub fn matches(&self, m: &Member) -> bool {
+        let t = &m.t;
         let equal = |want: &Option<String>, have: &Option<String>| {
             want.as_ref().is_none_or(|w| have.as_ref() == Some(w))
         };
-        (self.statuses.is_empty() || self.statuses.contains(&m.status))
-            && equal(&self.correlation_id, &m.correlation_id)
-            && equal(&self.npi, &m.npi)
+        (self.statuses.is_empty() || self.statuses.contains(&t.status))
+            && equal(&self.correlation_id, &t.correlation_id)
+            && equal(&self.npi, &t.npi)
             && self.payer_id.as_ref().is_none_or(|w| {
-                m.payer_id
+                t.payer_id
                     .as_ref()
                     .is_some_and(|p| p.to_ascii_uppercase() == *w)
             })
-            && self.start_ms.is_none_or(|s| m.processed_ms >= s)
-            && self.end_ms.is_none_or(|e| m.processed_ms <= e)
+            && self.start_ms.is_none_or(|s| t.processed_ms >= s)
+            && self.end_ms.is_none_or(|e| t.processed_ms <= e)
             && self.hashes.iter().zip(&m.hashes).all(|(want, have)| {
                 want.as_ref().is_none_or(|w| {
                     have.as_ref()
                         .is_some_and(|h| w.iter().any(|x| x.as_slice() == h.as_slice()))
                 })
             })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn row(i: u8) -> Prepared {
+        Prepared {
+            id: format!("id-{i}"),
+            account: "a".into(),
+            processed_ms: 1_000 + i64::from(i),
+            route: "/change/medicalnetwork/eligibility/v3/raw-x12".into(),
+            status: "eligible".into(),
+            source_type: "new".into(),
+            source_id: i.is_multiple_of(2).then(|| "orig".into()),
+            correlation_id: Some(format!("corr-{i}")),
+            payer_id: Some("AETNA".into()),
+            npi: None,
+            hashes: [
+                Some([i; HASH_LEN]),
+                None,
+                Some([7; HASH_LEN]),
+                None,
+                None,
+                Some([9; HASH_LEN]),
+                Some([1; HASH_LEN]),
+            ],
+            key_id: String::new(),
+            sealed: Vec::new(),
+            group_id: None,
+            part: None,
+            group_ms: None,
+            id_lookup: None,
+        }
+    }
+
+    #[test]
+    fn a_list_reads_back_as_written_without_the_dedup_hash() {
+        let rows: Vec<Prepared> = (0..3).map(row).collect();
+        let read = read(&list(rows.iter()), "a").unwrap();
+        assert_eq!(read.len(), 3);
+        for (m, p) in read.iter().zip(&rows) {
+            assert_eq!(m.t.id, p.id);
+            assert_eq!(m.t.account, "a");
+            assert_eq!(m.t.processed_ms, p.processed_ms);
+            assert_eq!(
+                (&m.t.route, &m.t.status, &m.t.source_type),
+                (&p.route, &p.status, &p.source_type)
+            );
+            assert_eq!(
+                (&m.t.source_id, &m.t.correlation_id, &m.t.payer_id, &m.t.npi),
+                (&p.source_id, &p.correlation_id, &p.payer_id, &p.npi)
+            );
+            assert_eq!(m.hashes[..], p.hashes[..6]);
+        }
+    }
+
+    #[test]
+    fn a_damaged_list_is_an_error() {
+        let stored = list((0..3).map(row).collect::<Vec<_>>().iter());
+        assert!(read(&stored[..stored.len() - 1], "a").is_err());
+        assert!(read(&[], "a").is_err());
+        assert!(read(&[2, 0, 0, 0, 0], "a").is_err());
+        // A count far past what the bytes hold.
+        let mut plain = u32::MAX.to_le_bytes().to_vec();
+        plain.extend_from_slice(&[0; 8]);
+        let mut forged = vec![LZ4_LIST];
+        forged.extend_from_slice(&lz4_flex::block::compress_prepend_size(&plain));
+        assert!(read(&forged, "a").is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn any_bytes_read_as_a_list_or_an_error(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
+            let mut stored = vec![LZ4_LIST];
+            stored.extend_from_slice(&lz4_flex::block::compress_prepend_size(&bytes));
+            let _ = read(&stored, "a");
+            let _ = read(&bytes, "a");
+        }
     }
 }

@@ -98,8 +98,11 @@ fn migrator(backend: Backend) -> Migrator {
                 7,
                 "group rows",
                 per_backend(
-                    include_str!("../../migrations/0007_group_rows.sqlite.sql"),
-                    include_str!("../../migrations/0007_group_rows.postgres.sql"),
+                    include_str!("../../migrations/0007_group_rows.sql"),
+                    concat!(
+                        include_str!("../../migrations/0007_group_rows.sql"),
+                        include_str!("../../migrations/0007_group_rows.postgres.sql"),
+                    ),
                 ),
             ),
         ]),

@@ -596,18 +596,18 @@ async fn in_groups(
     let f = group_rows_at(account, ms);
     for row in f.bind(sqlx::query(&f.sql)).fetch_all(pool).await? {
         let list: Vec<u8> = row.try_get("members")?;
-        let Some((part, m)) = members::read(&list)?
+        let Some((part, m)) = members::read(&list, account)?
             .into_iter()
             .enumerate()
-            .find(|(_, m)| m.id == id)
+            .find(|(_, m)| m.t.id == id)
         else {
             continue;
         };
         let (group_id, key_id): (String, String) = (row.try_get("id")?, row.try_get("key_id")?);
         let sealed: Vec<u8> = row.try_get("sealed")?;
         let group = open_group(keys, account, &group_id, &key_id, &sealed)?;
-        let details = group.details(part, &m.id)?;
-        return Ok(Some(listed_transaction(account, m, details)));
+        let details = group.details(part, &m.t.id)?;
+        return Ok(Some(Transaction { details, ..m.t }));
     }
     Ok(None)
 }
@@ -621,23 +621,6 @@ fn open_group(
     sealed: &[u8],
 ) -> Result<frame::Group, StoreError> {
     frame::Group::unpack(&keys.open(key_id, &aad(id, account), sealed)?)
-}
-
-/// A listed record with its details.
-fn listed_transaction(account: &str, m: members::Member, details: Details) -> Transaction {
-    Transaction {
-        id: m.id,
-        account: account.to_owned(),
-        processed_ms: m.processed_ms,
-        route: m.route,
-        status: m.status,
-        source_type: m.source_type,
-        source_id: m.source_id,
-        correlation_id: m.correlation_id,
-        payer_id: m.payer_id,
-        npi: m.npi,
-        details,
-    }
 }
 
 /// The statement reading the row `id` names, at `ms`.
@@ -848,10 +831,14 @@ pub async fn search(
     let mut found: Vec<(i64, String, Option<Raw>, Option<Hit>)> = read
         .into_iter()
         .map(|r| (r.t.processed_ms, r.t.id.clone(), Some(r), None))
-        .chain(
-            hits.into_iter()
-                .map(|h| (h.member.processed_ms, h.member.id.clone(), None, Some(h))),
-        )
+        .chain(hits.into_iter().map(|h| {
+            (
+                h.member.t.processed_ms,
+                h.member.t.id.clone(),
+                None,
+                Some(h),
+            )
+        }))
         .collect();
     found.sort_by(|a, b| in_order(query.order, (a.0, &a.1), (b.0, &b.1)));
     let offset = usize::try_from(query.offset).unwrap_or(usize::MAX);
@@ -934,12 +921,12 @@ async fn listed(
         let boundary = after.as_ref().map(|(last, _, _)| *last);
         // Unpacking the lists is CPU work: off the async workers past one group row.
         let (found, n) = if got > 1 {
-            let wanted = std::sync::Arc::clone(&wanted);
-            tokio::task::spawn_blocking(move || matching(&wanted, page))
+            let (wanted, account) = (std::sync::Arc::clone(&wanted), account.to_owned());
+            tokio::task::spawn_blocking(move || matching(&wanted, &account, page))
                 .await
                 .unwrap_or(Err(StoreError::Frame("listing panicked")))?
         } else {
-            matching(&wanted, page)?
+            matching(&wanted, account, page)?
         };
         total += n;
         hits.extend(found);
@@ -951,7 +938,7 @@ async fn listed(
         }
         if !query.count && hits.len() >= want {
             first_of(query.order, &mut hits, want);
-            let kth = hits.last().map(|h| h.member.processed_ms);
+            let kth = hits.last().map(|h| h.member.t.processed_ms);
             if let (Some(kth), Some(b)) = (kth, boundary) {
                 // Newest first, what is left ended before `b`; oldest first, it began after
                 // `b` less the span.
@@ -1032,22 +1019,24 @@ fn first_of(order: Order, hits: &mut Vec<Hit>, want: usize) {
     hits.sort_by(|a, b| {
         in_order(
             order,
-            (a.member.processed_ms, &a.member.id),
-            (b.member.processed_ms, &b.member.id),
+            (a.member.t.processed_ms, &a.member.t.id),
+            (b.member.t.processed_ms, &b.member.t.id),
         )
     });
     hits.truncate(want);
 }
 
-/// The records of `page`'s group rows (id, `last_ms`, list) that `wanted` matches, and how many.
+/// The records of `page`'s group rows of `account` (id, `last_ms`, list) that `wanted` matches,
+/// and how many.
 fn matching(
     wanted: &members::Wanted,
+    account: &str,
     page: Vec<(String, i64, Vec<u8>)>,
 ) -> Result<(Vec<Hit>, u64), StoreError> {
     let mut hits = Vec::new();
     let mut n = 0;
     for (group, last_ms, list) in page {
-        for (part, member) in members::read(&list)?.into_iter().enumerate() {
+        for (part, member) in members::read(&list, account)?.into_iter().enumerate() {
             if wanted.matches(&member) {
                 n += 1;
                 hits.push(Hit {
@@ -1102,8 +1091,11 @@ async fn open_listed(
                     .iter()
                     .find(|(id, _)| *id == h.group)
                     .ok_or(StoreError::Frame("its group is gone"))?;
-                let details = group.1.details(h.part, &h.member.id)?;
-                Ok(listed_transaction(&account, h.member, details))
+                let details = group.1.details(h.part, &h.member.t.id)?;
+                Ok(Transaction {
+                    details,
+                    ..h.member.t
+                })
             })
             .collect()
     };
