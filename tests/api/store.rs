@@ -1503,3 +1503,78 @@ async fn postgres_has_statistics_of_a_new_table_once_its_first_records_are_writt
         "the holder not found by its key:\n{plan}"
     );
 }
+
+#[tokio::test]
+async fn searches_page_through_many_group_rows() {
+    paged_on(None).await;
+}
+
+#[tokio::test]
+async fn searches_page_through_many_group_rows_on_postgres() {
+    paged_on(Some(postgres::fresh_database().await)).await;
+}
+
+/// Answers read back one at a time are each written alone, each a group row of its own: more
+/// than a search reads at once (64). Pages anywhere in them, in either order, with the total,
+/// list what was sent in order, and a search by member ID finds its one record among them.
+async fn paged_on(postgres: Option<String>) {
+    const SENT: usize = 140;
+    let key = key_file();
+    let app = spawn_app(|s| {
+        if let Some(url) = &postgres {
+            s.store.url.clone_from(url);
+            s.store.encryption_key_file = key.path();
+        }
+    })
+    .await;
+    let mut ids = Vec::new();
+    for n in 0..SENT {
+        let n = u32::try_from(n).unwrap();
+        let id = txn_id(&app.raw_sent(RAW, &member(900 + n, "PAGED"), &[]).await);
+        app.stored(&id).await;
+        ids.push(id);
+    }
+    let newest: Vec<&String> = ids.iter().rev().collect();
+    let oldest: Vec<&String> = ids.iter().collect();
+    for (sort, offset, order) in [
+        ("-processedDate", 0, &newest),
+        ("-processedDate", 62, &newest),
+        ("-processedDate", 126, &newest),
+        ("processedDate", 0, &oldest),
+        ("processedDate", 63, &oldest),
+        ("processedDate", 137, &oldest),
+    ] {
+        let res = app
+            .get_with(
+                &format!(
+                    "{TXNS}?patientLastName=paged&limit=5&offset={offset}&sort={sort}\
+                     &returnTotalCount=true"
+                ),
+                DEMO_KEY,
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::OK);
+        assert_eq!(res.headers()["x-total-count"], SENT.to_string());
+        let page: Value = res.json().await.unwrap();
+        let got: Vec<&str> = page
+            .as_array()
+            .expect("a page")
+            .iter()
+            .map(|t| t["id"].as_str().unwrap())
+            .collect();
+        let want: Vec<&str> = order
+            .iter()
+            .skip(offset)
+            .take(5)
+            .map(|s| s.as_str())
+            .collect();
+        assert_eq!(got, want, "sort={sort} offset={offset}");
+    }
+    let res = app
+        .get_with(&format!("{TXNS}?memberId=MBR00000977"), DEMO_KEY)
+        .await;
+    let page: Value = res.json().await.unwrap();
+    let page = page.as_array().expect("a page");
+    assert_eq!(page.len(), 1);
+    assert_eq!(page[0]["id"], ids[77].as_str());
+}
