@@ -119,7 +119,7 @@ pub(super) const GROUP_SPAN_MS: i64 = 60_000;
 
 /// Records of one account sealed as one value in one row of `transaction_groups`, listed
 /// beside it ([`members`]): one row where each record took its own, its index entry and its
-/// two dozen fields (profiled: PostgreSQL's server spent 5.7 µs a record on rows, 2.6 on these).
+/// two dozen fields (PostgreSQL's server spent 5.7 µs a record on rows, ~2.5 on these).
 pub struct GroupRow {
     pub(super) id: String,
     pub(super) account: String,
@@ -145,11 +145,13 @@ pub struct Sealed {
     pub failed: Vec<(usize, StoreError)>,
 }
 
-/// Seals a batch (CPU work: the writer runs it off the async workers): each account's records,
-/// in order, in groups of up to [`GROUP_BYTES`] sealed as one value (a record too large for a
-/// group is sealed alone). Records written together share most of their bytes (envelopes,
-/// provider, payer, the plan's benefits), which one block compresses once; sealed apart each
-/// record paid for them in compression, encryption and every byte written.
+/// Seals a batch (CPU work: the writer runs it off the async workers): each account's records
+/// in group rows ([`in_group_rows`]), except those that must stay rows of `transactions`
+/// ([`Packed::listable`]): those in order, in groups of up to [`GROUP_BYTES`] sealed as one
+/// value in the row of the newest (a record too large for a group is sealed alone). Records
+/// written together share most of their bytes (envelopes, provider, payer, the plan's
+/// benefits), which one block compresses once; sealed apart each record paid for them in
+/// compression, encryption and every byte written.
 pub fn seal_batch(keys: &Keyring, records: Vec<Packed>) -> Sealed {
     let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     let mut accounts: Vec<Vec<Packed>> = Vec::new();
