@@ -307,7 +307,7 @@ impl Store {
         rows: Vec<rows::Prepared>,
         groups: Vec<rows::GroupRow>,
     ) -> Result<(), StoreError> {
-        let records = rows.len() + groups.iter().map(|g| g.records).sum::<usize>();
+        let records = rows::records(&rows, &groups);
         let shares = u32::try_from(records.div_ceil(WRITE_SHARE).max(1)).unwrap_or(u32::MAX);
         let limit = self.timeout.saturating_mul(shares);
         match tokio::time::timeout(limit, self.writer.insert(rows, groups, limit)).await {
@@ -348,16 +348,15 @@ impl Store {
     }
 
     /// Deletes every transaction processed before `before_ms`; how many rows (a group row holds
-    /// several). Safe on every replica
-    /// at once (a plain `DELETE … WHERE`).
+    /// several). Safe on every replica at once (a plain `DELETE … WHERE`).
     pub async fn purge(&self, before_ms: i64) -> Result<u64, StoreError> {
         rows::purge(&self.pool, before_ms).await
     }
 
     /// Gives PostgreSQL its first statistics of each table (`transactions`,
-    /// `transaction_groups`) that has none (never analysed, or analysed empty); whether it did. Plans cached without statistics stay until autovacuum's
-    /// first analysis, a minute or more away on a new database, and the duplicate lookup's
-    /// walked the account's whole window. `ANALYZE` reads a sample (at most 30 000 rows): it is
+    /// `transaction_groups`) that has none (never analysed, or analysed empty); whether it did.
+    /// Plans cached without statistics stay until autovacuum's first analysis, a minute or more
+    /// away on a new database, and the duplicate lookup's walked the account's whole window. `ANALYZE` reads a sample (at most 30 000 rows): it is
     /// bounded by [`STATISTICS_WAIT`], not `store.timeout_ms`. SQLite needs none.
     pub async fn first_statistics(&self) -> Result<bool, StoreError> {
         if self.backend != Backend::Postgres {

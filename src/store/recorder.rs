@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
 
-use super::rows::{Packed, Sealed};
+use super::rows::{self, Packed, Sealed};
 use super::{NewTransaction, Store, StoreError, StoreMetrics, now_ms};
 
 /// How often a store that failed is tried again while nothing is written.
@@ -241,7 +241,6 @@ async fn write_batch(
     let Ok(Sealed {
         rows,
         groups,
-        records,
         failed,
     }) = prepared
     else {
@@ -253,10 +252,10 @@ async fn write_batch(
         metrics.errors("write", n);
         health.failed("write", &e);
     }
-    if records == 0 {
+    let n = rows::records(&rows, &groups);
+    if n == 0 {
         return;
     }
-    let n = records;
     match store.write(rows, groups).await {
         Ok(()) => {
             metrics.written(n, started.elapsed().as_secs_f64());

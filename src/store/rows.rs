@@ -132,6 +132,11 @@ pub struct GroupRow {
     pub(super) records: usize,
 }
 
+/// Records in `rows` and `groups`.
+pub fn records(rows: &[Prepared], groups: &[GroupRow]) -> usize {
+    rows.len() + groups.iter().map(|g| g.records).sum::<usize>()
+}
+
 /// A batch sealed: its rows, and how many records each group that failed held, and why.
 pub struct Sealed {
     /// Rows for `transactions` (records with a deduplication key, or an id that does not name
@@ -139,8 +144,6 @@ pub struct Sealed {
     pub rows: Vec<Prepared>,
     /// Rows for `transaction_groups`: every other record.
     pub groups: Vec<GroupRow>,
-    /// Records in `rows` and `groups`.
-    pub records: usize,
     /// Per group that failed: its records (lost) and the error.
     pub failed: Vec<(usize, StoreError)>,
 }
@@ -158,7 +161,6 @@ pub fn seal_batch(keys: &Keyring, records: Vec<Packed>) -> Sealed {
     let mut out = Sealed {
         rows: Vec::new(),
         groups: Vec::new(),
-        records: 0,
         failed: Vec::new(),
     };
     for r in records {
@@ -196,9 +198,8 @@ pub fn seal_batch(keys: &Keyring, records: Vec<Packed>) -> Sealed {
 
 fn counted(keys: &Keyring, group: Vec<Packed>, out: &mut Sealed) {
     let n = group.len();
-    match seal_group(keys, group, &mut out.rows) {
-        Ok(()) => out.records += n,
-        Err(e) => out.failed.push((n, e)),
+    if let Err(e) = seal_group(keys, group, &mut out.rows) {
+        out.failed.push((n, e));
     }
 }
 
@@ -237,10 +238,7 @@ fn in_group_rows(keys: &Keyring, mut records: Vec<Packed>, out: &mut Sealed) {
 fn group_row_counted(keys: &Keyring, group: &[Packed], out: &mut Sealed) {
     let n = group.len();
     match group_row(keys, group) {
-        Ok(row) => {
-            out.records += n;
-            out.groups.push(row);
-        }
+        Ok(row) => out.groups.push(row),
         Err(e) => out.failed.push((n, e)),
     }
 }
@@ -474,38 +472,57 @@ async fn holders_of(
         if list.is_empty() {
             continue;
         }
-        let f = holders(account, &list, untimed);
-        for row in f.bind(sqlx::query(&f.sql)).fetch_all(pool).await? {
-            fetched.push((
-                row.try_get("id")?,
-                row.try_get("key_id")?,
-                row.try_get("sealed")?,
-            ));
-        }
+        fetched.extend(sealed_values(pool, &holders(account, &list, untimed)).await?);
     }
     Ok(fetched)
 }
 
-/// The statement reading holders: those of `list` with their times (each time with each id: a
-/// pair that is not a holder's matches no row), or, `untimed`, among rows found by id.
-fn holders(account: &str, list: &[&(&str, Option<i64>)], untimed: bool) -> Filter {
+/// The id, key and sealed value of each row `f` reads.
+async fn sealed_values(
+    pool: &AnyPool,
+    f: &Filter,
+) -> Result<Vec<(String, String, Vec<u8>)>, StoreError> {
+    let mut fetched = Vec::new();
+    for row in f.bind(sqlx::query(&f.sql)).fetch_all(pool).await? {
+        fetched.push((
+            row.try_get("id")?,
+            row.try_get("key_id")?,
+            row.try_get("sealed")?,
+        ));
+    }
+    Ok(fetched)
+}
+
+/// The statement reading the sealed values of `table`'s rows of `account` with these `ids`, at
+/// these times (`time`: the column, then the times) when given: each time with each id, a pair
+/// that is not a row's matches none.
+fn sealed_rows<'a>(
+    table: &str,
+    account: &str,
+    time: Option<(&str, Vec<i64>)>,
+    ids: impl Iterator<Item = &'a str>,
+) -> Filter {
     let mut f = Filter::default();
     let p = f.placeholder(Arg::Text(account.to_owned()));
-    f.sql = format!("SELECT id, key_id, sealed FROM transactions WHERE account = {p}");
+    f.sql = format!("SELECT id, key_id, sealed FROM {table} WHERE account = {p}");
+    if let Some((column, times)) = time {
+        f.any_of(column, times.into_iter().map(Arg::Int).collect());
+    }
+    f.any_of("id", ids.map(|g| Arg::Text(g.to_owned())).collect());
+    f
+}
+
+/// The statement reading holders: those of `list` with their times, or, `untimed`, among rows
+/// found by id.
+fn holders(account: &str, list: &[&(&str, Option<i64>)], untimed: bool) -> Filter {
+    let times = (!untimed).then(|| {
+        let times = list.iter().filter_map(|(_, ms)| *ms).collect();
+        ("processed_ms", times)
+    });
+    let mut f = sealed_rows("transactions", account, times, list.iter().map(|(g, _)| *g));
     if untimed {
         f.sql.push_str(" AND id_lookup IS NOT NULL");
-    } else {
-        f.any_of(
-            "processed_ms",
-            list.iter().filter_map(|(_, ms)| ms.map(Arg::Int)).collect(),
-        );
     }
-    f.any_of(
-        "id",
-        list.iter()
-            .map(|(g, _)| Arg::Text((*g).to_owned()))
-            .collect(),
-    );
     f
 }
 
@@ -527,8 +544,7 @@ fn open_all(
                 .map(|(id, key, sealed)| (id.as_str(), key.as_str(), sealed.as_slice())),
         );
     for (id, key_id, sealed) in sealed_groups {
-        let plain = keys.open(key_id, &aad(id, account), sealed)?;
-        groups.push((id, frame::Group::unpack(&plain)?));
+        groups.push((id, open_group(keys, account, id, key_id, sealed)?));
     }
     let mut found = Vec::with_capacity(raws.len());
     for r in &raws {
@@ -830,41 +846,47 @@ pub async fn search(
     let read = rows.iter().map(raw).collect::<Result<Vec<_>, _>>()?;
     drop(rows);
     let (hits, listed_total) = listed(pool, keys, account, query, want).await?;
-    let mut found: Vec<(i64, String, Option<Raw>, Option<Hit>)> = read
+    let mut found: Vec<Found> = read
         .into_iter()
-        .map(|r| (r.t.processed_ms, r.t.id.clone(), Some(r), None))
-        .chain(hits.into_iter().map(|h| {
-            (
-                h.member.t.processed_ms,
-                h.member.t.id.clone(),
-                None,
-                Some(h),
-            )
-        }))
+        .map(Found::Row)
+        .chain(hits.into_iter().map(Found::Listed))
         .collect();
-    found.sort_by(|a, b| in_order(query.order, (a.0, &a.1), (b.0, &b.1)));
+    found.sort_by(|a, b| in_order(query.order, a.t(), b.t()));
     let offset = usize::try_from(query.offset).unwrap_or(usize::MAX);
     let limit = usize::try_from(query.limit).unwrap_or(usize::MAX);
     let (mut on_rows, mut listed_hits) = (Vec::new(), Vec::new());
-    for (_, _, r, h) in found.into_iter().skip(offset).take(limit) {
-        on_rows.extend(r);
-        listed_hits.extend(h);
+    for f in found.into_iter().skip(offset).take(limit) {
+        match f {
+            Found::Row(r) => on_rows.push(r),
+            Found::Listed(h) => listed_hits.push(h),
+        }
     }
     let mut out = read_all(pool, keys, account, on_rows).await?;
     out.extend(open_listed(pool, keys, account, listed_hits).await?);
-    out.sort_by(|a, b| {
-        in_order(
-            query.order,
-            (a.processed_ms, &a.id),
-            (b.processed_ms, &b.id),
-        )
-    });
+    out.sort_by(|a, b| in_order(query.order, a, b));
     let total = total.map(|t| t + listed_total);
     Ok((out, total))
 }
 
+/// A search's match: a row of `transactions`, or a record listed in a group row.
+enum Found {
+    Row(Raw),
+    Listed(Hit),
+}
+
+impl Found {
+    /// Its transaction, as far as it is read yet.
+    fn t(&self) -> &Transaction {
+        match self {
+            Self::Row(r) => &r.t,
+            Self::Listed(h) => &h.member.t,
+        }
+    }
+}
+
 /// `a` against `b` (time, then id) in the order `order` lists them.
-fn in_order(order: Order, a: (i64, &String), b: (i64, &String)) -> std::cmp::Ordering {
+fn in_order(order: Order, a: &Transaction, b: &Transaction) -> std::cmp::Ordering {
+    let (a, b) = ((a.processed_ms, &a.id), (b.processed_ms, &b.id));
     match order {
         Order::OldestFirst => a.cmp(&b),
         Order::NewestFirst => b.cmp(&a),
@@ -999,32 +1021,18 @@ fn group_page(account: &str, query: &Query, after: Option<(i64, i64, String)>) -
 
 /// The statement reading the sealed values of `groups` (id and newest time).
 fn group_rows(account: &str, groups: &[(&str, i64)]) -> Filter {
-    let mut f = Filter::default();
-    let p = f.placeholder(Arg::Text(account.to_owned()));
-    f.sql = format!("SELECT id, key_id, sealed FROM transaction_groups WHERE account = {p}");
-    f.any_of(
-        "last_ms",
-        groups.iter().map(|(_, ms)| Arg::Int(*ms)).collect(),
-    );
-    f.any_of(
-        "id",
-        groups
-            .iter()
-            .map(|(g, _)| Arg::Text((*g).to_owned()))
-            .collect(),
-    );
-    f
+    let times = groups.iter().map(|(_, ms)| *ms).collect();
+    sealed_rows(
+        "transaction_groups",
+        account,
+        Some(("last_ms", times)),
+        groups.iter().map(|(g, _)| *g),
+    )
 }
 
 /// Keeps the first `want` of `hits` in `order`, sorted.
 fn first_of(order: Order, hits: &mut Vec<Hit>, want: usize) {
-    hits.sort_by(|a, b| {
-        in_order(
-            order,
-            (a.member.t.processed_ms, &a.member.t.id),
-            (b.member.t.processed_ms, &b.member.t.id),
-        )
-    });
+    hits.sort_by(|a, b| in_order(order, &a.member.t, &b.member.t));
     hits.truncate(want);
 }
 
@@ -1070,16 +1078,8 @@ async fn open_listed(
             groups.push((&h.group, h.last_ms));
         }
     }
-    let f = group_rows(account, &groups);
     let several = groups.len() > 1;
-    let mut sealed: Vec<(String, String, Vec<u8>)> = Vec::new();
-    for row in f.bind(sqlx::query(&f.sql)).fetch_all(pool).await? {
-        sealed.push((
-            row.try_get("id")?,
-            row.try_get("key_id")?,
-            row.try_get("sealed")?,
-        ));
-    }
+    let sealed = sealed_values(pool, &group_rows(account, &groups)).await?;
     let account = account.to_owned();
     let keys = std::sync::Arc::clone(keys);
     let open = move || -> Result<Vec<Transaction>, StoreError> {

@@ -334,7 +334,6 @@ fn copy_groups(groups: &[GroupRow]) -> Vec<u8> {
 /// its length (-1 for NULL) and its bytes (text as UTF-8, `BIGINT` as 8 bytes big-endian,
 /// `BYTEA` as is), then -1.
 fn copy_binary(rows: &[Prepared]) -> Vec<u8> {
-    let field = copy_field;
     let sealed: usize = rows.iter().map(|p| p.sealed.len()).sum();
     let mut out = Vec::with_capacity(32 + rows.len() * 640 + sealed);
     copy_header(&mut out);
@@ -342,23 +341,23 @@ fn copy_binary(rows: &[Prepared]) -> Vec<u8> {
     for p in rows {
         out.extend_from_slice(&fields);
         for t in [&p.id, &p.account] {
-            field(&mut out, Some(t.as_bytes()));
+            copy_field(&mut out, Some(t.as_bytes()));
         }
-        field(&mut out, Some(&p.processed_ms.to_be_bytes()));
+        copy_field(&mut out, Some(&p.processed_ms.to_be_bytes()));
         for t in [&p.route, &p.status, &p.source_type] {
-            field(&mut out, Some(t.as_bytes()));
+            copy_field(&mut out, Some(t.as_bytes()));
         }
         for t in [&p.source_id, &p.correlation_id, &p.payer_id, &p.npi] {
-            field(&mut out, t.as_deref().map(str::as_bytes));
+            copy_field(&mut out, t.as_deref().map(str::as_bytes));
         }
         for h in &p.hashes {
-            field(&mut out, h.as_ref().map(|h| &h[..]));
+            copy_field(&mut out, h.as_ref().map(|h| &h[..]));
         }
-        field(&mut out, Some(p.key_id.as_bytes()));
-        field(&mut out, Some(&p.sealed));
-        field(&mut out, p.group_id.as_deref().map(str::as_bytes));
+        copy_field(&mut out, Some(p.key_id.as_bytes()));
+        copy_field(&mut out, Some(&p.sealed));
+        copy_field(&mut out, p.group_id.as_deref().map(str::as_bytes));
         for n in [p.part, p.group_ms, p.id_lookup] {
-            field(&mut out, n.map(i64::to_be_bytes).as_ref().map(|b| &b[..]));
+            copy_field(&mut out, n.map(i64::to_be_bytes).as_ref().map(|b| &b[..]));
         }
     }
     out.extend_from_slice(&(-1i16).to_be_bytes());
