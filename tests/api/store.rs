@@ -1238,6 +1238,17 @@ async fn sent_together(
     calls.join_all().await
 }
 
+/// An app on a fresh SQLite file, or on `postgres` with the key in `key`.
+async fn spawn_app_on(postgres: Option<&str>, key: &SecretFile) -> TestApp {
+    spawn_app(|s| {
+        if let Some(url) = postgres {
+            url.clone_into(&mut s.store.url);
+            s.store.encryption_key_file = key.path();
+        }
+    })
+    .await
+}
+
 /// Concurrent answers land in one batch, which the writer seals in group rows (one account's
 /// records as one value, listed beside it): each still reads back as its own transaction, alone
 /// and in a page.
@@ -1245,13 +1256,7 @@ async fn answered_together_on(postgres: Option<String>) {
     const SENT: u32 = 24;
     const GROUPED: &str = "SELECT COUNT(*) FROM transaction_groups";
     let key = key_file();
-    let app = spawn_app(|s| {
-        if let Some(url) = &postgres {
-            s.store.url.clone_from(url);
-            s.store.encryption_key_file = key.path();
-        }
-    })
-    .await;
+    let app = spawn_app_on(postgres.as_deref(), &key).await;
     let sent = sent_together(&app, 700..700 + SENT, "TOGETHER").await;
     for (n, id) in &sent {
         let t = app.stored(id).await;
@@ -1520,13 +1525,7 @@ async fn searches_page_through_many_group_rows_on_postgres() {
 async fn paged_on(postgres: Option<String>) {
     const SENT: usize = 140;
     let key = key_file();
-    let app = spawn_app(|s| {
-        if let Some(url) = &postgres {
-            s.store.url.clone_from(url);
-            s.store.encryption_key_file = key.path();
-        }
-    })
-    .await;
+    let app = spawn_app_on(postgres.as_deref(), &key).await;
     let mut ids = Vec::new();
     for n in 0..SENT {
         let n = u32::try_from(n).unwrap();
