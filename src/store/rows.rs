@@ -933,13 +933,13 @@ async fn listed(
                 row.try_get::<i64, _>("last_ms")?,
                 row.try_get::<Vec<u8>, _>("members")?,
             ));
-            if page.len() == got {
-                after = Some((
-                    row.try_get("last_ms")?,
-                    row.try_get("first_ms")?,
-                    row.try_get("id")?,
-                ));
-            }
+        }
+        if let Some(row) = rows.last() {
+            after = Some((
+                row.try_get("last_ms")?,
+                row.try_get("first_ms")?,
+                row.try_get("id")?,
+            ));
         }
         drop(rows);
         let boundary = after.as_ref().map(|(last, _, _)| *last);
